@@ -1,0 +1,35 @@
+# Plateau: `make demo` runs the whole system here; `make test` runs the tests.
+# Both set up everything they need first (Debian packages, virtual env): see scripts/setup-dev.sh.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup demo test test-fast soak bench screenshots clean
+
+setup:
+	@scripts/setup-dev.sh all
+
+demo: setup
+	$(VENV)/bin/plateau demo
+
+# pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
+test: setup
+	$(PYTEST) -p no:cacheprovider -q tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+test-fast: setup
+	$(PYTEST) -q tests/unit
+
+soak: setup
+	$(PYTEST) -q -m soak tests; rc=$$?; [ $$rc -eq 5 ] && { echo "no soak tests collected" >&2; exit 1; }; exit $$rc
+
+bench: setup
+	$(PY) -m benchmarks
+
+screenshots: setup
+	$(PY) -m plateau.station.ui.screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,184 @@
+"""Typed station settings: a TOML file plus ``PLATEAU_<SECTION>_<KEY>`` environment overrides.
+
+One `StationSettings` per process (kiosk, sync daemon, CLI), validated at start: an unknown
+section or key, a wrong type or a bad value stops the program with one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_CONFIG = Path("/etc/plateau/station.toml")
+# PLATEAU_* variables that belong to other programs, not to the station's settings
+_NOT_STATION_ENV = {"PLATEAU_CONFIG", "PLATEAU_SERVER_DB", "PLATEAU_DEBUG", "PLATEAU_LOG_DIR"}
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person installing the station."""
+
+
+@dataclass(frozen=True)
+class StationSection:
+    id: str = ""
+    site: str = ""
+    language: str = "fr"            # fr | en
+    result_seconds: float = 2.0     # how long the result screen stays
+    staff_timeout_seconds: int = 60  # staff mode leaves after this much inactivity
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class ServerSection:
+    url: str = ""
+    token: str = ""
+    timeout_seconds: float = 10.0
+    verify_tls: bool = True
+    wait_seconds: int = 25          # long-poll duration
+    clock_skew_warn_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class DbSection:
+    path: str = "/var/lib/plateau/station.db"
+
+
+@dataclass(frozen=True)
+class ReaderSection:
+    kind: str = "keyboard"           # serial | nfc | keyboard | simulated
+    device: str = ""                 # /dev/ttyUSB0, nfcpy path ("usb", "usb:072f:2200", "udp:host:port")
+    protocol: str = "rdm6300"        # serial: rdm6300 | line
+    baudrate: int = 9600
+    uid_format: str = "hex"          # the spelling this reader produces (domain.uid.FORMATS)
+    prefix: str = ""                 # line readers: characters to strip before the UID
+    suffix: str = ""
+    debounce_ms: int = 1500
+    simulated_source: str = ""       # simulated: "stdin", "fifo:/path", "tcp:127.0.0.1:7000"
+
+
+@dataclass(frozen=True)
+class OutputsSection:
+    gate_device: str = ""            # serial port driving a relay; empty = no gate
+    gate_pulse_ms: int = 800
+    sounds: bool = False
+    sound_accept: str = ""
+    sound_refuse: str = ""
+
+
+@dataclass(frozen=True)
+class StationSettings:
+    station: StationSection = field(default_factory=StationSection)
+    server: ServerSection = field(default_factory=ServerSection)
+    db: DbSection = field(default_factory=DbSection)
+    reader: ReaderSection = field(default_factory=ReaderSection)
+    outputs: OutputsSection = field(default_factory=OutputsSection)
+    source: str = ""  # where the settings came from, for messages
+
+    def validate(self) -> "StationSettings":
+        from plateau.domain.uid import FORMATS
+
+        if not self.station.id:
+            raise ConfigError(f"{self.source}: [station] id is required")
+        if not self.station.site:
+            raise ConfigError(f"{self.source}: [station] site (the school's UAI) is required")
+        if self.station.language not in ("fr", "en"):
+            raise ConfigError(f"{self.source}: [station] language must be fr or en, not {self.station.language!r}")
+        if self.reader.kind not in ("serial", "nfc", "keyboard", "simulated"):
+            raise ConfigError(f"{self.source}: [reader] kind must be serial, nfc, keyboard or simulated, "
+                              f"not {self.reader.kind!r}")
+        if self.reader.protocol not in ("rdm6300", "line"):
+            raise ConfigError(f"{self.source}: [reader] protocol must be rdm6300 or line")
+        if self.reader.uid_format not in FORMATS:
+            raise ConfigError(f"{self.source}: [reader] uid_format must be one of {', '.join(FORMATS)}")
+        if self.reader.kind == "serial" and not self.reader.device:
+            raise ConfigError(f"{self.source}: [reader] device is required for a serial reader")
+        if self.server.url and not self.server.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
+        if self.station.result_seconds <= 0 or self.reader.debounce_ms < 0:
+            raise ConfigError(f"{self.source}: durations must be positive")
+        return self
+
+
+def _coerce(where: str, kind: Any, value: Any) -> Any:
+    if kind in (bool, "bool"):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if kind in (int, "int"):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
+    if kind in (float, "float"):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected text, got {value!r}")
+    return value
+
+
+def _section(cls, name: str, data: Mapping[str, Any], source: str):
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {key!r} in [{name}] (known: {', '.join(known)})")
+        kwargs[key] = _coerce(f"{source}: [{name}] {key}", known[key].type, value)
+    return cls(**kwargs)
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                  *, validate: bool = True) -> StationSettings:
+    """Read `path` (default: $PLATEAU_CONFIG or /etc/plateau/station.toml) and the environment."""
+    env = os.environ if env is None else env
+    path = Path(path or env.get("PLATEAU_CONFIG") or DEFAULT_CONFIG)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    sections = {f.name: f for f in fields(StationSettings) if f.name != "source"}
+    merged: dict[str, dict[str, Any]] = {}
+    for name, data in raw.items():
+        if name not in sections:
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(sections)})")
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: {name} must be a [section]")
+        merged[name] = dict(data)
+    for key, value in env.items():
+        if not key.startswith("PLATEAU_") or key in _NOT_STATION_ENV:
+            continue
+        rest = key[len("PLATEAU_"):].lower()
+        section, _, name = rest.partition("_")
+        if section in sections and name:
+            merged.setdefault(section, {})[name] = value
+        elif section in ("station", "reader", "db", "outputs"):
+            raise ConfigError(f"environment variable {key}: unknown setting")
+    built = {name: _section(sections[name].default_factory().__class__, name, merged.get(name, {}), str(path))
+             for name in sections}
+    settings = StationSettings(**built, source=str(path))
+    return settings.validate() if validate else settings
+
+
+def with_overrides(settings: StationSettings, **sections: Mapping[str, Any]) -> StationSettings:
+    """A copy with some keys replaced (tests, the demo)."""
+    out = settings
+    for name, values in sections.items():
+        current = getattr(out, name)
+        assert is_dataclass(current)
+        out = replace(out, **{name: replace(current, **values)})
+    return out

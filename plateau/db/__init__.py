@@ -1,0 +1,1 @@
+"""The station's local replica: SQLAlchemy models, the query layer, the passage log, migrations."""

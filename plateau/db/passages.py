@@ -1,0 +1,176 @@
+"""The durable passage log: decide and record in one write transaction.
+
+`Recorder.badge()` takes SQLite's write lock first (BEGIN IMMEDIATE), reads the snapshot,
+decides, inserts the passage and its outbox entry, and commits with ``synchronous=FULL``:
+the passage is on disk before anyone sees the answer, and two processes recording on the
+same file cannot both give a pupil a "first meal" (the second one waits for the lock and
+then sees the first passage).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Connection, Engine, text
+
+from plateau import BUILD_DATE
+from plateau.db.queries import SiteCache, snapshot_for_card, snapshot_for_person
+from plateau.db.types import utc_text
+from plateau.domain.reasons import PassageKind, Reason
+from plateau.station import rules
+from plateau.station.rules import Decision
+
+log = logging.getLogger(__name__)
+
+_INSERT = text(
+    "INSERT INTO passage (id, station, at, local_date, service, card_uid, person_id, kind, accepted, "
+    "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, origin) VALUES "
+    "(:id, :station, :at, :local_date, :service, :card_uid, :person_id, :kind, :accepted, :reason, "
+    ":price_cents, :balance_after_cents, :staff_id, :motive, :ref, :warnings, 'local')")
+_OUTBOX = text(
+    "INSERT INTO outbox (passage_id, seq, person_id, price_cents, attempts, parked) VALUES "
+    "(:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), :person_id, :price_cents, 0, 0)")
+_GET = text("SELECT * FROM passage WHERE id = :id")
+
+
+class ClockError(RuntimeError):
+    """The station's clock is obviously wrong: passages would be logged on the wrong day."""
+
+
+class PassageError(ValueError):
+    """A staff action that cannot be recorded (message for a person)."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A decision and the id of the passage that records it."""
+
+    decision: Decision
+    passage_id: str
+
+
+def check_clock(at: datetime) -> None:
+    if at.astimezone(timezone.utc).date().isoformat() < BUILD_DATE:
+        raise ClockError(f"the station clock reads {at.isoformat()}, before this software was built "
+                         f"({BUILD_DATE}): set the clock (NTP) before recording passages")
+
+
+def write_passage(conn: Connection, decision: Decision, station: str, *, staff_id: int | None = None,
+                  motive: str | None = None, ref: str | None = None, passage_id: str | None = None) -> str:
+    """Insert one passage and its outbox entry on an open write transaction."""
+
+    pid = passage_id or str(uuid.uuid4())
+    person_id = decision.person.id if decision.person else None
+    conn.execute(_INSERT, {
+        "id": pid, "station": station, "at": utc_text(decision.at),
+        "local_date": decision.local_date.isoformat(),
+        "service": decision.service.code if decision.service else None,
+        "card_uid": decision.card_uid, "person_id": person_id, "kind": str(decision.kind),
+        "accepted": decision.accepted, "reason": str(decision.reason),
+        "price_cents": decision.price_cents, "balance_after_cents": decision.balance_after_cents,
+        "staff_id": staff_id, "motive": motive, "ref": ref, "warnings": json.dumps(list(decision.warnings)),
+    })
+    conn.execute(_OUTBOX, {"id": pid, "person_id": person_id, "price_cents": decision.price_cents})
+    return pid
+
+
+class Recorder:
+    """Decides and records passages for one station. Safe to use from one thread at a time;
+    several processes may record on the same file concurrently."""
+
+    def __init__(self, engine: Engine, station: str):
+        self.engine = engine.execution_options(plateau_immediate=True)
+        self.reader = engine
+        self.station = station
+        self.sites = SiteCache()
+
+    # -- reads ------------------------------------------------------------------------------
+    def check(self, uid: str, at: datetime) -> Decision:
+        """The decision for `uid` at `at`, recording nothing (`plateau check`)."""
+        with self.reader.connect() as conn:
+            site = self.sites.get(conn)
+            return rules.decide(uid, at, snapshot_for_card(conn, site, uid, at))
+
+    # -- writes -----------------------------------------------------------------------------
+    def badge(self, uid: str, at: datetime) -> Recorded:
+        check_clock(at)
+        with self.engine.begin() as conn:
+            site = self.sites.get(conn)
+            decision = rules.decide(uid, at, snapshot_for_card(conn, site, uid, at))
+            pid = write_passage(conn, decision, self.station)
+        log.info("passage station=%s id=%s uid=%s person=%s reason=%s price=%s", self.station, pid, uid,
+                 decision.person.id if decision.person else None, decision.reason, decision.price_cents)
+        return Recorded(decision, pid)
+
+    def forgotten(self, person_id: int, at: datetime, staff_id: int) -> Recorded:
+        """Staff found the person by name: the same rules, without a card."""
+        check_clock(at)
+        with self.engine.begin() as conn:
+            site = self.sites.get(conn)
+            snap = snapshot_for_person(conn, site, person_id, at)
+            if snap.person is None:
+                raise PassageError(f"unknown person {person_id}")
+            decision = rules.decide(None, at, snap, kind=PassageKind.FORGOTTEN)
+            pid = write_passage(conn, decision, self.station, staff_id=staff_id)
+        log.info("passage station=%s id=%s forgotten person=%s staff=%s reason=%s", self.station, pid,
+                 person_id, staff_id, decision.reason)
+        return Recorded(decision, pid)
+
+    def override(self, refused_id: str, staff_id: int, motive: str, at: datetime) -> Recorded:
+        """Let in a refused person: a new passage linked to the refusal, with staff and motive.
+
+        The refusal is decided again at `at` against the current replica (so the price and
+        balance are today's, and a second override of the same refusal is refused)."""
+        check_clock(at)
+        with self.engine.begin() as conn:
+            refused = conn.execute(_GET, {"id": refused_id}).first()
+            if refused is None:
+                raise PassageError("no such passage to override")
+            if refused.accepted or refused.kind in (PassageKind.CANCEL, PassageKind.OVERRIDE):
+                raise PassageError("only a refused passage can be overridden")
+            if refused.person_id is None:
+                raise PassageError("an unknown badge cannot be overridden: use the forgotten-badge search")
+            if conn.execute(text("SELECT 1 FROM passage WHERE ref = :id AND kind = 'override'"),
+                            {"id": refused_id}).first():
+                raise PassageError("this refusal was already overridden")
+            site = self.sites.get(conn)
+            snap = snapshot_for_person(conn, site, refused.person_id, at)
+            again = rules.decide(None, datetime.fromisoformat(refused.at), snap, kind=PassageKind.FORGOTTEN)
+            if again.accepted:  # e.g. a top-up arrived meanwhile: charge as a normal meal
+                again = rules.Decision(False, Reason(refused.reason), again.at, again.local_date, again.service,
+                                       again.person, refused.card_uid, balance_after_cents=snap.balance_cents,
+                                       would_charge_cents=again.price_cents)
+            decision = replace(rules.override(again, staff_id=staff_id, motive=motive, at=at),
+                               card_uid=refused.card_uid)
+            pid = write_passage(conn, decision, self.station, staff_id=staff_id, motive=motive.strip(),
+                                ref=refused_id)
+        log.info("passage station=%s id=%s override of=%s staff=%s motive=%r", self.station, pid, refused_id,
+                 staff_id, motive)
+        return Recorded(decision, pid)
+
+    def cancel(self, passage_id: str, staff_id: int, motive: str, at: datetime) -> Recorded:
+        """Cancel an accepted passage made by mistake: a linked record that refunds its price."""
+        check_clock(at)
+        with self.engine.begin() as conn:
+            row = conn.execute(_GET, {"id": passage_id}).first()
+            if row is None:
+                raise PassageError("no such passage to cancel")
+            if not row.accepted or row.kind == PassageKind.CANCEL:
+                raise PassageError("only an accepted passage can be cancelled")
+            if conn.execute(text("SELECT 1 FROM passage WHERE ref = :id AND kind = 'cancel'"),
+                            {"id": passage_id}).first():
+                raise PassageError("this passage was already cancelled")
+            site = self.sites.get(conn)
+            snap = snapshot_for_person(conn, site, row.person_id, at) if row.person_id else None
+            balance = snap.balance_cents + row.price_cents if snap else None
+            service = next((s for s in site.services if s.code == row.service), None)
+            decision = rules.Decision(True, Reason.OK, at, date.fromisoformat(row.local_date), service, snap.person if snap else None, row.card_uid,
+                                      price_cents=-row.price_cents, balance_after_cents=balance,
+                                      kind=PassageKind.CANCEL)
+            pid = write_passage(conn, decision, self.station, staff_id=staff_id, motive=motive, ref=passage_id)
+        log.info("passage station=%s id=%s cancel of=%s staff=%s", self.station, pid, passage_id, staff_id)
+        return Recorded(decision, pid)

@@ -1,0 +1,1 @@
+"""The demo school: a realistic collège for `make demo`, tests and benchmarks."""

@@ -1,0 +1,217 @@
+"""The wire protocol between stations and the server (HTTP API v1, PROTOCOL.md).
+
+Both ends import this module: the server to emit change-feed items and check pushed
+passages, the station to validate what it receives before it touches its replica.
+
+A change is ``{"seq": int, "kind": str, "op": "upsert"|"delete", "key": str, "data": {...}}``.
+For each kind, `data` has exactly the fields listed in `KINDS` (JSON types: dates and
+instants as ISO 8601 text, instants with an offset, money as integer cents).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Mapping
+
+API_PREFIX = "/api/v1"
+
+
+class ProtocolError(ValueError):
+    """A malformed message: never applied, never stored."""
+
+
+def _str(v):
+    return isinstance(v, str)
+
+
+def _opt_str(v):
+    return v is None or isinstance(v, str)
+
+
+def _int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _opt_int(v):
+    return v is None or _int(v)
+
+
+def _bool(v):
+    return isinstance(v, bool)
+
+
+def _date(v):
+    if not isinstance(v, str):
+        return False
+    try:
+        date.fromisoformat(v)
+        return len(v) == 10
+    except ValueError:
+        return False
+
+
+def _opt_date(v):
+    return v is None or _date(v)
+
+
+def _instant(v):
+    if not isinstance(v, str):
+        return False
+    try:
+        d = datetime.fromisoformat(v)
+    except ValueError:
+        return False
+    return d.tzinfo is not None and d.utcoffset() is not None
+
+
+def _hhmm(v):
+    return isinstance(v, str) and len(v) == 5 and v[2] == ":" and v[:2].isdigit() and v[3:].isdigit() \
+        and int(v[:2]) < 24 and int(v[3:]) < 60
+
+
+def _dict(v):
+    return isinstance(v, dict)
+
+
+def _list_of_str(v):
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of replicated row: its replica table, key fields and field checks."""
+
+    name: str
+    table: str
+    key_fields: tuple[str, ...]
+    fields: Mapping[str, Callable[[Any], bool]]
+
+    def key_of(self, data: Mapping[str, Any]) -> str:
+        return "/".join(str(data[f]) for f in self.key_fields)
+
+    def parse_key(self, key: str) -> dict[str, Any]:
+        parts = key.split("/")
+        if len(parts) != len(self.key_fields) or not all(parts):
+            raise ProtocolError(f"bad key {key!r} for kind {self.name}")
+        out: dict[str, Any] = {}
+        for name, part in zip(self.key_fields, parts):
+            out[name] = int(part) if self.fields[name] is _int and part.lstrip("-").isdigit() else part
+            if self.fields[name] is _int and not isinstance(out[name], int):
+                raise ProtocolError(f"bad key {key!r} for kind {self.name}")
+        return out
+
+
+PASSAGE_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": _str, "station": _str, "at": _instant, "local_date": _date, "service": _opt_str,
+    "card_uid": _opt_str, "person_id": _opt_int, "kind": _str, "accepted": _bool, "reason": _str,
+    "price_cents": _int, "balance_after_cents": _opt_int, "staff_id": _opt_int, "motive": _opt_str,
+    "ref": _opt_str, "warnings": _list_of_str,
+}
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("site", "site", ("code",), {"code": _str, "name": _str, "timezone": _str, "zone": _opt_str,
+                                      "settings": _dict}),
+    Kind("service", "service", ("code",), {"code": _str, "label": _str, "start": _hhmm, "end": _hhmm,
+                                            "weekdays": _str}),
+    Kind("tariff", "tariff", ("category",), {"category": _str, "price_cents": _int, "label": _opt_str}),
+    Kind("person", "person", ("id",), {
+        "id": _int, "external_id": _opt_str, "last_name": _str, "first_name": _str, "class_name": _opt_str,
+        "category": _str, "regime": _opt_str, "plan": _str, "forfait_days": _opt_str, "status": _str,
+        "arrival_date": _opt_date, "leaving_date": _opt_date, "photo": _opt_str}),
+    Kind("card", "card", ("uid",), {"uid": _str, "person_id": _int, "status": _str}),
+    Kind("reservation", "reservation", ("person_id", "date", "service"),
+         {"person_id": _int, "date": _date, "service": _str}),
+    Kind("balance", "balance", ("person_id",), {"person_id": _int, "balance_cents": _int, "version": _int}),
+    Kind("opposition", "opposition", ("id",), {"id": _str, "person_id": _int, "starts_at": _instant,
+                                                "ends_at": _instant, "motive": _str, "source": _str}),
+    Kind("closure", "closure", ("id",), {"id": _str, "first_day": _date, "last_day": _date, "label": _str,
+                                          "source": _str}),
+    Kind("staff", "staff", ("id",), {"id": _int, "name": _str, "role": _str, "pin_hash": _str,
+                                      "badge_uid": _opt_str, "active": _bool}),
+    Kind("menu", "menu", ("date", "service"), {"date": _date, "service": _str, "text": _str}),
+    Kind("passage", "passage", ("id",), PASSAGE_FIELDS),
+)}
+
+# kinds whose change invalidates the station's cached site data
+SITE_KINDS = frozenset({"site", "service", "tariff"})
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    kind: str
+    op: str
+    key: str
+    data: dict | None
+
+
+def check_fields(kind: Kind, data: Any, *, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{where}: data must be an object")
+    missing = [f for f in kind.fields if f not in data]
+    if missing:
+        raise ProtocolError(f"{where}: missing {', '.join(missing)}")
+    bad = [f for f, ok in kind.fields.items() if not ok(data[f])]
+    if bad:
+        raise ProtocolError(f"{where}: bad value for {', '.join(bad)}")
+    return {f: data[f] for f in kind.fields}
+
+
+def parse_change(item: Any) -> Change:
+    """Validate one change-feed item; raise ProtocolError on anything malformed."""
+    if not isinstance(item, dict):
+        raise ProtocolError("a change must be an object")
+    seq, kind_name, op, key = item.get("seq"), item.get("kind"), item.get("op"), item.get("key")
+    if not _int(seq) or seq < 1:
+        raise ProtocolError(f"bad seq {seq!r}")
+    if kind_name not in KINDS:
+        raise ProtocolError(f"change {seq}: unknown kind {kind_name!r}")
+    if op not in ("upsert", "delete"):
+        raise ProtocolError(f"change {seq}: bad op {op!r}")
+    if not isinstance(key, str) or not key:
+        raise ProtocolError(f"change {seq}: bad key")
+    kind = KINDS[kind_name]
+    kind.parse_key(key)
+    if op == "delete":
+        return Change(seq, kind_name, op, key, None)
+    data = check_fields(kind, item.get("data"), where=f"change {seq} ({kind_name})")
+    if kind.key_of(data) != key:
+        raise ProtocolError(f"change {seq}: key {key!r} does not match its data")
+    return Change(seq, kind_name, op, key, data)
+
+
+def parse_changes_page(body: Any) -> tuple[list[Change], int, bool]:
+    """Validate a whole `GET /sync/changes` answer before anything is applied."""
+    if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
+        raise ProtocolError("the change feed answer has no list of changes")
+    cursor, more = body.get("cursor"), body.get("more")
+    if not _int(cursor) or cursor < 0 or not _bool(more):
+        raise ProtocolError("the change feed answer has a bad cursor or more flag")
+    changes = [parse_change(item) for item in body["changes"]]
+    seqs = [c.seq for c in changes]
+    if seqs != sorted(seqs) or len(set(seqs)) != len(seqs) or (seqs and seqs[-1] > cursor):
+        raise ProtocolError("the change feed answer is out of order")
+    return changes, cursor, more
+
+
+def passage_to_wire(row: Mapping[str, Any]) -> dict:
+    """A replica passage row (mapping) as the dict pushed to the server."""
+    out = {}
+    for name in PASSAGE_FIELDS:
+        value = row[name]
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif name == "accepted":
+            value = bool(value)
+        elif name == "warnings" and isinstance(value, str):
+            import json
+            value = json.loads(value or "[]")
+        out[name] = value
+    return out
+
+
+def check_passage(data: Any) -> dict:
+    return check_fields(KINDS["passage"], data, where="passage")
