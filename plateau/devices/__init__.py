@@ -1,0 +1,1 @@
+"""Badge readers and station outputs (gate relay, sounds) behind small interfaces."""

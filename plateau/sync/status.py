@@ -1,0 +1,53 @@
+"""The sync daemon's status as the kiosk reads it: from the replica, without blocking.
+
+The daemon writes these `sync_state` keys in its own transactions; the kiosk reads them
+with one short query (WAL readers never wait for the writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+# sync_state keys written by the daemon
+ONLINE = "online"                    # "1" / "0"
+LAST_SUCCESS = "last_success_at"     # ISO instant of the last successful push or pull
+OFFLINE_SINCE = "offline_since"      # ISO instant, empty when online
+CLOCK_SKEW = "clock_skew_seconds"    # server Date - station clock, float seconds
+LAST_ERROR = "last_error"            # a sentence for staff (e.g. "station token revoked")
+CURSOR = "cursor"                    # change-feed checkpoint
+FIRST_SYNC_DONE = "first_sync_done"  # "1" once a complete pull finished
+PROGRESS = "pull_progress"           # "received/total" during a first sync
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool
+    last_success_at: datetime | None
+    offline_since: datetime | None
+    waiting: int          # local passages not yet acknowledged (not parked)
+    parked: int           # passages the server rejected: need a person
+    clock_skew_seconds: float | None
+    last_error: str
+
+
+_STATE = text("SELECT key, value FROM sync_state WHERE key IN "
+              "('online', 'last_success_at', 'offline_since', 'clock_skew_seconds', 'last_error')")
+_COUNTS = text("SELECT COALESCE(SUM(CASE WHEN parked THEN 0 ELSE 1 END), 0), "
+               "COALESCE(SUM(CASE WHEN parked THEN 1 ELSE 0 END), 0) FROM outbox")
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def read_status(conn: Connection) -> SyncStatus:
+    state = dict(conn.execute(_STATE).all())
+    waiting, parked = conn.execute(_COUNTS).one()
+    skew = state.get(CLOCK_SKEW)
+    return SyncStatus(online=state.get(ONLINE) == "1", last_success_at=_instant(state.get(LAST_SUCCESS)),
+                      offline_since=_instant(state.get(OFFLINE_SINCE)), waiting=int(waiting), parked=int(parked),
+                      clock_skew_seconds=float(skew) if skew not in (None, "") else None,
+                      last_error=state.get(LAST_ERROR) or "")
