@@ -1,0 +1,1 @@
+"""Headcounts and reports: the pure computation, its data sources, PDF and CSV."""
