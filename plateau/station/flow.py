@@ -1,0 +1,278 @@
+"""The kiosk flow: which screen the station shows, as a state machine without Qt (STYLE.md habit 5).
+
+The Qt window feeds it events (a badge was read, a decision came back, a PIN was checked, a
+second passed) and shows whatever `screen` says; every rule about what happens next lives
+here and is unit-tested without a display. Time is passed in by the caller: `now` is a
+monotonic number of seconds (deadlines), instants are aware datetimes (status texts).
+
+    idle ──badge──▶ result ──timeout / next badge──▶ idle
+      │                                  ▲
+      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
+                                    │ 3 wrong PINs: locked for a minute
+    any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
+
+No Qt, no SQLAlchemy session, no I/O: `tests/unit/test_flow_imports.py` keeps it so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from plateau.domain.services import ServiceInfo, local_time, next_service, open_service
+from plateau.station.rules import Decision
+
+
+class Screen(StrEnum):
+    IDLE = "idle"
+    RESULT = "result"
+    ASK_STAFF = "ask_staff"     # an unexpected error: calm "Adressez-vous au personnel"
+    PIN = "pin"
+    STAFF = "staff"             # the staff menu
+    FORGOTTEN = "forgotten"     # forgotten badge: search by name or class
+    PASSAGES = "passages"       # the last 50 passages, cancel one
+    OVERRIDE = "override"       # let in the last refusal, with a motive
+    MANAGER = "manager"         # today's headcounts, PDF/CSV
+
+
+STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER})
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of staff who typed a valid PIN (the replica's `staff` row, without its hash)."""
+
+    id: int
+    name: str
+    role: str
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def can_quit(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision being shown, and the passage that records it (None if nothing was recorded)."""
+
+    decision: Decision
+    passage_id: str | None
+    shown_at: float
+
+
+class ReadAction(StrEnum):
+    RECORD = "record"            # decide and record the passage, then show the result
+    STAFF_LOGIN = "staff_login"  # a staff badge: ask for that person's PIN
+    IGNORE = "ignore"
+
+
+class PinResult(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+class FlowError(ValueError):
+    """An action the current state does not allow (e.g. the manager view for a staff role)."""
+
+
+@dataclass
+class KioskFlow:
+    """The state of one kiosk. Lives on the GUI thread (it is not locked); pure Python."""
+
+    result_seconds: float = 2.0
+    staff_timeout_seconds: float = 60.0
+    ask_staff_seconds: float = 8.0
+    max_pin_failures: int = 3
+    lockout_seconds: float = 60.0
+
+    screen: Screen = Screen.IDLE
+    outcome: Outcome | None = None
+    staff: StaffMember | None = None
+    pin_for: StaffMember | None = None         # a staff badge was read: whose PIN is expected
+    last_refusal: Outcome | None = None        # what "override" would let in
+    pin_failures: int = 0
+    locked_until: float = 0.0
+    error_text: str = ""
+    _deadline: float = 0.0
+    _return_to: Screen | None = None
+    _last_activity: float = 0.0
+    history: list[Screen] = field(default_factory=list)  # for tests and the debug log; bounded
+
+    # -- transitions ---------------------------------------------------------------------------
+    def _go(self, screen: Screen) -> None:
+        self.screen = screen
+        self.history.append(screen)
+        del self.history[:-20]
+
+    def on_read(self, staff_badge: StaffMember | None, now: float) -> ReadAction:
+        """A badge was read. A staff badge opens the PIN pad; any other badge is recorded at once,
+        whatever is on screen (a pupil in the line must never wait behind an animation)."""
+        if staff_badge is not None:
+            if self.staff is not None and self.staff.id == staff_badge.id:
+                self.touch(now)
+                return ReadAction.IGNORE
+            self.request_staff(now, staff_badge)
+            return ReadAction.STAFF_LOGIN
+        return ReadAction.RECORD
+
+    def show_result(self, decision: Decision, passage_id: str | None, now: float) -> None:
+        """The decision is recorded (or could not be): show it for `result_seconds`."""
+        if self.screen in STAFF_SCREENS and self.staff is not None:
+            self._return_to = self.screen
+        elif self.screen not in (Screen.RESULT, Screen.ASK_STAFF):
+            self._return_to = None
+        self.outcome = Outcome(decision, passage_id, now)
+        if not decision.accepted and decision.person is not None and passage_id is not None:
+            self.last_refusal = self.outcome
+        elif decision.person is not None and self.last_refusal is not None \
+                and self.last_refusal.decision.person is not None \
+                and self.last_refusal.decision.person.id == decision.person.id and decision.accepted:
+            self.last_refusal = None  # the same person got in: nothing left to override
+        self._deadline = now + self.result_seconds
+        self._go(Screen.RESULT)
+
+    def show_error(self, text: str, now: float) -> None:
+        """Something unexpected failed: a calm screen, then back where we were."""
+        if self.screen in STAFF_SCREENS and self.staff is not None:
+            self._return_to = self.screen
+        elif self.screen not in (Screen.RESULT, Screen.ASK_STAFF):
+            self._return_to = None
+        self.error_text = text
+        self._deadline = now + self.ask_staff_seconds
+        self._go(Screen.ASK_STAFF)
+
+    def tick(self, now: float) -> bool:
+        """Called a few times a second; returns True when the screen changed."""
+        before = self.screen
+        if self.screen in (Screen.RESULT, Screen.ASK_STAFF) and now >= self._deadline:
+            back = self._return_to if (self._return_to and self.staff is not None) else Screen.IDLE
+            self._return_to = None
+            self._go(back)
+        if self.staff is not None and now - self._last_activity >= self.staff_timeout_seconds:
+            self.leave_staff()
+        elif self.screen is Screen.PIN and now - self._last_activity >= self.staff_timeout_seconds:
+            self.pin_for = None
+            self._go(Screen.IDLE)
+        return self.screen != before
+
+    def touch(self, now: float) -> None:
+        """Staff touched the screen: push the inactivity deadline."""
+        self._last_activity = now
+
+    # -- staff mode ----------------------------------------------------------------------------
+    def request_staff(self, now: float, member: StaffMember | None = None) -> None:
+        """Long press on the corner (member None) or a staff badge: show the PIN pad."""
+        self.pin_for = member
+        self.touch(now)
+        self._go(Screen.PIN)
+
+    def lock_remaining(self, now: float) -> float:
+        return max(0.0, self.locked_until - now)
+
+    def pin_checked(self, member: StaffMember | None, now: float) -> PinResult:
+        """The UI checked the typed PIN against the replica's hashes: `member` or None (wrong).
+
+        After `max_pin_failures` wrong PINs in a row the pad is locked for `lockout_seconds`
+        (and a PIN typed meanwhile is not even checked: see `pin_allowed`)."""
+        self.touch(now)
+        if self.lock_remaining(now) > 0:
+            return PinResult.LOCKED
+        if member is None or (self.pin_for is not None and member.id != self.pin_for.id):
+            self.pin_failures += 1
+            if self.pin_failures >= self.max_pin_failures:
+                self.pin_failures = 0
+                self.locked_until = now + self.lockout_seconds
+                return PinResult.LOCKED
+            return PinResult.WRONG
+        self.pin_failures = 0
+        self.staff = member
+        self.pin_for = None
+        self._go(Screen.STAFF)
+        return PinResult.OK
+
+    def pin_allowed(self, now: float) -> bool:
+        return self.lock_remaining(now) <= 0
+
+    def open(self, screen: Screen, now: float) -> None:
+        """Go to a staff screen (the staff menu's buttons)."""
+        if self.staff is None:
+            raise FlowError("staff mode is not open")
+        if screen not in STAFF_SCREENS:
+            raise FlowError(f"{screen} is not a staff screen")
+        if screen is Screen.MANAGER and not self.staff.can_manage:
+            raise FlowError("the manager view needs a manager PIN")
+        if screen is Screen.OVERRIDE and self.last_refusal is None:
+            raise FlowError("no refusal to override")
+        self.touch(now)
+        self._go(screen)
+
+    def leave_staff(self) -> None:
+        self.staff = None
+        self.pin_for = None
+        self._return_to = None
+        if self.screen in STAFF_SCREENS or self.screen is Screen.PIN:
+            self._go(Screen.IDLE)
+
+    def cancel_pin(self) -> None:
+        self.pin_for = None
+        if self.screen is Screen.PIN:
+            self._go(Screen.STAFF if self.staff else Screen.IDLE)
+
+    def can_quit(self) -> bool:
+        return self.staff is not None and self.staff.can_quit
+
+
+# -- what the idle screen says, as data (the Qt screens word it in the chosen language) --------
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """The service open now, else the next one today, else nothing."""
+
+    current: ServiceInfo | None
+    upcoming: ServiceInfo | None
+
+
+def service_line(services, at: datetime, tz: str) -> ServiceLine:
+    local = local_time(at, tz)
+    current = open_service(services, local)
+    return ServiceLine(current, None if current else next_service(services, local))
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    """The discreet status line: online, or offline since N minutes with M passages waiting."""
+
+    online: bool
+    offline_minutes: int | None   # None when online, or when unknown (never synced)
+    waiting: int
+    parked: int
+    error: str
+
+
+# the daemon long-polls about every 25 s and records each success; silence longer than this means
+# the daemon itself is gone (it cannot say "offline" when it is not running)
+STALE_AFTER = timedelta(minutes=2)
+
+
+def connectivity(status, now: datetime) -> Connectivity:
+    """From `plateau.sync.status.SyncStatus` (or None when nothing was ever synced)."""
+    if status is None:
+        return Connectivity(False, None, 0, 0, "")
+    fresh = status.last_success_at is not None and now - status.last_success_at <= STALE_AFTER
+    if status.online and fresh:
+        return Connectivity(True, None, status.waiting, status.parked, status.last_error)
+    since = status.offline_since or status.last_success_at
+    minutes = max(0, int((now - since).total_seconds() // 60)) if since else None
+    return Connectivity(False, minutes, status.waiting, status.parked, status.last_error)
