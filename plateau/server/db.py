@@ -1,0 +1,148 @@
+"""The server's database: an engine from a URL (SQLite file by default, PostgreSQL by URL),
+Alembic migrations applied at start, and the sessions every request and command uses.
+
+SQLite: WAL, ``synchronous=FULL``, and writers take the write lock up front (``BEGIN
+IMMEDIATE``) so two writers never deadlock on a lock upgrade. PostgreSQL: psycopg 3, READ
+COMMITTED; writers serialise per site on the site row (see `feed.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from plateau.errors import UserError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_DB = "plateau-server.db"
+ENV_DB = "PLATEAU_SERVER_DB"
+
+
+class DatabaseError(UserError):
+    """The server database cannot be opened or upgraded (message for a person)."""
+
+
+def resolve_url(url: str | None) -> str:
+    """`--db` value, else $PLATEAU_SERVER_DB, else a SQLite file in the current directory.
+    A bare path means a SQLite file; ``postgresql://`` means psycopg 3."""
+    url = url or os.environ.get(ENV_DB) or DEFAULT_DB
+    if "://" not in url:
+        return f"sqlite+pysqlite:///{Path(url).expanduser().absolute()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # pysqlite's implicit transactions are off; a writer asks for BEGIN IMMEDIATE (see module doc)
+    immediate = conn.get_execution_options().get("plateau_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (resolved by `resolve_url`), without touching the schema."""
+    full = resolve_url(url)
+    try:
+        parsed = make_url(full)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not Path(db).parent.is_dir():
+            raise DatabaseError(f"the folder for the server database does not exist: {Path(db).parent}")
+        engine = create_engine(full, connect_args={"isolation_level": None, "check_same_thread": False,
+                                                   "timeout": 30},
+                               pool_size=8, max_overflow=16)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r} (use a SQLite path or postgresql://)")
+    return create_engine(full, pool_size=10, max_overflow=30, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """Open the server database and bring its schema to the newest revision."""
+    engine = make_engine(url)
+    if migrate:
+        try:
+            upgrade(engine)
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot open the server database: {str(exc.orig).strip()}") from exc
+        except Exception as exc:
+            log.exception("migration failed")
+            raise DatabaseError(f"cannot upgrade the server database: {exc}") from exc
+    return engine
+
+
+class Database:
+    """Sessions on one engine. Thread-safe: any request thread may call it."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+        # called with the set of site ids whose feed grew, after each commit (long-poll wake-up)
+        self.commit_listeners: list = []
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._factory() as session:
+            yield session
+            session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work: commits on a clean exit, rolls back on an exception."""
+        with self._factory() as session:
+            if self.is_sqlite:
+                session.connection(execution_options={"plateau_immediate": True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            sites = session.info.pop("feed_sites", None)
+            session.info.pop("locked_sites", None)
+            if sites:
+                for listener in self.commit_listeners:
+                    listener(frozenset(sites))
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
