@@ -12,7 +12,7 @@ _N, _R, _P = 2 ** 14, 8, 1
 
 def hash_pin(pin: str, *, fast: bool = False) -> str:
     """'scrypt$n$r$p$salt$hash'. `fast` lowers the cost for generated demo data only."""
-    if not pin or not pin.isdigit() or not 4 <= len(pin) <= 12:
+    if not pin or not pin.isascii() or not pin.isdigit() or not 4 <= len(pin) <= 12:
         raise ValueError("a PIN is 4 to 12 digits")
     n = 2 ** 10 if fast else _N
     salt = os.urandom(16)

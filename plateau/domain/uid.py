@@ -91,3 +91,16 @@ def looks_like_uid(text: str) -> bool:
         return True
     except UidError:
         return False
+
+
+def em4100_checksum(data_hex: str) -> str:
+    """The checksum an RDM6300 sends after a tag's 10 hex characters: the XOR of the 5 bytes.
+
+    ``em4100_checksum("01000734E0") == "D2"``; readers compare it before trusting a frame."""
+    data = _hex_bytes(data_hex)
+    if len(data) != 5:
+        raise UidError(f"an EM4100 tag has 5 bytes (10 hex characters), got {data_hex!r}")
+    x = 0
+    for b in data:
+        x ^= b
+    return f"{x:02X}"
