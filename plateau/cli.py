@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pass": ("plateau.station.cli", "decide and record a passage as the kiosk would"),
     "report": ("plateau.reports.cli", "headcount reports (PDF, CSV)"),
     "demo": ("plateau.demo.run", "the whole system on this machine with a demo school"),
+    "backup": ("plateau.db.backup", "online backup of the station database, keeping the newest N"),
 }
 
 log = logging.getLogger("plateau")

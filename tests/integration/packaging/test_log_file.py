@@ -1,0 +1,43 @@
+"""The log file beside the journal: key=value lines, reopened after logrotate moves it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from plateau.logs import setup_logging
+
+
+@pytest.fixture
+def restore_root_logger():
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    yield
+    for h in root.handlers[:]:
+        root.removeHandler(h)
+        h.close()
+    for h in saved[0]:
+        root.addHandler(h)
+    root.setLevel(saved[1])
+    logging.captureWarnings(False)
+
+
+def test_file_follows_rotation(tmp_path, restore_root_logger, capsys):
+    setup_logging("sync", "INFO", "self-1", env={"PLATEAU_LOG_DIR": str(tmp_path)})
+    log = logging.getLogger("plateau.sync.daemon")
+    log.info("pushed passages=%d", 3)
+    (tmp_path / "sync.log").rename(tmp_path / "sync.log.1")  # what logrotate does
+    log.warning("offline")
+    first = (tmp_path / "sync.log.1").read_text().splitlines()
+    second = (tmp_path / "sync.log").read_text().splitlines()
+    assert len(first) == 1 and 'msg="pushed passages=3"' in first[0] and "station=self-1" in first[0]
+    assert len(second) == 1 and "level=WARNING" in second[0] and "msg=offline" in second[0]
+    assert "msg=offline" in capsys.readouterr().err
+
+
+def test_an_unwritable_log_dir_does_not_stop_the_program(tmp_path, restore_root_logger, capsys):
+    setup_logging("station", "INFO", env={"PLATEAU_LOG_DIR": str(tmp_path / "missing")})
+    logging.getLogger("plateau.x").info("still here")
+    err = capsys.readouterr().err
+    assert "cannot write the log file" in err and 'msg="still here"' in err
