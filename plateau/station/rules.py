@@ -95,37 +95,38 @@ def decide(uid: str | None, at: datetime, snap: Snapshot, *,
                         kind=kind, details=details)
 
     # 1. the card
-    if kind is PassageKind.BADGE:
-        if snap.card is None or snap.person is None:
-            return refuse(Reason.UNKNOWN_CARD)
-        if snap.card.status != "active":
-            return refuse(Reason.CARD_BLOCKED, snap.person, card_status=snap.card.status)
+    if kind is PassageKind.BADGE and (snap.card is None or snap.person is None):
+        return refuse(Reason.UNKNOWN_CARD)
     person = snap.person
     if person is None:
         return refuse(Reason.UNKNOWN_CARD)
     policy = site.policy.for_category(person.category)
+    # what the plan would charge, computed up front so that a staff override of any refusal
+    # (lost card, closed day, ...) charges a ticket meal as a ticket meal
+    charge = entitlement(person, policy, snap, today)
+
+    def refuse_with_charge(reason: Reason, **details) -> Decision:
+        return replace(refuse(reason, person, **details), would_charge_cents=charge.price_cents)
+
+    if kind is PassageKind.BADGE and snap.card.status != "active":
+        return refuse_with_charge(Reason.CARD_BLOCKED, card_status=snap.card.status)
 
     # 2. the person
     if (person.status != "active"
             or (person.arrival_date is not None and today < person.arrival_date)
             or (person.leaving_date is not None and today > person.leaving_date)):
-        return refuse(Reason.PERSON_INACTIVE, person)
+        return refuse_with_charge(Reason.PERSON_INACTIVE)
 
     # 3. a service open now
     if service is None:
         nxt = next_service(site.services, local)
         details = {"next_label": nxt.label, "next_start": nxt.start.strftime("%H:%M")} if nxt else {}
-        return refuse(Reason.NO_SERVICE, person, **details)
+        return refuse_with_charge(Reason.NO_SERVICE, **details)
 
     # 4. closed day: public holiday or closure
     closure = closed_day_label(today, snap)
     if closure is not None:
-        return refuse(Reason.CLOSED_DAY, person, closure=closure)
-
-    charge = entitlement(person, policy, snap, today)
-
-    def refuse_with_charge(reason: Reason, **details) -> Decision:
-        return replace(refuse(reason, person, **details), would_charge_cents=charge.price_cents)
+        return refuse_with_charge(Reason.CLOSED_DAY, closure=closure)
 
     # 5. opposition covering the instant
     for opp in snap.oppositions:

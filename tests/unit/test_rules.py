@@ -565,3 +565,15 @@ def test_json_of_an_acceptance():
 
 def test_unknown_language_falls_back_to_french():
     assert decide(UID, paris(MONDAY), Snapshot(site=site())).message("de") == "Badge inconnu"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: snap(ticket(), card_status="lost", balance_cents=1000),
+    lambda: snap(ticket(status="archived"), balance_cents=1000),
+    lambda: snap(ticket(), balance_cents=1000, closures=((MONDAY, MONDAY, "Grève"),)),
+])
+def test_override_of_any_refusal_charges_a_ticket_meal_as_a_ticket_meal(make):
+    refused = decide(UID, paris(MONDAY), make())
+    assert not refused.accepted and refused.would_charge_cents == 420
+    d = override(refused, staff_id=1, motive="badge perdu, élève présent")
+    assert d.price_cents == 420 and d.balance_after_cents == 580
