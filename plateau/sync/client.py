@@ -1,0 +1,228 @@
+"""The station's HTTP client for the central server's sync API (PROTOCOL.md, HTTP API v1).
+
+Translates everything `requests` and the server can do into three of our errors, so the
+daemon decides with one `except` per kind of failure:
+
+- `ServerUnreachable`: connection refused or reset, timeout, 5xx, or an answer that is not
+  the JSON we expect (truncated, corrupted). Transient: retry with backoff.
+- `TokenRefused`: 401/403. The station was revoked or its token is wrong: stop, say so.
+- `RequestRefused`: any other 4xx (400, 404, 409, 422, ...): never retried as is.
+
+Every answer carries the server's ``Date`` header turned into a clock-skew estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+
+import requests
+
+from plateau import __version__
+from plateau.sync.protocol import API_PREFIX, Change, ProtocolError, parse_changes_page
+
+log = logging.getLogger(__name__)
+
+PUSH_STATUSES = ("stored", "duplicate", "rejected")
+
+
+class SyncError(Exception):
+    """A sync request that did not succeed; `str()` is a sentence for staff and logs."""
+
+
+class ServerUnreachable(SyncError):
+    """Connection error, timeout, 5xx or a malformed/truncated answer: retry later."""
+
+
+class TokenRefused(SyncError):
+    """401/403: the station token was refused (revoked, wrong, or another site's)."""
+
+
+class RequestRefused(SyncError):
+    """A 4xx other than 401/403: the server will refuse the same request again."""
+
+    def __init__(self, message: str, status: int, code: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Page:
+    """One validated page of the change feed."""
+
+    changes: list[Change]
+    cursor: int
+    more: bool
+    head: int | None           # the server's latest seq, when it says (progress of a first sync)
+    skew: float | None
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """The server's per-item answer to a push, validated against what was sent."""
+
+    results: dict[str, tuple[str, str | None]]   # passage id -> (status, error)
+    balances: list[dict]
+    skew: float | None
+
+
+def clock_skew(date_header: str | None, sent: float, received: float) -> float | None:
+    """Server clock minus station clock, in seconds, from an HTTP ``Date`` header.
+
+    `sent`/`received` are station wall-clock times (time.time()) around the request. The
+    header has one-second resolution and is truncated, hence the half second added.
+    """
+    if not date_header:
+        return None
+    try:
+        server = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if server is None or server.tzinfo is None:
+        return None
+    return server.timestamp() + 0.5 - (sent + received) / 2
+
+
+def _error_text(resp: requests.Response) -> tuple[str, str]:
+    try:
+        body = resp.json()
+        if isinstance(body, dict):
+            return str(body.get("error") or ""), str(body.get("reason") or body.get("detail") or "")
+    except ValueError:
+        pass
+    return "", resp.text[:200]
+
+
+def parse_push_answer(body: Any, sent_ids: set[str]) -> tuple[dict[str, tuple[str, str | None]], list[dict]]:
+    """Validate a `POST /sync/passages` answer; raise ProtocolError on anything unexpected."""
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ProtocolError("the push answer has no list of results")
+    results: dict[str, tuple[str, str | None]] = {}
+    for item in body["results"]:
+        if not isinstance(item, dict):
+            raise ProtocolError("a push result must be an object")
+        pid, status, error = item.get("id"), item.get("status"), item.get("error")
+        if not isinstance(pid, str) or pid not in sent_ids:
+            raise ProtocolError(f"the push answer names a passage that was not sent: {pid!r}")
+        if status not in PUSH_STATUSES:
+            raise ProtocolError(f"bad push status {status!r} for {pid}")
+        if error is not None and not isinstance(error, str):
+            raise ProtocolError(f"bad error for {pid}")
+        if pid in results:
+            raise ProtocolError(f"the push answer names {pid} twice")
+        results[pid] = (status, error)
+    balances = body.get("balances", [])
+    if not isinstance(balances, list):
+        raise ProtocolError("the push answer's balances must be a list")
+    for b in balances:
+        ok = isinstance(b, dict) and all(isinstance(b.get(k), int) and not isinstance(b.get(k), bool)
+                                         for k in ("person", "balance_cents", "version"))
+        if not ok:
+            raise ProtocolError(f"bad balance in the push answer: {b!r}")
+    return results, balances
+
+
+class SyncClient:
+    """HTTP calls to one server with one station token.
+
+    Not thread-safe (one `requests.Session`): each sync loop thread owns its own client.
+    """
+
+    def __init__(self, url: str, token: str, *, timeout: float = 10.0, verify: bool = True,
+                 clock: Callable[[], float] = time.time):
+        self.base = url.rstrip("/") + API_PREFIX
+        self.timeout = timeout
+        self.clock = clock
+        self.session = requests.Session()
+        self.session.verify = verify
+        self.session.headers.update({"Authorization": f"Bearer {token}",
+                                     "User-Agent": f"plateau-sync/{__version__}",
+                                     "Accept": "application/json"})
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- low level ----------------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, read_timeout: float, **kwargs) -> tuple[Any, float | None]:
+        sent = self.clock()
+        try:
+            resp = self.session.request(method, self.base + path, timeout=(min(self.timeout, 5.0), read_timeout),
+                                        **kwargs)
+            content = resp.content  # read it all here: a cut connection shows up now, not later
+        except requests.Timeout as exc:
+            raise ServerUnreachable(f"the server did not answer in time ({exc.__class__.__name__})") from exc
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"cannot reach the server: {_short(exc)}") from exc
+        received = self.clock()
+        skew = clock_skew(resp.headers.get("Date"), sent, received)
+        status = resp.status_code
+        if status in (401, 403):
+            code, reason = _error_text(resp)
+            raise TokenRefused(f"station token refused: revoked or wrong (HTTP {status}"
+                               + (f": {reason}" if reason else "") + ")")
+        if status >= 500:
+            raise ServerUnreachable(f"the server failed (HTTP {status})")
+        if status >= 400:
+            code, reason = _error_text(resp)
+            raise RequestRefused(f"the server refused the request (HTTP {status} {code}: {reason})", status, code)
+        if status != 200:
+            raise ServerUnreachable(f"unexpected HTTP {status} from the server")
+        try:
+            body = json.loads(content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ServerUnreachable(f"the server's answer is not valid JSON ({len(content)} bytes)") from exc
+        return body, skew
+
+    # -- the API ------------------------------------------------------------------------------
+    def health(self) -> float | None:
+        """`GET /health`: returns the clock skew (raises like every call)."""
+        _, skew = self._call("GET", "/health", read_timeout=self.timeout)
+        return skew
+
+    def changes(self, since: int, *, limit: int = 1000, wait: float = 0) -> Page:
+        """One page of the change feed after `since`, validated as a whole."""
+        params = {"since": since, "limit": limit}
+        if wait > 0:
+            params["wait"] = int(wait)
+        body, skew = self._call("GET", "/sync/changes", params=params, read_timeout=wait + self.timeout)
+        try:
+            changes, cursor, more = parse_changes_page(body)
+        except ProtocolError as exc:
+            raise ServerUnreachable(f"malformed change feed page after {since}: {exc}") from exc
+        if cursor < since:
+            if changes:
+                raise ServerUnreachable(f"the change feed went backwards ({cursor} < {since})")
+            # the server's feed ends before our checkpoint (restored from an older backup): follow
+            # it from its end, so the changes it makes from now on are not skipped
+            log.warning("the server's change feed ends at %d, before this station's cursor %d "
+                        "(server restored from a backup?): following it from there", cursor, since)
+        if changes and changes[0].seq <= since:
+            raise ServerUnreachable(f"the change feed repeated changes at or before {since}")
+        head = body.get("head")
+        head = head if isinstance(head, int) and not isinstance(head, bool) else None
+        return Page(changes, cursor, more, head, skew)
+
+    def push(self, passages: list[dict]) -> PushAnswer:
+        """`POST /sync/passages` with wire-format passages; per-item results."""
+        body, skew = self._call("POST", "/sync/passages", json={"passages": passages}, read_timeout=self.timeout)
+        try:
+            results, balances = parse_push_answer(body, {p["id"] for p in passages})
+        except ProtocolError as exc:
+            raise ServerUnreachable(f"malformed push answer: {exc}") from exc
+        return PushAnswer(results, balances, skew)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    # urllib3 wraps the useful part in layers of reprs; the innermost reason is enough for staff
+    for marker in ("Connection refused", "Connection reset", "Name or service not known", "timed out",
+                   "Remote end closed connection", "IncompleteRead", "Connection broken"):
+        if marker in text:
+            return marker.lower()
+    return text[:160]

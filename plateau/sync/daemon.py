@@ -1,0 +1,125 @@
+"""`plateau sync [--config FILE] [--once]`: the station's sync daemon (composition root).
+
+Long-lived mode runs the push loop and the pull loop on two threads (see `loops`) until
+SIGTERM/SIGINT; shutdown waits for a replica write in progress (short), gives an HTTP
+request in flight a couple of seconds, then abandons it (nothing is written before an
+answer is complete and validated) and closes the database.
+
+``--once`` pushes everything waiting, then pulls every page of the change feed, and exits
+0 only if both succeeded (1 if the server could not be reached or answered badly, 2 if the
+station's token was refused or the configuration is wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+
+from plateau.config import StationSettings, load_settings
+from plateau.db.engine import open_replica
+from plateau.errors import UserError
+from plateau.sync.client import SyncError, TokenRefused
+from plateau.sync.loops import SyncLoops, SyncOptions
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 2.0
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--config", help="station configuration file (default: $PLATEAU_CONFIG or "
+                                         "/etc/plateau/station.toml)")
+    parser.add_argument("--once", action="store_true",
+                        help="push everything waiting, pull every change, then exit (0 only if both succeeded)")
+
+
+def options_from(settings: StationSettings) -> SyncOptions:
+    if not settings.server.url:
+        raise UserError(f"{settings.source}: [server] url is required for sync")
+    if not settings.server.token:
+        raise UserError(f"{settings.source}: [server] token is required for sync "
+                        "(issued by `plateau admin station add`)")
+    if settings.server.timeout_seconds <= 0 or settings.server.wait_seconds < 0:
+        raise UserError(f"{settings.source}: [server] timeout_seconds and wait_seconds must be positive")
+    return SyncOptions(url=settings.server.url, token=settings.server.token,
+                       timeout=settings.server.timeout_seconds, verify=settings.server.verify_tls,
+                       wait=float(settings.server.wait_seconds),
+                       skew_warn=float(settings.server.clock_skew_warn_seconds))
+
+
+def _setup_logging(settings: StationSettings, debug: bool) -> None:
+    level = "DEBUG" if debug else (settings.station.log_level or "INFO")
+    try:
+        from plateau.logs import setup_logging  # the packaging engineer's one-line-per-event format
+    except ImportError:
+        logging.getLogger("plateau").setLevel(level)
+        return
+    setup_logging("sync", level, station=settings.station.id)
+
+
+def run_once(loops: SyncLoops) -> int:
+    client = loops.client()
+    ok = True
+    try:
+        loops.keeper.check_local_clock()
+        for name, step in (("push", loops.push_all), ("pull", loops.pull_all)):
+            try:
+                step(client)
+            except TokenRefused as exc:
+                loops.keeper.failed(name, str(exc), token=True)
+                print(f"plateau sync: error: {exc}", file=sys.stderr)
+                return 2
+            except SyncError as exc:
+                loops.keeper.failed(name, str(exc))
+                print(f"plateau sync: {name} failed: {exc}", file=sys.stderr)
+                ok = False
+    finally:
+        client.close()
+    c = loops.counters
+    print(f"plateau sync: pushed {c['pushed']} ({c['duplicates']} already on the server), parked {c['parked']}, "
+          f"pulled {c['pulled']} changes")
+    if loops.keeper.last_error:
+        print(f"plateau sync: warning: {loops.keeper.last_error}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def run_forever(loops: SyncLoops) -> int:
+    stop = loops.stop
+
+    def _on_signal(signum, _frame):
+        log.info("sync: signal %d, stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    threads = [threading.Thread(target=loops.run_push, name="sync-push", daemon=True),
+               threading.Thread(target=loops.run_pull, name="sync-pull", daemon=True)]
+    for t in threads:
+        t.start()
+    log.info("sync: started")
+    while not stop.is_set():
+        stop.wait(1.0)
+    deadline = time.monotonic() + SHUTDOWN_GRACE
+    for t in threads:  # a request in flight is abandoned after the grace: nothing half-applied
+        t.join(max(0.0, deadline - time.monotonic()))
+    # a replica write in progress is short: let it commit, and let no other one start
+    if not loops.write_lock.acquire(timeout=10):
+        log.warning("sync: a replica write did not finish in 10 s; leaving it to SQLite's journal")
+    log.info("sync: stopped (pushed %d, pulled %d)", loops.counters["pushed"], loops.counters["pulled"])
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    options = options_from(settings)
+    _setup_logging(settings, getattr(args, "debug", False))
+    engine = open_replica(settings.db.path)
+    try:
+        loops = SyncLoops(engine, options)
+        return run_once(loops) if args.once else run_forever(loops)
+    finally:
+        engine.dispose()

@@ -1,0 +1,229 @@
+"""The two sync loops: push (outbox → server) and pull (change feed → replica).
+
+`SyncLoops` holds what both need (engine, status keeper, stop flag) and offers each loop
+as a blocking method, run on its own thread by the daemon: the pull side spends most of
+its life inside a long-poll, and a passage recorded meanwhile must leave at once.
+`push_all` / `pull_all` are the single-pass versions behind `plateau sync --once`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from plateau.sync import outbox, pull
+from plateau.sync.backoff import Backoff
+from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
+from plateau.sync.state import StatusKeeper
+
+log = logging.getLogger(__name__)
+
+TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
+REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
+CLOCK_CHECK_SECONDS = 10.0
+
+
+@dataclass
+class SyncOptions:
+    url: str
+    token: str
+    timeout: float = 10.0
+    verify: bool = True
+    wait: float = 25.0            # long-poll seconds
+    push_batch: int = 200
+    page_size: int = 1000
+    poll_interval: float = 0.1    # how often the push loop looks at the outbox when idle
+    skew_warn: float = 120.0
+    backoff_base: float = 0.25
+    backoff_cap: float = 5.0
+
+
+class SyncLoops:
+    """Push and pull for one station replica.
+
+    `run_push` and `run_pull` each run on their own thread until `stop` is set; each owns
+    its own `SyncClient` (HTTP session) and `Backoff`. `write_lock` is held around every
+    replica write transaction so that shutdown can wait for the one in progress.
+    """
+
+    def __init__(self, engine: Engine, options: SyncOptions, *, stop: threading.Event | None = None,
+                 keeper: StatusKeeper | None = None, rng: random.Random | None = None):
+        self.engine = engine
+        self.writer = engine.execution_options(plateau_immediate=True)
+        self.opt = options
+        self.stop = stop or threading.Event()
+        self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn)
+        self.rng = rng or random.Random()
+        self.write_lock = threading.Lock()
+        self.token_refused = threading.Event()
+        self._isolate = 0   # items still to send one by one after a batch was refused as a whole
+        self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0}
+
+    def client(self) -> SyncClient:
+        return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify)
+
+    def backoff(self) -> Backoff:
+        return Backoff(self.opt.backoff_base, self.opt.backoff_cap, random.Random(self.rng.random()))
+
+    # -- push ---------------------------------------------------------------------------------
+    def push_step(self, client: SyncClient) -> int:
+        """Send one batch and apply the answer; return how many passages left the queue
+        (0: nothing was waiting). Raises SyncError subclasses."""
+        limit = 1 if self._isolate > 0 else self.opt.push_batch
+        with self.engine.connect() as conn:
+            batch = outbox.read_batch(conn, limit)
+        if batch.invalid:
+            with self.write_lock, self.writer.begin() as conn:
+                outbox.park_invalid(conn, batch.invalid)
+            self.counters["parked"] += len(batch.invalid)
+        if not batch.passages:
+            return len(batch.invalid)
+        try:
+            answer = client.push(batch.passages)
+        except RequestRefused as exc:
+            if len(batch.passages) > 1:
+                # one bad passage must not block the queue: find it by sending one at a time
+                log.warning("push: batch of %d refused (%s); sending them one by one", len(batch.passages), exc)
+                self._isolate = len(batch.passages)
+                return 0
+            with self.write_lock, self.writer.begin() as conn:
+                outbox.park(conn, batch.passages[0]["id"], str(exc))
+            self._isolate = max(0, self._isolate - 1)
+            self.counters["parked"] += 1
+            return 1
+        with self.write_lock, self.writer.begin() as conn:
+            done = outbox.apply_push_answer(conn, answer.results, answer.balances)
+        self._isolate = max(0, self._isolate - len(batch.passages))
+        self.counters["pushed"] += done.acknowledged
+        self.counters["duplicates"] += done.duplicates
+        self.counters["parked"] += done.parked
+        self.keeper.succeeded("push", answer.skew, stamped=True)
+        left = done.acknowledged + done.parked
+        if left == 0:
+            raise ServerUnreachable("the server answered the push without acknowledging anything")
+        log.debug("push: %d acknowledged (%d duplicates), %d parked", done.acknowledged, done.duplicates,
+                  done.parked)
+        return left
+
+    def push_all(self, client: SyncClient) -> int:
+        """Push until nothing is waiting (for --once); raises on the first failure."""
+        total = 0
+        while not self.stop.is_set():
+            n = self.push_step(client)
+            if n == 0 and self._isolate == 0:
+                return total
+            total += n
+        return total
+
+    def run_push(self) -> None:
+        client, backoff = self.client(), self.backoff()
+        next_clock_check = 0.0
+        try:
+            while not self.stop.is_set():
+                if time.monotonic() >= next_clock_check:
+                    self.keeper.check_local_clock()
+                    next_clock_check = time.monotonic() + CLOCK_CHECK_SECONDS
+                if self.token_refused.is_set():
+                    self.stop.wait(self.opt.poll_interval)
+                    continue
+                try:
+                    moved = self.push_step(client)
+                except ServerUnreachable as exc:
+                    self._failed("push", exc)
+                    self.stop.wait(backoff.next_delay())
+                    continue
+                except TokenRefused as exc:
+                    self._token_refused("push", exc)
+                    continue
+                except Exception as exc:  # a bug or a disk problem: log it, keep the station alive
+                    log.exception("push: unexpected error")
+                    self._failed("push", exc)
+                    self.stop.wait(backoff.next_delay())
+                    continue
+                backoff.reset()
+                if moved == 0 and self._isolate == 0:
+                    self.stop.wait(self.opt.poll_interval)
+        finally:
+            client.close()
+
+    # -- pull ---------------------------------------------------------------------------------
+    def pull_step(self, client: SyncClient, cursor: int, wait: float) -> tuple[int, bool]:
+        """Fetch and apply one page; return (new cursor, more)."""
+        page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
+        if page.changes or page.cursor != cursor:
+            with self.write_lock, self.writer.begin() as conn:
+                pull.apply_page(conn, page.changes, page.cursor, page.more, head=page.head)
+            self.counters["pulled"] += len(page.changes)
+            self.counters["pages"] += 1
+            self.keeper.succeeded("pull", page.skew, stamped=True)
+            if page.more or cursor == 0:
+                total = f"/{page.head}" if page.head else ""
+                log.info("pull: %d changes applied, cursor %d%s%s", len(page.changes), page.cursor, total,
+                         " (more to come)" if page.more else "")
+        else:
+            self.keeper.succeeded("pull", page.skew)
+        return page.cursor, page.more
+
+    def pull_all(self, client: SyncClient) -> int:
+        """Pull every page now (no long-poll), for --once; return the final cursor."""
+        with self.engine.connect() as conn:
+            cursor = pull.stored_cursor(conn)
+        more = True
+        while more and not self.stop.is_set():
+            cursor, more = self.pull_step(client, cursor, 0)
+        return cursor
+
+    def run_pull(self) -> None:
+        client, backoff = self.client(), self.backoff()
+        with self.engine.connect() as conn:
+            cursor = pull.stored_cursor(conn)
+        caught_up = False
+        try:
+            while not self.stop.is_set():
+                if self.token_refused.is_set():
+                    self.stop.wait(self.opt.poll_interval)
+                    continue
+                try:
+                    cursor, more = self.pull_step(client, cursor, self.opt.wait if caught_up else 0)
+                    caught_up = not more
+                except ServerUnreachable as exc:
+                    self._failed("pull", exc)
+                    self.stop.wait(backoff.next_delay())
+                    continue
+                except TokenRefused as exc:
+                    self._token_refused("pull", exc)
+                    continue
+                except RequestRefused as exc:
+                    self._failed("pull", exc)
+                    self.stop.wait(REFUSED_PULL_RETRY)
+                    continue
+                except Exception as exc:
+                    log.exception("pull: unexpected error")
+                    self._failed("pull", exc)
+                    self.stop.wait(backoff.next_delay())
+                    continue
+                backoff.reset()
+        finally:
+            client.close()
+
+    # -- failures -----------------------------------------------------------------------------
+    def _failed(self, loop: str, exc: Exception) -> None:
+        self.counters["errors"] += 1
+        message = str(exc) if isinstance(exc, SyncError) else f"{loop} failed: {exc.__class__.__name__}: {exc}"
+        self.keeper.failed(loop, message)
+
+    def _token_refused(self, loop: str, exc: TokenRefused) -> None:
+        """Stop both loops; probe again only after a long pause (a person must fix the token)."""
+        self.counters["errors"] += 1
+        self.keeper.failed(loop, str(exc), token=True)
+        if not self.token_refused.is_set():
+            log.error("%s; sync paused, next try in %.0f s", exc, TOKEN_RETRY_SECONDS)
+            self.token_refused.set()
+            timer = threading.Timer(TOKEN_RETRY_SECONDS, self.token_refused.clear)
+            timer.daemon = True
+            timer.start()

@@ -1,0 +1,53 @@
+"""The pull side's transaction: apply one validated page and its cursor together.
+
+The page was validated as a whole by the client (`protocol.parse_changes_page`) before this
+runs; here it is applied with `replica.apply_changes` and the new cursor is stored in the
+same transaction, so a crash at any instant leaves either the page and its cursor, or
+neither: the next pull asks again from the old cursor and re-applies harmlessly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, text
+
+from plateau.db.replica import apply_changes, get_state, set_state
+from plateau.sync import status
+from plateau.sync.protocol import Change
+
+_ACK_BY_FEED = text("DELETE FROM outbox WHERE passage_id = :id")
+
+
+def stored_cursor(conn: Connection) -> int:
+    value = get_state(conn, status.CURSOR, "0") or "0"
+    try:
+        return int(value)
+    except ValueError:
+        return 0
+
+
+def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool, *,
+               head: int | None = None, now: datetime | None = None) -> int:
+    """On an open write transaction; returns the number of changes applied.
+
+    A passage of this station that comes back in the feed is on the server: it leaves the
+    outbox here. This matters when a push was stored but its answer was lost: the server's
+    balance for that pupil (later in the feed) already counts the meal, so keeping it in the
+    outbox would count it twice until the next push's "duplicate" answer.
+    """
+    applied = apply_changes(conn, changes)
+    for change in changes:
+        if change.kind == "passage" and change.op == "upsert":
+            conn.execute(_ACK_BY_FEED, {"id": change.key})
+    set_state(conn, status.CURSOR, cursor)
+    set_state(conn, status.LAST_SUCCESS, (now or datetime.now(timezone.utc)).isoformat())
+    first_done = get_state(conn, status.FIRST_SYNC_DONE) == "1"
+    if not first_done:
+        if not more:
+            set_state(conn, status.FIRST_SYNC_DONE, "1")
+            set_state(conn, status.PROGRESS, "")
+        else:
+            total = head if head is not None and head >= cursor else "?"
+            set_state(conn, status.PROGRESS, f"{cursor}/{total}")
+    return applied

@@ -1,0 +1,205 @@
+"""A loopback HTTP proxy that breaks answers on purpose (fault injection for the sync tests).
+
+`FaultProxy(upstream_port)` listens on 127.0.0.1 and forwards each request to the upstream
+server on a fresh connection (``Connection: close``), then, according to its current
+`mode` (or a random draw for ``mode="random"``), does to the answer one of:
+
+- ``pass``      forward it untouched;
+- ``refuse``    close the client's connection before the request reaches the server
+                (a cut network: nothing happened on the server);
+- ``drop``      forward the request, let the server act on it, then close the client's
+                connection without an answer (the lost acknowledgement);
+- ``stall``     forward the request, then hold the client's connection silent for
+                `stall_seconds` (the client times out) and close it;
+- ``truncate``  send only a part of the answer, then close;
+- ``corrupt``   send the answer with bytes of its body replaced by 0xFF (same length). Always
+                invalid: on a real network TCP checksums and TLS stop silent changes; what the
+                daemon must show is that it never applies an answer it cannot read;
+- ``rewrite``   send ``rewriter(body)`` instead of the body (valid HTTP, fitted Content-Length):
+                for answers that parse but break the protocol.
+
+Runs its own threads (one accept thread, one per connection); `counts` tells what it did.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from collections import Counter
+
+MODES = ("pass", "refuse", "drop", "stall", "truncate", "corrupt", "rewrite")
+
+
+def _read_request(conn: socket.socket, deadline: float) -> bytes | None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = _recv(conn, deadline)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = _recv(conn, deadline)
+        if not chunk:
+            return None
+        body += chunk
+    lines = [line for line in head.split(b"\r\n")
+             if not line.lower().startswith((b"connection:", b"keep-alive:"))]
+    return b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + body
+
+
+def _recv(conn: socket.socket, deadline: float) -> bytes:
+    conn.settimeout(max(0.05, deadline - time.monotonic()))
+    try:
+        return conn.recv(65536)
+    except (socket.timeout, OSError):
+        return b""
+
+
+class FaultProxy:
+    """Loopback proxy with switchable faults. Thread-safe setters; runs its own threads."""
+
+    def __init__(self, upstream_port: int, *, upstream_host: str = "127.0.0.1", mode: str = "pass",
+                 weights: dict[str, float] | None = None, stall_seconds: float = 3.0, seed: int = 1):
+        self.upstream = (upstream_host, upstream_port)
+        self.mode = mode
+        self.weights = weights or {"pass": 0.6, "refuse": 0.08, "drop": 0.08, "stall": 0.08,
+                                   "truncate": 0.08, "corrupt": 0.08}
+        self.stall_seconds = stall_seconds
+        self.rewriter = lambda body: body
+        self.rng = random.Random(seed)
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port = self._sock.getsockname()[1]
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def set(self, mode: str, **weights: float) -> None:
+        assert mode in MODES + ("random",), mode
+        with self._lock:
+            self.mode = mode
+            if weights:
+                self.weights = weights
+
+    def close(self) -> None:
+        self._closed.set()
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _pick(self) -> str:
+        with self._lock:
+            if self.mode != "random":
+                return self.mode
+            names, weights = zip(*self.weights.items())
+            return self.rng.choices(names, weights)[0]
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            fault = self._pick()
+            request = _read_request(conn, time.monotonic() + 30)
+            if request is None:
+                return
+            with self._lock:
+                self.counts[fault] += 1
+            if fault == "refuse":
+                return
+            answer = self._forward(request)
+            if answer is None:  # upstream down: like a refused connection
+                with self._lock:
+                    self.counts["upstream_down"] += 1
+                return
+            if fault == "pass":
+                conn.sendall(answer)
+            elif fault == "drop":
+                return
+            elif fault == "stall":
+                self._closed.wait(self.stall_seconds)
+            elif fault == "truncate":
+                cut = max(1, len(answer) * 2 // 3 if b"\r\n\r\n" in answer[: len(answer) * 2 // 3]
+                          else len(answer) // 2)
+                conn.sendall(answer[:cut])
+            elif fault == "corrupt":
+                conn.sendall(self._corrupt(answer))
+            elif fault == "rewrite":
+                conn.sendall(self._rewrite(answer))
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _forward(self, request: bytes) -> bytes | None:
+        try:
+            up = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            return None
+        try:
+            up.sendall(request)
+            up.settimeout(60)
+            chunks = []
+            while True:
+                chunk = up.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except OSError:
+            return None
+        finally:
+            up.close()
+
+    def _corrupt(self, answer: bytes) -> bytes:
+        head, sep, body = answer.partition(b"\r\n\r\n")
+        if not body:
+            return answer
+        data = bytearray(body)
+        with self._lock:
+            positions = [self.rng.randrange(len(data)) for _ in range(max(1, len(data) // 50))]
+        for i in positions:
+            data[i] = 0xFF
+        return head + sep + bytes(data)
+
+    def _rewrite(self, answer: bytes) -> bytes:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        if any(line.lower().startswith(b"transfer-encoding:") for line in lines):
+            raise AssertionError("rewrite needs a Content-Length answer")
+        body = self.rewriter(body)
+        lines = [line for line in lines if not line.lower().startswith(b"content-length:")]
+        return b"\r\n".join(lines) + f"\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body
