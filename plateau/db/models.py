@@ -185,3 +185,23 @@ class SyncState(Base):
     __tablename__ = "sync_state"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class CardEvent(Base):
+    """A card status change made at the station (staff declared it lost), waiting to be pushed.
+
+    The replica's `card.status` is changed in the same transaction, so the card is refused at
+    once; `sent` turns true when the server has acknowledged the event (migration 0002).
+    """
+
+    __tablename__ = "card_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID made on the station
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  # send order
+    uid: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # lost
+    at: Mapped[str] = mapped_column(String(40))  # ISO instant, UTC
+    station: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)

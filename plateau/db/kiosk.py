@@ -1,0 +1,136 @@
+"""The reads and the few writes of the kiosk's screens, besides passages (`passages.Recorder`).
+
+Every read is one short indexed query, safe on the GUI thread (WAL readers never wait for the
+writer). Writes (`declare_card_lost`, `request_sync`) take the write lock with BEGIN IMMEDIATE,
+like the passage log, and run on the kiosk's worker thread.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Connection, Engine, text
+
+from plateau.db.replica import set_state
+from plateau.db.types import utc_text
+from plateau.domain.pins import verify_pin
+from plateau.errors import UserError
+from plateau.station.flow import StaffMember
+
+FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
+
+_SERVED = text(
+    "SELECT COUNT(DISTINCT p.person_id) FROM passage p WHERE p.local_date = :d AND p.service = :s "
+    "AND p.accepted = 1 AND p.kind != 'cancel' AND NOT EXISTS "
+    "(SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel')")
+_MENU = text("SELECT text FROM menu WHERE date = :d AND service = :s")
+_LAST = text(
+    "SELECT p.id, p.station, p.at, p.kind, p.accepted, p.reason, p.price_cents, p.person_id, p.card_uid, "
+    "p.ref, p.motive, per.last_name, per.first_name, per.class_name, "
+    "EXISTS (SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel') AS cancelled, "
+    "EXISTS (SELECT 1 FROM passage o WHERE o.ref = p.id AND o.kind = 'override') AS overridden "
+    "FROM passage p LEFT JOIN person per ON per.id = p.person_id "
+    "ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
+_STAFF = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")
+_STAFF_BADGE = text("SELECT id, name, role FROM staff WHERE active = 1 AND badge_uid = :uid")
+_CARD = text("SELECT uid, person_id, status FROM card WHERE uid = :uid")
+_BLOCK = text("UPDATE card SET status = :status WHERE uid = :uid")
+_EVENT = text(
+    "INSERT INTO card_event (id, seq, uid, person_id, status, at, station, staff_id, sent) VALUES "
+    "(:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM card_event), :uid, :person_id, :status, :at, :station, "
+    ":staff_id, 0)")
+
+
+class CardActionError(UserError):
+    """A card action that cannot be done (message for a person)."""
+
+
+@dataclass(frozen=True)
+class PassageLine:
+    """One line of the staff's "last passages" list."""
+
+    id: str
+    station: str
+    at: datetime
+    kind: str
+    accepted: bool
+    reason: str
+    price_cents: int
+    person_id: int | None
+    card_uid: str | None
+    name: str
+    class_name: str | None
+    cancelled: bool
+    overridden: bool
+
+    @property
+    def cancellable(self) -> bool:
+        return self.accepted and self.kind != "cancel" and not self.cancelled
+
+
+def served_count(conn: Connection, day: date, service: str) -> int:
+    return int(conn.execute(_SERVED, {"d": day.isoformat(), "s": service}).scalar() or 0)
+
+
+def menu_text(conn: Connection, day: date, service: str) -> str:
+    return conn.execute(_MENU, {"d": day.isoformat(), "s": service}).scalar() or ""
+
+
+def last_passages(conn: Connection, n: int = 50) -> list[PassageLine]:
+    out = []
+    for r in conn.execute(_LAST, {"n": n}):
+        name = f"{r.last_name or ''} {r.first_name or ''}".strip()
+        out.append(PassageLine(r.id, r.station, datetime.fromisoformat(r.at), r.kind, bool(r.accepted), r.reason,
+                               r.price_cents, r.person_id, r.card_uid, name, r.class_name, bool(r.cancelled),
+                               bool(r.overridden)))
+    return out
+
+
+def staff_for_pin(conn: Connection, pin: str) -> StaffMember | None:
+    """The active staff member whose PIN this is. Costs one scrypt per staff member (tens of ms
+    each at full cost): call it from the worker thread, never the GUI thread."""
+    if not pin or not pin.isdigit():
+        return None
+    for row in conn.execute(_STAFF).all():
+        if verify_pin(pin, row.pin_hash):
+            return StaffMember(row.id, row.name, row.role)
+    return None
+
+
+def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
+    row = conn.execute(_STAFF_BADGE, {"uid": uid}).first()
+    return StaffMember(row.id, row.name, row.role) if row else None
+
+
+def declare_card_lost(engine: Engine, uid: str, *, station: str, staff_id: int, at: datetime) -> str:
+    """Block the card at once in the replica and queue the event for the server, in one transaction.
+
+    Returns the event id. The sync daemon pushes unsent `card_event` rows (see the report of
+    issue 7: the push side belongs to the daemon)."""
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        card = conn.execute(_CARD, {"uid": uid}).first()
+        if card is None:
+            raise CardActionError("unknown card")
+        if card.status == "lost":
+            raise CardActionError("this card is already declared lost")
+        conn.execute(_BLOCK, {"uid": uid, "status": "lost"})
+        event_id = str(uuid.uuid4())
+        conn.execute(_EVENT, {"id": event_id, "uid": uid, "person_id": card.person_id, "status": "lost",
+                              "at": utc_text(at), "station": station, "staff_id": staff_id})
+    return event_id
+
+
+def pending_card_events(conn: Connection) -> list[dict]:
+    rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, staff_id FROM card_event "
+                             "WHERE sent = 0 ORDER BY seq")).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def request_sync(engine: Engine, at: datetime | None = None) -> None:
+    """Ask the sync daemon for a push and a pull now (it watches `sync_state.force_sync`)."""
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        set_state(conn, FORCE_SYNC, (at or datetime.now(timezone.utc)).isoformat())
+
+

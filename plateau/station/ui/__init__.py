@@ -1,0 +1,1 @@
+"""The kiosk's Qt Widgets screens (`plateau station`). Only this package imports PySide6."""

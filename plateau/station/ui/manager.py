@@ -1,0 +1,148 @@
+"""The manager view: today's headcounts per service, refusals by reason and by class, a
+15-minute chart (QtCharts), PDF/CSV export. Figures come from `plateau.reports.headcount`
+(the same computation as the reports and the server), computed on the "kiosk-stats" thread.
+GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout)
+
+from plateau.station.messages import reason_text
+from plateau.domain.reasons import Reason
+from plateau.station.ui import theme
+from plateau.station.ui.i18n import tr
+from plateau.station.ui.staff_screens import _StaffPage
+from plateau.station.ui.widgets import button, label
+
+
+def _table(columns: int) -> QTableWidget:
+    t = QTableWidget(0, columns)
+    t.verticalHeader().hide()
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+def _fill(t: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    t.setHorizontalHeaderLabels(headers)
+    t.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(str(value))
+            if c:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            t.setItem(r, c, item)
+
+
+class ManagerScreen(_StaffPage):
+    """Headcounts of the day, for the manager role."""
+
+    export = Signal(str)   # "pdf" | "csv"
+    back = Signal()
+
+    def __init__(self):
+        super().__init__()
+        head = QHBoxLayout()
+        self.title = label("", "big", align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.pdf = button("", name="primary")
+        self.csv = button("", name="primary")
+        self.back_button = button("")
+        self.pdf.clicked.connect(lambda: self.export.emit("pdf"))
+        self.csv.clicked.connect(lambda: self.export.emit("csv"))
+        self.back_button.clicked.connect(self.back)
+        head.addWidget(self.title, 3)
+        for b in (self.pdf, self.csv, self.back_button):
+            head.addWidget(b, 1)
+        self.lay.addLayout(head)
+        self.lay.addWidget(self.message)
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        self.services = _table(5)
+        self.reasons = _table(2)
+        self.classes = _table(4)
+        left.addWidget(self.services, 2)
+        left.addWidget(self.reasons, 3)
+        body.addLayout(left, 2)
+        self.chart = QChart()
+        self.chart.setBackgroundBrush(QColor("#FFFFFF"))
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        right = QVBoxLayout()
+        right.addWidget(self.chart_view, 3)
+        right.addWidget(self.classes, 2)
+        body.addLayout(right, 3)
+        self.lay.addLayout(body, 1)
+        self.headcount = None
+
+    def reset(self, message: str = "") -> None:
+        self.pdf.setText(tr("Export PDF"))
+        self.csv.setText(tr("Export CSV"))
+        self.back_button.setText(tr("Back"))
+        self.message.setText(message or tr("Loading…"))
+
+    def show_headcount(self, hc, lang: str) -> None:
+        self.headcount = hc
+        self.message.setText("")
+        self.title.setText(tr("Headcounts of {day}", day=hc.day.strftime("%d/%m/%Y")))
+        rows, reasons, classes, slots = [], {}, {}, {}
+        for s in hc.services:
+            if s.code:  # the bucket of passages outside any service has no row, only refusals
+                # while the service runs, the expected persons not served yet are its "no-shows so far"
+                rows.append([s.label, s.totals.expected, s.totals.served, s.totals.no_shows, s.totals.refusals])
+            for reason, info in s.refusals_by_reason.items():
+                reasons[reason] = reasons.get(reason, 0) + info.get("count", 0)
+            for cls, counts in s.by_class.items():
+                e, sv, rf = classes.get(cls, (0, 0, 0))
+                classes[cls] = (e + counts.expected, sv + counts.served, rf + counts.refusals)
+            for slot, v in s.by_slot.items():
+                a, b = slots.get(slot, (0, 0))
+                slots[slot] = (a + v.get("served", 0), b + v.get("refusals", 0))
+        _fill(self.services, [tr("Service"), tr("Expected"), tr("Served"), tr("Still expected"), tr("Refusals")],
+              rows)
+        _fill(self.reasons, [tr("Refusals by reason"), tr("Refusals")],
+              [[_reason_label(r, lang), n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])])
+        _fill(self.classes, [tr("By class"), tr("Expected"), tr("Served"), tr("Refusals")],
+              [[c or tr("no class"), *v] for c, v in sorted(classes.items())])
+        self._chart(slots)
+
+    def _chart(self, slots: dict[str, tuple[int, int]]) -> None:
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        self.chart.setTitle(tr("Per 15 minutes"))
+        served, refused = QBarSet(tr("Served")), QBarSet(tr("Refusals"))
+        served.setColor(QColor(theme.ACCEPT_BG))
+        refused.setColor(QColor(theme.REFUSE_BG))
+        keys = sorted(slots)
+        for k in keys:
+            served.append(slots[k][0])
+            refused.append(slots[k][1])
+        series = QStackedBarSeries()
+        series.append(served)
+        series.append(refused)
+        self.chart.addSeries(series)
+        x = QBarCategoryAxis()
+        x.append(keys)
+        x.setLabelsAngle(-90)
+        y = QValueAxis()
+        y.setLabelFormat("%d")
+        y.setRange(0, max([a + b for a, b in slots.values()] + [1]))
+        self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+
+
+def _reason_label(code: str, lang: str) -> str:
+    try:
+        return reason_text(Reason(code), lang).split(" (")[0].split(" :")[0].split(":")[0]
+    except ValueError:
+        return code

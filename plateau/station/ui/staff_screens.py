@@ -1,0 +1,233 @@
+"""Staff mode: the PIN pad, the staff menu, overriding a refusal, the last 50 passages.
+
+Screens emit what staff asked for (signals); the window checks it with the flow and runs it
+on the database worker. GUI thread only.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHeaderView, QStackedLayout,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from plateau.db.kiosk import PassageLine
+from plateau.domain.money import format_euros
+from plateau.station.ui.i18n import tr
+from plateau.station.ui.widgets import button, label, page
+
+MOTIVES = ("Authorised by the vie scolaire", "Reservation error", "Exceptional meal",
+           "Other reason (staff decision)")
+
+
+class _StaffPage(QWidget):
+    def __init__(self):
+        super().__init__()
+        root = page("staffpage")
+        outer = QStackedLayout(self)
+        outer.addWidget(root)
+        self.lay = QVBoxLayout(root)
+        self.message = label("", "normal", name="message")
+
+
+class PinScreen(_StaffPage):
+    """An on-screen PIN pad; the digits are never shown, only dots."""
+
+    pin_entered = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.title = label("", "title")
+        self.dots = label("", "title", wrap=False)
+        self.lay.addWidget(self.title)
+        self.lay.addWidget(self.dots)
+        self.lay.addWidget(self.message)
+        grid = QGridLayout()
+        self.keys: dict[str, object] = {}
+        for i, key in enumerate(("1", "2", "3", "4", "5", "6", "7", "8", "9", "\u232b", "0", "OK")):
+            b = button(key, role="key", name="primary" if key == "OK" else "")
+            b.clicked.connect(lambda _=False, k=key: self.press(k))
+            grid.addWidget(b, i // 3, i % 3)
+            self.keys[key] = b
+        self.lay.addLayout(grid, 1)
+        self.cancel = button("")
+        self.cancel.clicked.connect(self._cancel)
+        self.lay.addWidget(self.cancel)
+        self.pin = ""
+
+    def reset(self, who: str | None, message: str = "") -> None:
+        self.pin = ""
+        self.title.setText(tr("PIN for {name}", name=who) if who else tr("Staff PIN"))
+        self.cancel.setText(tr("Cancel"))
+        self.message.setText(message)
+        self._dots()
+
+    def set_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def press(self, key: str) -> None:
+        if key == "OK":
+            pin, self.pin = self.pin, ""
+            self._dots()
+            if pin:
+                self.pin_entered.emit(pin)
+            return
+        if key == "\u232b":
+            self.pin = self.pin[:-1]
+        elif len(self.pin) < 12:
+            self.pin += key
+        self._dots()
+
+    def _dots(self) -> None:
+        self.dots.setText("\u25CF " * len(self.pin) if self.pin else "\u2013")
+
+    def _cancel(self) -> None:
+        self.pin = ""
+        self.cancelled.emit()
+
+
+class StaffMenu(_StaffPage):
+    """The staff menu: one big button per task; role-dependent buttons are hidden."""
+
+    chosen = Signal(str)  # override | forgotten | passages | sync | manager | fullscreen | quit | close
+
+    def __init__(self):
+        super().__init__()
+        self.title = label("", "title")
+        self.status = label("", "small", name="status_ok")
+        self.lay.addWidget(self.title)
+        self.lay.addWidget(self.status)
+        self.lay.addWidget(self.message)
+        grid = QGridLayout()
+        self.buttons = {}
+        for i, key in enumerate(("override", "forgotten", "passages", "sync", "manager", "fullscreen", "quit",
+                                 "close")):
+            b = button("", name="danger" if key == "quit" else ("primary" if key == "close" else ""))
+            b.clicked.connect(lambda _=False, k=key: self.chosen.emit(k))
+            grid.addWidget(b, i // 2, i % 2)
+            self.buttons[key] = b
+        self.lay.addLayout(grid, 1)
+
+    def refresh(self, staff_name: str, refusal: str | None, can_manage: bool, can_quit: bool,
+                status: str, message: str = "") -> None:
+        texts = {"override": tr("Override: {name} — {reason}", name=refusal[0], reason=refusal[1])
+                 if refusal else tr("Override the last refusal"),
+                 "forgotten": tr("Forgotten badge"), "passages": tr("Last passages"), "sync": tr("Force a sync"),
+                 "manager": tr("Manager view"), "fullscreen": tr("Leave full screen"),
+                 "quit": tr("Quit the kiosk"), "close": tr("Close staff mode")}
+        for key, b in self.buttons.items():
+            b.setText(texts[key])
+        self.buttons["override"].setEnabled(refusal is not None)
+        self.buttons["manager"].setVisible(can_manage)
+        self.buttons["fullscreen"].setVisible(can_quit)
+        self.buttons["quit"].setVisible(can_quit)
+        self.title.setText(tr("Staff mode — {name}", name=staff_name))
+        self.status.setText(status)
+        self.message.setText(message)
+
+
+class OverrideScreen(_StaffPage):
+    """Let the last refused person in: pick a motive (one tap records it)."""
+
+    motive_chosen = Signal(str)
+    back = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.title = label("", "title")
+        self.who = label("", "big")
+        self.question = label("", "normal")
+        for w in (self.title, self.who, self.question, self.message):
+            self.lay.addWidget(w)
+        self.motive_buttons = []
+        grid = QGridLayout()
+        for i, motive in enumerate(MOTIVES):
+            b = button("", name="primary")
+            b.clicked.connect(lambda _=False, m=motive: self.motive_chosen.emit(tr(m)))
+            grid.addWidget(b, i // 2, i % 2)
+            self.motive_buttons.append(b)
+        self.lay.addLayout(grid, 1)
+        self.back_button = button("")
+        self.back_button.clicked.connect(self.back)
+        self.lay.addWidget(self.back_button)
+
+    def show_refusal(self, name: str, reason: str) -> None:
+        self.title.setText(tr("Override the last refusal"))
+        self.who.setText(f"{name} — {reason}")
+        self.question.setText(tr("Why let this person in?"))
+        for b, motive in zip(self.motive_buttons, MOTIVES):
+            b.setText(tr(motive))
+        self.back_button.setText(tr("Back"))
+        self.message.setText("")
+
+
+class PassagesScreen(_StaffPage):
+    """The last 50 passages of the site known here; select one and cancel it."""
+
+    cancel_requested = Signal(str)
+    back = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.title = label("", "title")
+        self.lay.addWidget(self.title)
+        self.table = QTableWidget(0, 6)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.lay.addWidget(self.table, 1)
+        self.lay.addWidget(self.message)
+        row = QHBoxLayout()
+        self.cancel_button = button("", name="danger")
+        self.cancel_button.clicked.connect(self._cancel)
+        self.back_button = button("")
+        self.back_button.clicked.connect(self.back)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.back_button)
+        self.lay.addLayout(row)
+        self.lines: list[PassageLine] = []
+
+    def show_lines(self, lines: list[PassageLine], tz: str, lang: str, message: str = "") -> None:
+        self.title.setText(tr("Last passages"))
+        self.cancel_button.setText(tr("Cancel this passage"))
+        self.back_button.setText(tr("Back"))
+        self.message.setText(message)
+        self.table.setHorizontalHeaderLabels([tr("Time"), tr("Station"), tr("Name"), tr("Class"), tr("Outcome"),
+                                              tr("Price")])
+        self.lines = lines
+        self.table.setRowCount(len(lines))
+        zone = ZoneInfo(tz)
+        for r, line in enumerate(lines):
+            if line.kind == "cancel":
+                outcome = tr("cancellation")
+            elif line.cancelled:
+                outcome = tr("cancelled")
+            elif line.accepted:
+                outcome = tr("override") if line.kind == "override" else (
+                    tr("forgotten badge") if line.kind == "forgotten" else tr("accepted"))
+            else:
+                outcome = f"{tr('refused')} ({line.reason})"
+            cells = (line.at.astimezone(zone).strftime("%H:%M:%S"), line.station, line.name or line.card_uid or "",
+                     line.class_name or "", outcome, format_euros(line.price_cents, lang))
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self._selected()
+
+    def selected_line(self) -> PassageLine | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.lines[rows[0].row()] if rows else None
+
+    def _selected(self) -> None:
+        line = self.selected_line()
+        self.cancel_button.setEnabled(bool(line and line.cancellable))
+
+    def _cancel(self) -> None:
+        line = self.selected_line()
+        if line is not None and line.cancellable:
+            self.cancel_requested.emit(line.id)

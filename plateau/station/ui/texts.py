@@ -1,0 +1,61 @@
+"""Wording of the idle screen's and staff menu's status lines, in the kiosk's language.
+
+Pure functions over the flow's data (`plateau.station.flow`) and `tr()`. GUI thread only
+(translations are looked up through the QApplication).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from plateau.devices.base import ReaderState
+from plateau.station.flow import Connectivity, ServiceLine
+from plateau.station.ui.i18n import tr
+
+_READER = {ReaderState.READY: "Reader ready", ReaderState.STARTING: "Reader starting",
+           ReaderState.UNPLUGGED: "Reader unplugged", ReaderState.ERROR: "Reader error",
+           ReaderState.STOPPED: "Reader stopped"}
+
+
+def service_text(line: ServiceLine) -> str:
+    if line.current is not None:
+        s = line.current
+        return tr("{label} · {start} – {end}", label=s.label, start=s.start.strftime("%H:%M"),
+                  end=s.end.strftime("%H:%M"))
+    if line.upcoming is not None:
+        return tr("Next service: {label} at {start}", label=line.upcoming.label,
+                  start=line.upcoming.start.strftime("%H:%M"))
+    return tr("No more service today")
+
+
+def connectivity_text(c: Connectivity) -> str:
+    """"En ligne" or "hors ligne depuis 12 min — 37 passages en attente"."""
+    if c.online:
+        parts = ["\u25CF " + tr("Online")]
+    elif c.offline_minutes is None:
+        parts = ["\u25CB " + tr("Offline"), tr("never synchronised")]
+    else:
+        parts = ["\u25CB " + tr("offline for {minutes} min", minutes=c.offline_minutes)]
+    if c.waiting and not c.online:
+        parts.append(tr("{n} passages waiting", n=c.waiting))
+    if c.parked:
+        parts.append(tr("{n} rejected by the server", n=c.parked))
+    return " — ".join(parts)
+
+
+def reader_text(state: str, detail: str = "") -> str:
+    try:
+        text = tr(_READER[ReaderState(state)])
+    except ValueError:
+        text = state
+    return f"{text} ({detail})" if detail and state != ReaderState.READY else text
+
+
+def counts_text(served: int, expected: int | None) -> str:
+    if expected is None:
+        return tr("{served} served", served=served)
+    return tr("{served} served / {expected} expected", served=served, expected=expected)
+
+
+def clock_text(local: datetime) -> str:
+    return local.strftime("%H:%M")
