@@ -7,15 +7,7 @@ import pytest
 from plateau.reports.headcount import compute
 from plateau.reports.replica_source import load_day, load_days
 
-from .scenario import CLOSED_DAY, DAY, record_day
-
-
-@pytest.fixture(scope="module")
-def day(tmp_path_factory):
-    recorded = record_day(tmp_path_factory.mktemp("stations"))
-    yield recorded
-    recorded.self1.dispose()
-    recorded.self2.dispose()
+from .scenario import CLOSED_DAY, DAY
 
 
 @pytest.fixture(scope="module")
