@@ -102,7 +102,7 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
         try:
             upgrade(engine)
         except OperationalError as exc:
-            raise DatabaseError(f"cannot open the server database: {str(exc.orig).strip()}") from exc
+            raise DatabaseError(f"cannot open the server database: {str(exc.orig).strip().splitlines()[0]}") from exc
         except Exception as exc:
             log.exception("migration failed")
             raise DatabaseError(f"cannot upgrade the server database: {exc}") from exc

@@ -1,0 +1,277 @@
+"""`plateau admin`: set up and administer the central server without touching the database.
+
+Commands (PROTOCOL.md): site add/set/list, service add, tariff add, station add/list/revoke,
+token add/list/revoke, staff add/list, plus demo-seed. Every command opens the database given by
+``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
+first. A new token is printed once, as the last line of stdout, and stored only as a hash.
+Runs on the main thread of a short-lived process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy import select
+
+from plateau.domain.pins import hash_pin
+from plateau.errors import UserError
+from plateau.server import feed, store
+from plateau.server import models as m
+from plateau.server.db import Database, open_database
+from plateau.server.tokens import PREFIX_ADMIN, PREFIX_STATION, hash_token, new_token
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
+    parser.add_argument("--db", help="database URL or SQLite path (default: plateau-server.db; "
+                                     "PLATEAU_SERVER_DB overrides)")
+    groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True,
+                                   parser_class=type(parser))
+
+    site = groups.add_parser("site", help="schools (sites)").add_subparsers(dest="action", required=True,
+                                                                            parser_class=type(parser))
+    p = site.add_parser("add", help="create a site")
+    p.add_argument("uai")
+    p.add_argument("--name", required=True)
+    p.add_argument("--timezone", default="Europe/Paris")
+    p.add_argument("--zone", default=None, help='holiday zone, e.g. "Zone A"')
+    p = site.add_parser("set", help="set policy settings KEY=VALUE (and name/timezone/zone)")
+    p.add_argument("uai")
+    p.add_argument("pairs", nargs="*", metavar="KEY=VALUE")
+    p.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a setting")
+    site.add_parser("list", help="list the sites")
+    p = site.add_parser("show", help="a site's settings, services, tariffs and stations")
+    p.add_argument("uai")
+
+    p = groups.add_parser("service", help="meal services").add_subparsers(dest="action", required=True,
+                                                                          parser_class=type(parser))
+    p = p.add_parser("add", help="create or update a service")
+    p.add_argument("uai")
+    p.add_argument("code")
+    p.add_argument("--label", required=True)
+    p.add_argument("--start", required=True, metavar="HH:MM")
+    p.add_argument("--end", required=True, metavar="HH:MM")
+    p.add_argument("--days", default="mon,tue,wed,thu,fri")
+
+    p = groups.add_parser("tariff", help="prices").add_subparsers(dest="action", required=True,
+                                                                  parser_class=type(parser))
+    p = p.add_parser("add", help="create or update a category's price")
+    p.add_argument("uai")
+    p.add_argument("category")
+    p.add_argument("--price-cents", type=int, required=True)
+    p.add_argument("--label", default=None)
+
+    station = groups.add_parser("station", help="stations and their tokens").add_subparsers(
+        dest="action", required=True, parser_class=type(parser))
+    p = station.add_parser("add", help="register a station; prints its token (last line)")
+    p.add_argument("uai")
+    p.add_argument("station_id")
+    p = station.add_parser("rotate", help="issue a new token for a station (the old one stops working)")
+    p.add_argument("uai")
+    p.add_argument("station_id")
+    p = station.add_parser("list", help="list a site's stations")
+    p.add_argument("uai")
+    p = station.add_parser("revoke", help="revoke a station's token")
+    p.add_argument("uai")
+    p.add_argument("station_id")
+
+    token = groups.add_parser("token", help="administration tokens").add_subparsers(
+        dest="action", required=True, parser_class=type(parser))
+    p = token.add_parser("add", help="create a token; prints it (last line)")
+    p.add_argument("--admin", action="store_true", required=True, help="an administration token")
+    p.add_argument("--label", default="")
+    token.add_parser("list", help="list the tokens (never their value)")
+    p = token.add_parser("revoke", help="revoke a token by its number")
+    p.add_argument("token_id", type=int)
+
+    staff = groups.add_parser("staff", help="canteen staff (PIN at the station)").add_subparsers(
+        dest="action", required=True, parser_class=type(parser))
+    p = staff.add_parser("add", help="add a staff member; the PIN is read from stdin")
+    p.add_argument("uai")
+    p.add_argument("name")
+    p.add_argument("--role", choices=store.ROLES, required=True)
+    p.add_argument("--pin-stdin", action="store_true", required=True, help="read the PIN from stdin")
+    p.add_argument("--badge", default=None, help="the staff member's badge UID")
+    p = staff.add_parser("list", help="list a site's staff")
+    p.add_argument("uai")
+
+    p = groups.add_parser("demo-seed", help="load the demo school (plateau.demo) into the server")
+    p.add_argument("--pupils", type=int, default=650)
+
+
+def run(args: argparse.Namespace) -> int:
+    db = Database(open_database(args.db))
+    try:
+        handler = _HANDLERS[(args.group, getattr(args, "action", None))]
+        return handler(db, args) or 0
+    finally:
+        db.engine.dispose()
+
+
+def _site_add(db: Database, a) -> None:
+    with db.write() as s:
+        site = store.create_site(s, a.uai, a.name, a.timezone, a.zone)
+    print(f"site {site.code} created: {site.name} ({site.timezone}{', ' + site.zone if site.zone else ''})")
+
+
+def _site_set(db: Database, a) -> None:
+    pairs, meta = {}, {}
+    for pair in a.pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"expected KEY=VALUE, got {pair!r}")
+        key = key.strip()
+        (meta if key in ("name", "timezone", "zone") else pairs)[key] = value.strip()
+    if not pairs and not meta and not a.unset:
+        raise UserError("nothing to set: give KEY=VALUE pairs or --unset KEY")
+    with db.write() as s:
+        site = store.get_site(s, a.uai.upper())
+        if meta:
+            store.update_site(s, site, **meta)
+        store.set_settings(s, site, pairs, remove=tuple(a.unset))
+        settings = dict(site.settings)
+    for key in sorted(settings):
+        print(f"{key}={settings[key]}")
+
+
+def _site_list(db: Database, a) -> None:
+    with db.read() as s:
+        for site in s.execute(select(m.Site).order_by(m.Site.code)).scalars():
+            print(f"{site.code}\t{site.name}\t{site.timezone}\t{site.zone or ''}")
+
+
+def _site_show(db: Database, a) -> None:
+    with db.read() as s:
+        site = store.get_site(s, a.uai.upper())
+        print(f"site {site.code}: {site.name} ({site.timezone}, {site.zone or 'no zone'}), feed at {site.feed_seq}")
+        for key in sorted(site.settings or {}):
+            print(f"  setting {key}={site.settings[key]}")
+        for svc in s.execute(select(m.Service).where(m.Service.site_id == site.id)).scalars():
+            print(f"  service {svc.code} {svc.start}-{svc.end} {svc.weekdays} ({svc.label})")
+        for t in s.execute(select(m.Tariff).where(m.Tariff.site_id == site.id)).scalars():
+            print(f"  tariff {t.category} {t.price_cents} cents")
+        for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)).scalars():
+            print(f"  station {st.station_id}{' (revoked)' if st.revoked else ''}")
+
+
+def _service_add(db: Database, a) -> None:
+    with db.write() as s:
+        svc = store.upsert_service(s, store.get_site(s, a.uai.upper()), a.code, a.label, a.start, a.end, a.days)
+    print(f"service {svc.code} {svc.start}-{svc.end} {svc.weekdays}")
+
+
+def _tariff_add(db: Database, a) -> None:
+    with db.write() as s:
+        t = store.upsert_tariff(s, store.get_site(s, a.uai.upper()), a.category, a.price_cents, a.label)
+    print(f"tariff {t.category} {t.price_cents} cents")
+
+
+def _find_station(s, site, station_id):
+    return s.execute(select(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == station_id)
+                     ).scalar_one_or_none()
+
+
+def _station_add(db: Database, a, rotate: bool = False) -> None:
+    token = new_token(PREFIX_STATION)
+    with db.write() as s:
+        site = store.get_site(s, a.uai.upper())
+        st = _find_station(s, site, a.station_id)
+        if rotate:
+            if st is None:
+                raise UserError(f"no station {a.station_id!r} at site {site.code}")
+            st.token_hash, st.revoked = hash_token(token), False
+        else:
+            if st is not None:
+                raise UserError(f"station {a.station_id!r} already exists at site {site.code} "
+                                "(use `plateau admin station rotate` for a new token)")
+            if not store.CODE.match(a.station_id):
+                raise UserError(f"station id {a.station_id!r}: use lower-case letters, digits, - or _")
+            s.add(m.Station(site_id=site.id, station_id=a.station_id, token_hash=hash_token(token),
+                            revoked=False, created_at=feed.now()))
+    print(f"station {a.station_id} of site {a.uai.upper()}: its token (shown once, keep it in the station config):")
+    print(token)
+
+
+def _station_list(db: Database, a) -> None:
+    with db.read() as s:
+        site = store.get_site(s, a.uai.upper())
+        for st in s.execute(select(m.Station).where(m.Station.site_id == site.id).order_by(m.Station.station_id)
+                            ).scalars():
+            seen = st.last_seen_at.isoformat(timespec="seconds") if st.last_seen_at else "never"
+            print(f"{st.station_id}\t{'revoked' if st.revoked else 'active'}\tlast seen {seen}")
+
+
+def _station_revoke(db: Database, a) -> None:
+    with db.write() as s:
+        site = store.get_site(s, a.uai.upper())
+        st = _find_station(s, site, a.station_id)
+        if st is None:
+            raise UserError(f"no station {a.station_id!r} at site {site.code}")
+        st.revoked = True
+    print(f"station {a.station_id} revoked")
+
+
+def _token_add(db: Database, a) -> None:
+    token = new_token(PREFIX_ADMIN)
+    with db.write() as s:
+        row = m.ApiToken(token_hash=hash_token(token), label=a.label[:100], is_admin=True, revoked=False,
+                         created_at=feed.now())
+        s.add(row)
+        s.flush()
+        number = row.id
+    print(f"admin token {number} (shown once):")
+    print(token)
+
+
+def _token_list(db: Database, a) -> None:
+    with db.read() as s:
+        for t in s.execute(select(m.ApiToken).order_by(m.ApiToken.id)).scalars():
+            print(f"{t.id}\t{'revoked' if t.revoked else 'active'}\t{t.created_at:%Y-%m-%d}\t{t.label}")
+
+
+def _token_revoke(db: Database, a) -> None:
+    with db.write() as s:
+        t = s.get(m.ApiToken, a.token_id)
+        if t is None:
+            raise UserError(f"no token {a.token_id}")
+        t.revoked = True
+    print(f"token {a.token_id} revoked")
+
+
+def _staff_add(db: Database, a) -> None:
+    pin = sys.stdin.readline().strip()
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        raise UserError("the PIN (on stdin) must be 4 to 8 digits")
+    with db.write() as s:
+        st = store.upsert_staff(s, store.get_site(s, a.uai.upper()), a.name, a.role, hash_pin(pin),
+                                badge_uid=a.badge)
+        number = st.id
+    print(f"staff {number}: {a.name} ({a.role})")
+
+
+def _staff_list(db: Database, a) -> None:
+    with db.read() as s:
+        site = store.get_site(s, a.uai.upper())
+        for st in s.execute(select(m.Staff).where(m.Staff.site_id == site.id).order_by(m.Staff.id)).scalars():
+            print(f"{st.id}\t{st.name}\t{st.role}\t{'active' if st.active else 'inactive'}")
+
+
+def _demo_seed(db: Database, a) -> None:
+    from plateau.demo.school import generate
+    from plateau.server.seed import seed_changes
+
+    school = generate(pupils=a.pupils)
+    with db.write() as s:
+        site = seed_changes(s, school.changes)
+        code = site.code
+    print(f"demo school loaded into site {code} ({len(school.persons)} persons)")
+
+
+_HANDLERS = {
+    ("site", "add"): _site_add, ("site", "set"): _site_set, ("site", "list"): _site_list,
+    ("site", "show"): _site_show, ("service", "add"): _service_add, ("tariff", "add"): _tariff_add,
+    ("station", "add"): _station_add, ("station", "rotate"): lambda db, a: _station_add(db, a, rotate=True),
+    ("station", "list"): _station_list, ("station", "revoke"): _station_revoke,
+    ("token", "add"): _token_add, ("token", "list"): _token_list, ("token", "revoke"): _token_revoke,
+    ("staff", "add"): _staff_add, ("staff", "list"): _staff_list, ("demo-seed", None): _demo_seed,
+}

@@ -1,0 +1,117 @@
+"""The FastAPI application of the central server: `create_app(settings)`.
+
+Composition only: the routers (one per resource, under `routes/`), the error handlers, the
+request-size limit, and the lifespan that opens the database (upgrading its schema) and runs
+the feed watcher. The app runs on uvicorn's event loop; sync routes run on its thread pool.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from plateau import __version__
+from plateau.server.db import Database, open_database
+from plateau.server.errors import error_response, install_handlers
+from plateau.server.notifier import FeedNotifier
+from plateau.sync.protocol import API_PREFIX
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What `plateau server` is configured with (command line and environment)."""
+
+    db_url: str | None = None          # None: $PLATEAU_SERVER_DB, else plateau-server.db here
+    max_body_bytes: int = 8 * 1024 * 1024
+    feed_poll_interval: float = 0.5    # how often other processes' writes are looked for
+
+
+class BodyLimit:
+    """ASGI middleware refusing bodies above `limit` bytes with 413, declared or streamed."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    return await self._refuse(scope, receive, send)
+        received = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = error_response(413, "request_too_large", f"the request body is larger than {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: ServerSettings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The server app. `database` lets a caller share an already open database (tests, benchmarks)."""
+    settings = settings or ServerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = database or Database(open_database(settings.db_url))
+        app.state.db = db
+        app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
+        await app.state.notifier.start()
+        try:
+            yield
+        finally:
+            await app.state.notifier.stop()
+            if database is None:
+                db.engine.dispose()
+
+    app = FastAPI(title="Plateau central server", version=__version__, lifespan=lifespan,
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
+    install_handlers(app)
+    from plateau.server.routes import health, persons, reservations, sites, sync
+
+    for module in (health, sync, reservations, sites, persons):
+        app.include_router(module.router, prefix=API_PREFIX)
+    try:  # the imports router is built apart (plateau.server.imports)
+        imports = importlib.import_module("plateau.server.routes.imports")
+    except ModuleNotFoundError as exc:
+        if exc.name != "plateau.server.routes.imports":
+            raise
+    else:
+        app.include_router(imports.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

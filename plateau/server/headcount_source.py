@@ -1,0 +1,46 @@
+"""Building `plateau.reports.headcount.DayData` for one site and day from the server's tables.
+
+The server holds the passages of every station of the site, so its headcount is the site's
+complete one. Reads only; runs on a request thread (or a `plateau report` process).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plateau.domain.policy import policy_from_settings
+from plateau.domain.services import ServiceInfo, parse_hhmm, parse_weekdays
+from plateau.reports.headcount import DayData
+from plateau.server import feed, store
+from plateau.server import models as m
+
+
+def load_day(session: Session, site_code: str, day: date) -> DayData:
+    site = store.get_site(session, site_code)
+    tz = ZoneInfo(site.timezone)
+    start = datetime.combine(day, time(0), tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz)
+    services = [ServiceInfo(s.code, s.label, parse_hhmm(s.start), parse_hhmm(s.end), parse_weekdays(s.weekdays))
+                for s in session.execute(select(m.Service).where(m.Service.site_id == site.id)
+                                         .order_by(m.Service.start)).scalars()]
+    persons = {p.id: feed.person_data(p) for p in session.execute(
+        select(m.Person).where(m.Person.site_id == site.id)).scalars()}
+    reservations = [feed.reservation_data(r) for r in session.execute(
+        select(m.Reservation).where(m.Reservation.site_id == site.id, m.Reservation.date == day)).scalars()]
+    oppositions = [feed.opposition_data(o) for o in session.execute(
+        select(m.Opposition).where(m.Opposition.site_id == site.id, m.Opposition.starts_at < end,
+                                   m.Opposition.ends_at > start)).scalars()]
+    closures = [feed.closure_data(c) for c in session.execute(
+        select(m.Closure).where(m.Closure.site_id == site.id, m.Closure.first_day <= day,
+                                m.Closure.last_day >= day)).scalars()]
+    passages = [feed.passage_data(p) for p in session.execute(
+        select(m.Passage).where(m.Passage.site_id == site.id, m.Passage.local_date == day)
+        .order_by(m.Passage.at)).scalars()]
+    staff = dict(session.execute(select(m.Staff.id, m.Staff.name).where(m.Staff.site_id == site.id)).all())
+    return DayData(site_code=site.code, site_name=site.name, timezone=site.timezone, day=day, services=services,
+                   policy=policy_from_settings(site.settings or {}), persons=persons, reservations=reservations,
+                   oppositions=oppositions, closures=closures, passages=passages, staff=staff)

@@ -1,0 +1,84 @@
+"""Waking long-polling stations when their site's feed grows.
+
+Runs on the server's asyncio event loop. Two sources of wake-ups:
+- writers in this process (request threads): `Database` calls `notify_threadsafe` after each
+  commit that emitted changes, so a waiting station hears of it within milliseconds;
+- writers in other processes (`plateau import`, `plateau admin`): a watcher task reads every
+  site's last seq (one small query) every `poll_interval` seconds and wakes the sites that moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.concurrency import run_in_threadpool
+
+from plateau.server import feed
+from plateau.server.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class FeedNotifier:
+    """Per-site events swapped on each wake-up. Event-loop thread only, except `notify_threadsafe`."""
+
+    def __init__(self, db: Database, poll_interval: float = 0.5):
+        self.db = db
+        self.poll_interval = poll_interval
+        self.heads: dict[int, int] = {}
+        self._events: dict[int, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    def event(self, site_id: int) -> asyncio.Event:
+        """The event the next wake-up of `site_id` sets (take it BEFORE reading the feed)."""
+        ev = self._events.get(site_id)
+        if ev is None:
+            ev = self._events[site_id] = asyncio.Event()
+        return ev
+
+    def wake(self, site_ids) -> None:
+        for site_id in site_ids:
+            ev = self._events.pop(site_id, None)
+            if ev is not None:
+                ev.set()
+
+    def notify_threadsafe(self, site_ids) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.wake, site_ids)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.db.commit_listeners.append(self.notify_threadsafe)
+        self._task = asyncio.create_task(self._watch(), name="feed-watcher")
+
+    async def stop(self) -> None:
+        if self.notify_threadsafe in self.db.commit_listeners:
+            self.db.commit_listeners.remove(self.notify_threadsafe)
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def _read_heads(self) -> dict[int, int]:
+        with self.db.read() as s:
+            return feed.head_seqs(s)
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                if self._events:  # nobody waiting: no query
+                    heads = await run_in_threadpool(self._read_heads)
+                    moved = [sid for sid, seq in heads.items() if self.heads.get(sid, seq) != seq]
+                    self.heads = heads
+                    if moved:
+                        self.wake(moved)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not kill the watcher
+                log.warning("feed watcher: cannot read the feed heads", exc_info=True)
+            await asyncio.sleep(self.poll_interval)

@@ -1,0 +1,83 @@
+"""The station sync endpoints: the site's change feed (long-poll) and the passage push."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from plateau.server import feed, push
+from plateau.server import models as m
+from plateau.server.auth import Caller, Db, StationCaller
+from plateau.server.errors import ApiError, responses
+from plateau.server.schemas import ChangesPage, PushAnswer, PushRequest
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+MAX_WAIT = 60.0
+
+
+@router.get("/changes", response_model=ChangesPage, responses=responses(401, 403, 404, 422))
+async def changes(request: Request, caller: Caller,
+                  since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                  wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
+                  site: Annotated[str | None, Query(max_length=16, description="admin tokens: the site code")] = None,
+                  ) -> ChangesPage:
+    """The caller's site changes after `since`, oldest first. With `wait`, an empty answer waits up
+    to `wait` seconds for the next change (woken as soon as one commits)."""
+    db = request.app.state.db
+    notifier = request.app.state.notifier
+    site_id = caller.site_id
+    if caller.is_admin:
+        if not site:
+            raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
+        site_id = await run_in_threadpool(_site_id, db, site)
+    elif site and site.upper() != caller.site_code:
+        raise ApiError(403, "forbidden", "this token may not access another site")
+    deadline = time.monotonic() + wait
+    while True:
+        event = notifier.event(site_id)  # before the read: a commit during the read still wakes us
+        known = notifier.heads.get(site_id)
+        if known is None or known > since or not wait:
+            items, cursor, more = await run_in_threadpool(_read, db, site_id, since, limit)
+            if items or not wait:
+                return ChangesPage(changes=items, cursor=cursor, more=more)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return ChangesPage(changes=[], cursor=min(since, notifier.heads.get(site_id, since)), more=False)
+        try:
+            await asyncio.wait_for(event.wait(), timeout=left)
+        except asyncio.TimeoutError:
+            pass
+
+
+def _site_id(db, code: str) -> int:
+    from plateau.server.store import get_site
+
+    with db.read() as s:
+        return get_site(s, code.upper()).id
+
+
+def _read(db, site_id: int, since: int, limit: int):
+    with db.read() as s:
+        return feed.read_changes(s, site_id, since, limit)
+
+
+@router.post("/passages", response_model=PushAnswer, responses=responses(401, 403, 413, 422))
+def push_passages(body: PushRequest, caller: StationCaller, db: Db) -> PushAnswer:
+    """Store the station's passages, idempotent by passage id, answered per item."""
+    for item in body.passages:
+        station = item.get("station") if isinstance(item, dict) else None
+        if isinstance(station, str) and station != caller.station_id:
+            raise ApiError(403, "forbidden", f"station {caller.station_id!r} may not push passages of "
+                                             f"station {station[:64]!r}")
+    with db.write() as s:
+        site = s.get(m.Site, caller.site_id)
+        results, balances = push.push(s, site, caller.station_id, body.passages)
+        station = s.query(m.Station).filter_by(site_id=site.id, station_id=caller.station_id).one()
+        station.last_seen_at = feed.now()
+    return PushAnswer(results=results, balances=balances)
