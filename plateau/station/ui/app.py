@@ -1,0 +1,124 @@
+"""`plateau station [--config FILE] [--windowed]`: the full-screen kiosk (composition root).
+
+Builds, in this order and only here (STYLE.md habit 2): settings, logging, the replica engine,
+the QApplication and its translations, the window, the badge reader (its own thread, through
+`ReaderBridge`), the outputs (gate, sounds), the last-resort excepthooks, and the screen-blanking
+inhibitor. Nothing opens a file, a port or a database at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--config", help="station configuration file (default: $PLATEAU_CONFIG or "
+                                         "/etc/plateau/station.toml)")
+    parser.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    parser.add_argument("--size", default="1024x600", help="window size with --windowed (WxH)")
+
+
+def _size(text: str) -> tuple[int, int]:
+    from plateau.errors import UserError
+
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size: expected WIDTHxHEIGHT such as 800x480, not {text!r}") from None
+    if w < 320 or h < 240:
+        raise UserError("--size: at least 320x240")
+    return w, h
+
+
+def make_reader(settings, window):
+    """The configured reader, started with the window's bridge; None for a keyboard wedge
+    (installed as an event filter instead). Returns the object to stop at exit."""
+    if settings.reader.kind == "keyboard":
+        from plateau.devices.keyboard import KeyboardWedge
+
+        wedge = KeyboardWedge(window)
+        window.installEventFilter(wedge)
+        wedge.badge.connect(window.badge_read)
+        window.set_reader_state("ready")
+        return None
+    from plateau.devices.factory import make_reader as factory
+
+    reader = factory(settings.reader)
+    reader.start(window.bridge.on_read, window.bridge.on_state)
+    return reader
+
+
+def attach_outputs(settings, window) -> list:
+    """Gate relay and sounds, when configured and when the devices package provides them."""
+    try:
+        from plateau.devices import outputs
+    except ImportError:
+        log.warning("station outputs are not available in this build: no gate, no sounds")
+        return []
+    made = outputs.make_outputs(settings.outputs) if hasattr(outputs, "make_outputs") else []
+    for out in made:
+        window.outcome_hooks.append(lambda d, o=out: (o.accept() if d.accepted else o.refuse()))
+    return made
+
+
+def run(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from plateau.config import load_settings
+    from plateau.db.engine import open_replica
+    from plateau.station.ui.screensaver import ScreenKeeper
+    from plateau.station.ui.window import KioskWindow
+
+    settings = load_settings(args.config)
+    size = _size(args.size)
+    try:
+        from plateau.logs import setup_logging
+
+        setup_logging("station", settings.station.log_level, settings.station.id)
+    except ImportError:
+        pass
+    engine = open_replica(settings.db.path, create=False)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("plateau-station")
+    window = KioskWindow(engine, settings, reports_dir=str(Path(settings.db.path).parent / "reports"))
+
+    # a bug anywhere must show "ask staff" and let the next pupil badge, never kill the kiosk
+    sys.excepthook = window.unexpected
+    threading.excepthook = lambda hook_args: log.error(
+        "unexpected error in thread %s", hook_args.thread.name if hook_args.thread else "?",
+        exc_info=(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
+    reader = None
+    try:
+        reader = make_reader(settings, window)
+    except ImportError as exc:
+        log.error("no driver for reader kind %s in this build: %s", settings.reader.kind, exc)
+        window.set_reader_state("error", settings.reader.kind)
+    except Exception as exc:  # a bad reader must not keep the kiosk from showing its screen
+        log.error("cannot start the badge reader: %s", exc, exc_info=True)
+        window.set_reader_state("error", str(exc))
+    outputs = attach_outputs(settings, window)
+    keeper = ScreenKeeper(window)
+    if args.windowed:
+        window.resize(*size)
+        window.show()
+    else:
+        window.showFullScreen()
+    keeper.start()
+    log.info("station started id=%s site=%s reader=%s", settings.station.id, settings.station.site,
+             settings.reader.kind)
+    try:
+        return int(app.exec())
+    finally:
+        keeper.stop()
+        if reader is not None:
+            reader.stop()
+        for out in outputs:
+            getattr(out, "close", lambda: None)()
+        window.shutdown()
+        engine.dispose()
