@@ -92,6 +92,13 @@ def _check(key: str, name: str, value: Any) -> None:
         raise PolicyError(f"{key}: must not be negative")
     if name == "max_passages_per_service" and value < 1:
         raise PolicyError(f"{key}: must be at least 1")
+    if name == "regime_plans":
+        from plateau.domain.regimes import RegimeMappingError, parse_mapping
+
+        try:
+            parse_mapping(value)
+        except RegimeMappingError as exc:
+            raise PolicyError(str(exc)) from None
 
 
 def validate_setting(key: str, value: Any) -> Any:

@@ -1,0 +1,85 @@
+"""`calendar`: the official school calendar (CSV or ICS export) -> the site's closures.
+
+The traps of the dataset live in `plateau.domain.school_calendar`; this module picks the
+format, reports what it could not use, and writes closures with `source="calendar"` and a
+key made of their days (`cal:FIRST:LAST`), so re-importing the same file changes nothing.
+Calendar closures of the school years the file covers that the file no longer lists (the
+ministry moved a date) are removed; local closures are never touched.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from plateau.domain.school_calendar import (CalendarFormatError, Holiday, normalize_zone, parse_ics,
+                                            parse_official_csv)
+from plateau.server import models as m
+from plateau.server import store
+from plateau.server.imports.context import ImportContext
+from plateau.server.imports.report import ImportRejected, ImportReport
+from plateau.server.imports.source import check_content, decode_text
+
+SOURCE = "calendar"
+
+
+def closure_id(site_code: str, h: Holiday) -> str:
+    return f"{site_code}-{h.key}"
+
+
+def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Holiday]:
+    check_content(data)
+    text = decode_text(data)
+    zone = ctx.options.get("zone") or ctx.zone
+    if not zone:
+        raise ImportRejected("the site has no calendar zone: set it first (plateau admin site add ... --zone "
+                             "\"Zone A\") or give --zone")
+    fmt = (ctx.options.get("format") or "").lower()
+    head = text.lstrip("\ufeff \r\n")[:200]
+    if not fmt:
+        fmt = "ics" if head.upper().startswith("BEGIN:VCALENDAR") else "csv"
+    if head.startswith("<"):
+        raise ImportRejected("this is an XML or HTML file, not the official calendar (CSV or ICS)")
+    try:
+        if fmt == "ics":
+            read = parse_ics(text, zone, ctx.tz)
+        elif fmt == "csv":
+            read = parse_official_csv(text, zone, ctx.options.get("population") or "Élèves", ctx.tz)
+        else:
+            raise ImportRejected(f"unknown calendar format {fmt!r} (expected csv or ics)")
+    except CalendarFormatError as exc:
+        raise ImportRejected(str(exc)) from None
+    for e in read.errors:
+        report.error(e.line, e.message)
+    for n in read.notes:
+        report.note(n.line, n.message)
+    if not read.holidays and not read.errors:
+        raise ImportRejected(f"the calendar file closes no day for {normalize_zone(zone)}")
+    report.records = len(read.holidays)
+    return read.holidays
+
+
+def apply(session, site: m.Site, holidays: list[Holiday], ctx: ImportContext, report: ImportReport) -> None:
+    existing = {c.id: c for c in session.execute(
+        select(m.Closure).where(m.Closure.site_id == site.id, m.Closure.source == SOURCE)).scalars()}
+    wanted = {}
+    for h in holidays:
+        cid = closure_id(site.code, h)
+        wanted[cid] = h
+        c = existing.get(cid)
+        if c is not None and (c.first_day, c.last_day, c.label) == (h.first_day, h.last_day, h.label):
+            report.unchanged += 1
+            continue
+        store.upsert_closure(session, site, h.first_day, h.last_day, h.label, SOURCE, id=cid)
+        if c is None:
+            report.created += 1
+        else:
+            report.updated += 1
+    if not holidays:
+        return
+    first, last = min(h.first_day for h in holidays), max(h.last_day for h in holidays)
+    for cid, c in existing.items():
+        if cid not in wanted and first <= c.first_day <= last:
+            store.delete_closure(session, site, cid)
+            report.note(None, f"closure {c.label!r} {c.first_day}..{c.last_day} is no longer in the official "
+                              f"calendar: removed")
+            report.updated += 1

@@ -1,0 +1,89 @@
+"""`persons`: commensals and pupils not in SIÈCLE, from a CSV file.
+
+Columns (PROTOCOL.md): ``person;last_name;first_name;category;class;plan``; optional ``ine``,
+``status`` (active | archived), ``arrival_date``, ``leaving_date``. `person` is the external id
+the person is known by (created with it when new; an existing pupil may be named by INE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from plateau.server.imports.context import ImportContext
+from plateau.server.imports.report import ImportReport
+from plateau.server.imports.source import csv_rows
+from plateau.server.imports.values import ValueProblem, parse_optional_date, parse_plan
+
+REQUIRED = ("person", "last_name", "first_name", "category", "class", "plan")
+OPTIONAL = ("ine", "status", "arrival_date", "leaving_date")
+ALIASES = {"nom": "last_name", "prenom": "first_name", "categorie": "category", "classe": "class",
+           "external_id": "person", "id": "person", "formule": "plan"}
+
+
+@dataclass
+class PersonLine:
+    line: int
+    ref: str
+    fields: dict
+
+
+def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[PersonLine]:
+    _names, rows = csv_rows(data, "persons", REQUIRED, OPTIONAL, ALIASES)
+    out: list[PersonLine] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        ref = row.get("person")
+        try:
+            if not ref:
+                raise ValueProblem("the person column (the person's id) is empty")
+            if len(ref) > 64:
+                raise ValueProblem(f"the person id {ref[:20]!r}... is longer than 64 characters")
+            if ref in seen:
+                raise ValueProblem(f"person {ref} is already on line {seen[ref]}")
+            if not row.get("last_name") or not row.get("first_name"):
+                raise ValueProblem("the last name and the first name are required")
+            category = row.get("category")
+            if not category:
+                raise ValueProblem("the category is missing (e.g. commensal, eleve)")
+            plan, days = parse_plan(row.get("plan"))
+            fields = {"last_name": row.get("last_name"), "first_name": row.get("first_name"),
+                      "category": category, "class_name": row.get("class") or None, "plan": plan,
+                      "forfait_days": days}
+            if row.get("ine"):
+                fields["ine"] = row.get("ine").upper()
+            if row.get("status"):
+                status = row.get("status").lower()
+                if status not in ("active", "archived"):
+                    raise ValueProblem(f"status {row.get('status')!r} is unknown (active or archived)")
+                fields["status"] = status
+            for col in ("arrival_date", "leaving_date"):
+                if col in row.values:
+                    fields[col] = parse_optional_date(row.get(col), col.replace("_", " "))
+            arrival, leaving = fields.get("arrival_date"), fields.get("leaving_date")
+            if isinstance(arrival, date) and isinstance(leaving, date) and leaving < arrival:
+                raise ValueProblem("the leaving date is before the arrival date")
+        except ValueProblem as exc:
+            report.error(row.line, str(exc))
+            continue
+        seen[ref] = row.line
+        out.append(PersonLine(row.line, ref, fields))
+    report.records = len(out)
+    return out
+
+
+def apply(session, site, lines: list[PersonLine], ctx: ImportContext, report: ImportReport) -> None:
+    from plateau.server.imports.people import PersonIndex, save_person
+    from plateau.server.store import StoreError
+
+    index = PersonIndex.load(session, site)
+    for ln in lines:
+        person = index.find(ln.ref)
+        desired = dict(ln.fields)
+        if person is None:
+            desired["external_id"] = ln.ref
+        try:
+            save_person(session, site, index, person, desired, report)
+        except StoreError as exc:
+            report.error(ln.line, str(exc))
+            return

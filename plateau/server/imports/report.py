@@ -1,0 +1,111 @@
+"""What an import answers: counts, per-line errors and notes, in words a school secretary reads.
+
+An import is all-or-nothing: one error anywhere and nothing is written. Errors point at the
+file's line (1 = the first line of the file, header included) so the secretary can open the
+file and fix exactly that line. Notes are things worth knowing that do not stop the import
+(a pupil without a class yet, a calendar record read as a single closed day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from plateau.errors import UserError
+
+# Beyond this many errors the report says "and N more": a wrong file would otherwise answer
+# thousands of identical lines.
+MAX_LISTED = 200
+
+
+@dataclass(frozen=True)
+class LineMessage:
+    """One error or note, tied to a line of the file when there is one."""
+
+    line: int | None
+    message: str
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        where = f"line {self.line}" + (f", column {self.column}" if self.column is not None else "")
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "message": self.message}
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+@dataclass
+class ImportReport:
+    """The answer of one import (CLI prints it, the API returns `to_json()`). Plain data, any thread."""
+
+    kind: str
+    site: str | None = None
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[LineMessage] = field(default_factory=list)
+    notes: list[LineMessage] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, line: int | None, message: str, column: int | None = None) -> None:
+        self.errors.append(LineMessage(line, message, column))
+
+    def note(self, line: int | None, message: str) -> None:
+        self.notes.append(LineMessage(line, message))
+
+    def summary(self) -> str:
+        if self.errors:
+            lines = ", ".join(str(e.line) for e in self.errors[:10] if e.line is not None)
+            where = f" (line {lines}{', ...' if len(self.errors) > 10 else ''})" if lines else ""
+            return (f"{self.kind} import refused: {len(self.errors)} error(s){where}; "
+                    "nothing was changed")
+        return (f"{self.kind} import done: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+
+    def to_json(self) -> dict[str, Any]:
+        def listed(items: list[LineMessage]) -> list[dict]:
+            return [m.to_json() for m in items[:MAX_LISTED]]
+
+        return {"kind": self.kind, "site": self.site, "applied": self.applied, "records": self.records,
+                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": listed(self.errors), "errors_total": len(self.errors),
+                "notes": listed(self.notes), "notes_total": len(self.notes), "summary": self.summary()}
+
+    def to_text(self) -> str:
+        out = [self.summary()]
+        for title, items in (("error", self.errors), ("note", self.notes)):
+            for m in items[:MAX_LISTED]:
+                out.append(f"  {title}: {m}")
+            if len(items) > MAX_LISTED:
+                out.append(f"  ... and {len(items) - MAX_LISTED} more {title}s")
+        return "\n".join(out)
+
+
+class ImportRejected(UserError):
+    """The whole file was refused before any line could be read (empty, binary, too large,
+    malformed XML, wrong kind of file). Carries its one-line reason; nothing was changed."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.line = line
+        self.column = column
+        super().__init__(message if line is None else
+                         f"{message} (line {line}" + (f", column {column})" if column is not None else ")"))
+        self.reason = message
+
+
+class ImportFailed(UserError):
+    """The file was read but had errors: the report lists them; nothing was changed."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(report.summary())

@@ -1,0 +1,86 @@
+"""Running one import: read the site, parse the file, apply it all-or-nothing, answer the report.
+
+Both `plateau import` and `POST /api/v1/admin/imports/{kind}` call `run_import`. The file is
+parsed before the database is written to; if the parse or the apply step finds any error,
+the unit of work is rolled back (nothing changed, no change-feed item) and the report lists
+every error with its line. The site row is locked for the whole apply step, so an import and
+the stations' pushes of the same site serialise (see `plateau.server.feed`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import date
+from typing import Any
+
+from plateau.server import feed, store
+from plateau.server.imports.context import ImportContext
+from plateau.server.imports.report import ImportFailed, ImportRejected, ImportReport
+
+log = logging.getLogger(__name__)
+
+KINDS = ("siecle", "calendar", "persons", "cards", "payments", "oppositions", "reservations")
+_MODULES = {"calendar": "calendar_kind"}
+
+
+class _RollBack(Exception):
+    """Raised inside the unit of work to undo it when the apply step found errors."""
+
+
+def kind_module(kind: str):
+    if kind not in KINDS:
+        raise ImportRejected(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
+    return importlib.import_module(f"plateau.server.imports.{_MODULES.get(kind, kind)}")
+
+
+def context_for(site, options: dict[str, str] | None = None, today: date | None = None) -> ImportContext:
+    return ImportContext(site=site.code, timezone=site.timezone, zone=site.zone, today=today,
+                         settings={str(k): str(v) for k, v in (site.settings or {}).items()},
+                         options=dict(options or {}))
+
+
+def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, Any] | None = None,
+               *, today: date | None = None) -> ImportReport:
+    """Import `data` (the file's bytes) of `kind` into site `site_code`.
+
+    Returns the report (`applied` True when written). Raises `ImportRejected` when the file is
+    refused whole (empty, binary, wrong kind, malformed) and `store.NotFound` for an unknown site.
+    """
+    module = kind_module(kind)
+    options = {k: str(v) for k, v in (options or {}).items() if v is not None}
+    with db.read() as session:
+        site = store.get_site(session, site_code)
+        ctx = context_for(site, options, today)
+    report = ImportReport(kind=kind, site=ctx.site)
+    records = module.parse(data, ctx, report)
+    if report.errors:
+        return report
+    try:
+        with db.write() as session:
+            site = store.get_site(session, site_code)
+            feed.lock_site(session, site.id)
+            try:
+                module.apply(session, site, records, ctx, report)
+            except store.StoreError as exc:  # a value the parser let through: still the person's words
+                report.error(None, str(exc))
+            except Exception:
+                if not report.errors:
+                    raise
+                # a consequence of a line already reported (the unit of work is undone anyway)
+                log.debug("import apply stopped after reported errors", exc_info=True)
+            if report.errors:
+                raise _RollBack()
+    except _RollBack:
+        report.created = report.updated = report.unchanged = 0
+        return report
+    report.applied = True
+    log.info("import kind=%s site=%s created=%d updated=%d unchanged=%d", kind, ctx.site, report.created,
+             report.updated, report.unchanged)
+    return report
+
+
+def raise_if_failed(report: ImportReport) -> ImportReport:
+    if report.errors:
+        raise ImportFailed(report)
+    return report

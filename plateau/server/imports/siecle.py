@@ -1,0 +1,286 @@
+"""SIÈCLE / BEE pupil export (`ElevesSansAdresses.xml`, `ElevesAvecAdresses.xml`, root `BEE_ELEVES`).
+
+Read with the standard library's expat, streaming, so that every pupil keeps the line it
+starts on. The parser refuses any DTD or entity declaration (no external entities, no
+"billion laughs"), honours the declared encoding (ISO-8859-15 is what SIÈCLE writes) and a
+UTF-8 BOM, and rejects malformed XML whole with expat's line and column.
+
+Only direct children of `ELEVE` are read: `ElevesAvecAdresses.xml` nests last year's
+schooling (`SCOLARITE_AN_DERNIER/CODE_STRUCTURE`, ...) inside the pupil, and those must not be
+taken for this year's values.
+"""
+
+from __future__ import annotations
+
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from datetime import date
+
+from plateau.domain.regimes import RegimeMappingError, mapping_for_site, plan_for
+from plateau.server.imports.context import ImportContext
+from plateau.server.imports.report import ImportRejected, ImportReport
+from plateau.server.imports.source import check_content
+from plateau.server.imports.values import ValueProblem, parse_optional_date
+
+INACTIVE_CLASS = "inactifs"
+
+
+class _Forbidden(Exception):
+    pass
+
+
+@dataclass
+class Pupil:
+    """One `ELEVE` as the canteen needs it, with the file line it starts on."""
+
+    line: int
+    eleve_id: str
+    ine: str | None
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    regime: str | None
+    plan: str
+    forfait_days: str | None          # 'mon,tue,thu,fri', '?' (keep existing / all week), None
+    arrival_date: date | None
+    leaving_date: date | None
+    mef: str | None
+    class_name: str | None = None
+    groups: list[str] = field(default_factory=list)
+    left: bool = False
+
+    @property
+    def status(self) -> str:
+        return "archived" if self.left else "active"
+
+
+@dataclass
+class _Element:
+    name: str
+    line: int
+    attrs: dict[str, str]
+    text: list[str] = field(default_factory=list)
+    children: dict[str, tuple[str, int]] = field(default_factory=dict)   # direct children: text, line
+    items: list[dict[str, str]] = field(default_factory=list)           # STRUCTURE children
+
+
+def _parser(data: bytes) -> tuple[xml.parsers.expat.XMLParserType, bytes]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        # a BOM wins over the declaration (editors re-save as UTF-8 and keep encoding="ISO-8859-15")
+        return xml.parsers.expat.ParserCreate(encoding="UTF-8"), data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return xml.parsers.expat.ParserCreate(encoding="UTF-16"), data
+    return xml.parsers.expat.ParserCreate(), data
+
+
+def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_Element]]:
+    """Parse the XML: (PARAMETRES values, ELEVE elements, STRUCTURES_ELEVE elements)."""
+    check_content(data)
+    p, body = _parser(data)
+    stack: list[_Element] = []
+    params: dict[str, str] = {}
+    pupils: list[_Element] = []
+    structures: list[_Element] = []
+    root_seen: list[str] = []
+
+    def forbid(*_args):
+        raise _Forbidden()
+
+    def start(name, attrs):
+        if not stack and not root_seen:
+            root_seen.append(name)
+            if name != "BEE_ELEVES":
+                raise ImportRejected(f"this XML file is not a SIÈCLE pupil export: its root is <{name}>, "
+                                     "expected <BEE_ELEVES> (export ElevesSansAdresses.xml from SIÈCLE/BEE)")
+        stack.append(_Element(name, p.CurrentLineNumber, attrs))
+
+    def end(name):
+        el = stack.pop()
+        parent = stack[-1] if stack else None
+        text = "".join(el.text).strip()
+        if name == "ELEVE" and parent is not None and parent.name == "ELEVES":
+            pupils.append(el)
+        elif name == "STRUCTURES_ELEVE":
+            structures.append(el)
+        elif parent is not None and parent.name == "ELEVE":
+            parent.children.setdefault(name, (text, el.line))
+        elif parent is not None and parent.name == "STRUCTURE":
+            parent.children.setdefault(name, (text, el.line))
+        elif name == "STRUCTURE" and parent is not None and parent.name == "STRUCTURES_ELEVE":
+            parent.items.append({k: v for k, (v, _line) in el.children.items()} | {"_line": str(el.line)})
+        elif parent is not None and parent.name == "PARAMETRES":
+            params[name] = text
+
+    def chars(text):
+        if stack:
+            stack[-1].text.append(text)
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = chars
+    p.StartDoctypeDeclHandler = forbid
+    p.EntityDeclHandler = forbid
+    p.ExternalEntityRefHandler = forbid
+    try:
+        p.Parse(body, True)
+    except _Forbidden:
+        raise ImportRejected("the XML file declares a DTD or entities, which a SIÈCLE export never does: "
+                             "refused for safety", line=p.CurrentLineNumber) from None
+    except xml.parsers.expat.ExpatError as exc:
+        if not root_seen and exc.lineno <= 1:
+            raise ImportRejected("this is not an XML file (a SIÈCLE export is XML: ElevesSansAdresses.xml)") \
+                from None
+        raise ImportRejected(f"the XML is malformed ({xml.parsers.expat.errors.messages[exc.code]}); "
+                             "export the file again from SIÈCLE", line=exc.lineno, column=exc.offset + 1) \
+            from None
+    except LookupError as exc:  # an encoding Python does not know
+        raise ImportRejected(f"the file declares an unknown encoding: {exc}") from None
+    return params, pupils, structures
+
+
+def _text(el: _Element, *names: str) -> tuple[str, int]:
+    for n in names:
+        value, line = el.children.get(n, ("", el.line))
+        if value:
+            return value, line
+    return "", el.line
+
+
+def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Pupil]:
+    """The pupils of a SIÈCLE export; errors and notes go to `report`."""
+    params, elements, structures = read_elements(data)
+    uaj = (params.get("UAJ") or "").strip().upper()
+    if uaj and ctx.site and uaj != ctx.site.upper():
+        raise ImportRejected(f"this SIÈCLE export is for the school {uaj}, not {ctx.site}")
+    if not elements:
+        raise ImportRejected("the SIÈCLE file has no pupil (no <ELEVE> under <ELEVES>)")
+    try:
+        mapping = mapping_for_site(ctx.settings.get("regime_plans"))
+    except RegimeMappingError as exc:
+        raise ImportRejected(f"the site setting {exc}") from None
+    today = ctx.local_today
+    pupils: dict[str, Pupil] = {}
+    by_ine: dict[str, Pupil] = {}
+    for el in elements:
+        eid = (el.attrs.get("ELEVE_ID") or "").strip()
+        if not eid:
+            report.error(el.line, "this pupil has no ELEVE_ID attribute")
+            continue
+        if eid in pupils:
+            report.error(el.line, f"pupil ELEVE_ID {eid} appears twice (first at line {pupils[eid].line})")
+            continue
+        last, _ = _text(el, "NOM_USAGE", "NOM_DE_FAMILLE", "NOM")
+        first, _ = _text(el, "PRENOM")
+        ine, ine_line = _text(el, "ID_NATIONAL")
+        problems = []
+        if not last:
+            problems.append("no last name (NOM_DE_FAMILLE, NOM_USAGE or NOM)")
+        if not first:
+            problems.append("no first name (PRENOM)")
+        dates: dict[str, date | None] = {}
+        for tag, label in (("DATE_NAISS", "birth date"), ("DATE_ENTREE", "entry date"),
+                           ("DATE_SORTIE", "leaving date")):
+            value, line = _text(el, tag)
+            try:
+                dates[tag] = parse_optional_date(value, f"{label} ({tag})")
+            except ValueProblem as exc:
+                report.error(line, f"pupil {eid}: {exc}")
+                dates[tag] = None
+                problems.append("")
+        if dates["DATE_ENTREE"] and dates["DATE_SORTIE"] and dates["DATE_SORTIE"] < dates["DATE_ENTREE"]:
+            problems.append("leaving date (DATE_SORTIE) is before the entry date (DATE_ENTREE)")
+        regime, regime_line = _text(el, "CODE_REGIME")
+        choice = plan_for(regime, mapping)
+        if regime and choice is None:
+            problems.append(f"régime code {regime!r} is not a SIÈCLE code")
+        for msg in filter(None, problems):
+            report.error(el.line, f"pupil {eid} ({first} {last}): {msg}".replace(" ()", ""))
+        if problems:
+            continue
+        if ine and ine.upper() in by_ine:
+            report.error(ine_line, f"pupil {eid}: national id {ine} is also pupil "
+                                   f"{by_ine[ine.upper()].eleve_id} (line {by_ine[ine.upper()].line})")
+            continue
+        if choice is None:
+            report.note(el.line, f"pupil {eid} ({first} {last}) has no régime (CODE_REGIME): "
+                                 "imported without a meal plan")
+            plan, days = "none", None
+        else:
+            plan, days = choice.plan, choice.forfait_days
+            if choice.guessed:
+                report.note(regime_line, f"pupil {eid}: régime {regime} is not in the mapping; "
+                                         f"read as {regime[0]} ({choice.plan})")
+        pupil = Pupil(el.line, eid, ine.upper() or None, last, first, dates["DATE_NAISS"], regime or None,
+                      plan, days, dates["DATE_ENTREE"], dates["DATE_SORTIE"], _text(el, "CODE_MEF")[0] or None)
+        pupils[eid] = pupil
+        if pupil.ine:
+            by_ine[pupil.ine] = pupil
+    _attach_structures(pupils, structures, report)
+    for pupil in pupils.values():
+        inactive_class = (pupil.class_name or "").strip().lower() == INACTIVE_CLASS
+        pupil.left = inactive_class or (pupil.leaving_date is not None and pupil.leaving_date < today)
+        if inactive_class:
+            pupil.class_name = None
+        if pupil.class_name is None and not pupil.left:
+            report.note(pupil.line, f"pupil {pupil.eleve_id} ({pupil.first_name} {pupil.last_name}) has no "
+                                    "class yet: imported without one")
+        if pupil.forfait_days == "?" and not pupil.left:
+            report.note(pupil.line, f"pupil {pupil.eleve_id}: régime {pupil.regime} gives the number of days, "
+                                    "not which ones: check the forfait weekdays")
+    report.records = len(pupils)
+    return list(pupils.values())
+
+
+def _attach_structures(pupils: dict[str, Pupil], structures: list[_Element], report: ImportReport) -> None:
+    for st in structures:
+        eid = (st.attrs.get("ELEVE_ID") or "").strip()
+        pupil = pupils.get(eid)
+        if pupil is None:
+            continue  # a pupil refused above, or one SIÈCLE lists without ELEVE: nothing to attach
+        for item in st.items:
+            code = (item.get("CODE_STRUCTURE") or "").strip()
+            kind = (item.get("TYPE_STRUCTURE") or "").strip().upper()
+            if not code:
+                continue
+            if kind == "G":
+                pupil.groups.append(code)
+            elif kind == "D" or not kind:
+                if pupil.class_name is None:
+                    pupil.class_name = code
+                elif pupil.class_name != code:
+                    report.note(int(item["_line"]), f"pupil {eid} is in two classes ({pupil.class_name} and "
+                                                    f"{code}): kept {pupil.class_name}")
+
+
+# -- apply (inside the import's unit of work) ----------------------------------------------------
+
+def apply(session, site, pupils: list[Pupil], ctx: ImportContext, report: ImportReport) -> None:
+    """Create or update each pupil through the store (feed items only for real changes)."""
+    from plateau.domain.regimes import WEEK
+    from plateau.server.imports.people import PersonIndex, save_person
+
+    index = PersonIndex.load(session, site)
+    for p in pupils:
+        person = index.by_external.get(p.eleve_id)
+        by_ine = index.by_ine.get(p.ine) if p.ine else None
+        if person is None:
+            person = by_ine  # same pupil, new ELEVE_ID (left and came back): keep their cards and money
+        elif by_ine is not None and by_ine is not person:
+            report.error(p.line, f"pupil {p.eleve_id}: national id {p.ine} belongs to another person "
+                                 f"({by_ine.first_name} {by_ine.last_name}, id {by_ine.external_id})")
+            continue
+        days = p.forfait_days
+        if days == "?":
+            days = person.forfait_days if person is not None and person.plan == "forfait" and person.forfait_days \
+                else WEEK
+        desired = {"external_id": p.eleve_id, "last_name": p.last_name, "first_name": p.first_name,
+                   "regime": p.regime, "plan": p.plan, "forfait_days": days if p.plan == "forfait" else None,
+                   "status": p.status, "arrival_date": p.arrival_date, "leaving_date": p.leaving_date,
+                   "no_class": p.class_name is None and not p.left}
+        if p.ine:
+            desired["ine"] = p.ine
+        if p.class_name is not None or not p.left:
+            desired["class_name"] = p.class_name  # a pupil who left keeps the class they were in
+        if person is None:
+            desired["category"] = "eleve"
+        save_person(session, site, index, person, desired, report)
