@@ -37,7 +37,15 @@ class ReaderError(Exception):
 
 
 class ReaderUnavailable(ReaderError):
-    """The device cannot be opened or disappeared."""
+    """The device cannot be opened or disappeared.
+
+    `unplugged` tells "the device is not there" (shown as UNPLUGGED, retried quietly) from
+    "the device is there but cannot be used" (permissions, a kernel driver in the way: ERROR).
+    """
+
+    def __init__(self, message: str = "", *, unplugged: bool = False) -> None:
+        super().__init__(message)
+        self.unplugged = unplugged
 
 
 class BadFrame(ReaderError):
