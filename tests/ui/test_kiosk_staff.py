@@ -1,0 +1,188 @@
+"""Staff mode driven through the real widgets: PIN pad and lockout, override, forgotten badge,
+cancellation, card declared lost, force sync, roles."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from sqlalchemy import text
+
+from plateau.domain.reasons import Reason
+from plateau.station.flow import Screen
+from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, TICKET_EMPTY, badge
+
+STAFF_PIN, MANAGER_PIN, ADMIN_PIN = "1234", "2468", "9999"
+
+
+def open_pin_pad(qtbot, kiosk):
+    corner = kiosk.idle.corner
+    qtbot.mousePress(corner, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.PIN, timeout=4000)  # held down ~1.5 s
+    qtbot.mouseRelease(corner, Qt.MouseButton.LeftButton)
+    assert kiosk.stack.currentWidget() is kiosk.pin
+
+
+def type_pin(qtbot, kiosk, pin: str):
+    for digit in list(pin) + ["OK"]:
+        qtbot.mouseClick(kiosk.pin.keys[digit], Qt.MouseButton.LeftButton)
+
+
+def login(qtbot, kiosk, pin=STAFF_PIN):
+    open_pin_pad(qtbot, kiosk)
+    type_pin(qtbot, kiosk, pin)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.STAFF, timeout=5000)
+    assert kiosk.stack.currentWidget() is kiosk.menu
+
+
+def click(qtbot, widget):
+    assert widget.isEnabled() and widget.isVisibleTo(widget.window()), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_a_wrong_pin_is_refused_and_three_lock_the_pad(qtbot, kiosk):
+    kiosk.flow.lockout_seconds = 1.5
+    open_pin_pad(qtbot, kiosk)
+    assert kiosk.pin.title.text() == "Code personnel"
+    type_pin(qtbot, kiosk, "0000")
+    qtbot.waitUntil(lambda: kiosk.pin.message.text() == "Code incorrect", timeout=5000)
+    assert kiosk.pin.dots.text() == "\u2013"  # the typed digits are gone, never shown
+    type_pin(qtbot, kiosk, "1111")
+    qtbot.waitUntil(lambda: kiosk.flow.pin_failures == 2, timeout=5000)
+    type_pin(qtbot, kiosk, "2222")
+    qtbot.waitUntil(lambda: kiosk.pin.message.text().startswith("Trop d'essais"), timeout=5000)
+    type_pin(qtbot, kiosk, STAFF_PIN)  # the right PIN during the lockout is not even checked
+    assert kiosk.flow.screen is Screen.PIN and kiosk.flow.staff is None
+    qtbot.wait(1600)
+    type_pin(qtbot, kiosk, STAFF_PIN)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.STAFF, timeout=5000)
+    assert kiosk.menu.title.text() == "Mode personnel — Mme Agent"
+
+
+def test_staff_role_sees_no_manager_view_nor_quit(qtbot, kiosk):
+    login(qtbot, kiosk)
+    assert not kiosk.menu.buttons["manager"].isVisibleTo(kiosk.menu)
+    assert not kiosk.menu.buttons["quit"].isVisibleTo(kiosk.menu)
+    assert not kiosk.menu.buttons["override"].isEnabled()  # no refusal yet
+
+
+def test_override_the_last_refusal_with_a_motive(qtbot, kiosk, replica, demo_school):
+    refused = badge(qtbot, kiosk, demo_school.cards[TICKET_EMPTY])
+    assert refused.reason is Reason.INSUFFICIENT_BALANCE
+    refusal_id = kiosk.flow.outcome.passage_id
+    login(qtbot, kiosk)
+    button = kiosk.menu.buttons["override"]
+    assert button.text().startswith("Passer outre : ") and "Solde insuffisant" in button.text()
+    click(qtbot, button)
+    assert kiosk.flow.screen is Screen.OVERRIDE
+    click(qtbot, kiosk.override.motive_buttons[0])
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.RESULT, timeout=5000)
+    assert kiosk.result.root.objectName() == "accepted"
+    with replica.connect() as conn:
+        row = conn.execute(text("SELECT kind, accepted, staff_id, motive, price_cents FROM passage WHERE ref = :r"),
+                           {"r": refusal_id}).one()
+    assert (row.kind, row.accepted, row.staff_id, row.motive) == ("override", 1, 1, "Autorisé par la vie scolaire")
+    assert row.price_cents == 420  # a ticket meal stays paid
+    assert kiosk.flow.last_refusal is None
+
+
+def test_forgotten_badge_search_by_name_on_the_screen_keyboard_then_record(qtbot, kiosk, replica, demo_school):
+    person = demo_school.persons[FORFAIT_4_DAYS]
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    assert kiosk.flow.screen is Screen.FORGOTTEN
+    keys = {b.text(): b for b in kiosk.forgotten.keyboard.findChildren(type(kiosk.menu.buttons["close"]))}
+    for ch in person["last_name"][:4]:
+        click(qtbot, keys[ch])
+    assert kiosk.forgotten.field.text() == person["last_name"][:4]
+    names = [kiosk.forgotten.results.item(i).text() for i in range(kiosk.forgotten.results.count())]
+    wanted = next(i for i, f in enumerate(kiosk.forgotten.found) if f.id == FORFAIT_4_DAYS)
+    assert person["first_name"] in names[wanted]
+    kiosk.forgotten.results.setCurrentRow(wanted)
+    click(qtbot, kiosk.forgotten.record_button)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.RESULT, timeout=5000)
+    assert kiosk.result.headline.text() == f"Bon appétit, {person['first_name']} !"
+    with replica.connect() as conn:
+        row = conn.execute(text("SELECT kind, staff_id, card_uid FROM passage WHERE person_id = :p"),
+                           {"p": FORFAIT_4_DAYS}).one()
+    assert (row.kind, row.staff_id, row.card_uid) == ("forgotten", 1, None)
+    kiosk.flow.tick(kiosk.flow.outcome.shown_at + 31)  # result over: back to the staff screen
+    assert kiosk.flow.screen is Screen.FORGOTTEN
+
+
+def test_forgotten_badge_search_by_class(qtbot, kiosk, demo_school):
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText("6ea")
+    assert kiosk.forgotten.found and {f.class_name for f in kiosk.forgotten.found} == {"6eA"}
+
+
+def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
+    assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
+    accepted_id = kiosk.flow.outcome.passage_id
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["passages"])
+    table = kiosk.passages.table
+    assert table.rowCount() == 1 and table.item(0, 4).text() == "accepté"
+    table.selectRow(0)
+    click(qtbot, kiosk.passages.cancel_button)
+    qtbot.waitUntil(lambda: kiosk.passages.message.text() == "Passage annulé", timeout=5000)
+    assert [table.item(r, 4).text() for r in range(table.rowCount())] == ["annulation", "annulé"]
+    with replica.connect() as conn:
+        kinds = conn.execute(text("SELECT kind, ref FROM passage ORDER BY at, rowid")).all()
+    assert [tuple(k) for k in kinds] == [("badge", None), ("cancel", accepted_id)]
+    # cancelled: the pupil may now badge again
+    kiosk.flow.leave_staff()
+    assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
+
+
+def test_declare_a_card_lost_blocks_it_at_once_and_queues_it(qtbot, kiosk, replica, demo_school):
+    uid = demo_school.cards[FORFAIT_4_DAYS]
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText(demo_school.persons[FORFAIT_4_DAYS]["last_name"])
+    kiosk.forgotten.results.setCurrentRow(next(i for i, f in enumerate(kiosk.forgotten.found)
+                                               if f.id == FORFAIT_4_DAYS))
+    click(qtbot, kiosk.forgotten.lost_button)
+    qtbot.waitUntil(lambda: kiosk.forgotten.message.text().startswith("Carte de "), timeout=5000)
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "lost"
+        event = conn.execute(text("SELECT uid, person_id, status, staff_id, sent FROM card_event")).one()
+    assert tuple(event) == (uid, FORFAIT_4_DAYS, "lost", 1, 0)
+    kiosk.flow.leave_staff()
+    assert badge(qtbot, kiosk, uid).reason is Reason.CARD_BLOCKED
+
+
+def test_force_a_sync_writes_the_flag_the_daemon_watches(qtbot, kiosk, replica):
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["sync"])
+    qtbot.waitUntil(lambda: kiosk.menu.message.text() == "Synchronisation demandée", timeout=5000)
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT value FROM sync_state WHERE key = 'force_sync'")).scalar()
+
+
+def test_manager_view_shows_the_days_headcounts(qtbot, kiosk, demo_school, tmp_path):
+    badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS])
+    badge(qtbot, kiosk, demo_school.cards[TICKET_EMPTY])
+    login(qtbot, kiosk, MANAGER_PIN)
+    click(qtbot, kiosk.menu.buttons["manager"])
+    qtbot.waitUntil(lambda: kiosk.manager.headcount is not None and kiosk.manager.services.rowCount() == 1,
+                    timeout=8000)
+    services = kiosk.manager.services
+    assert services.item(0, 0).text() == "Déjeuner"
+    assert services.item(0, 2).text() == "1" and services.item(0, 4).text() == "1"
+    assert int(services.item(0, 1).text()) > 300  # forfaits of a Monday and reservations
+    reasons = [kiosk.manager.reasons.item(r, 0).text() for r in range(kiosk.manager.reasons.rowCount())]
+    assert reasons == ["Solde insuffisant"]
+    assert kiosk.manager.chart.series() and kiosk.manager.chart.series()[0].count() == 2
+
+
+def test_admin_can_leave_full_screen(qtbot, kiosk):
+    login(qtbot, kiosk, ADMIN_PIN)
+    assert kiosk.menu.buttons["quit"].isVisibleTo(kiosk.menu)
+    assert kiosk.menu.buttons["fullscreen"].isVisibleTo(kiosk.menu)
+
+
+def test_staff_mode_closes_after_inactivity(qtbot, kiosk):
+    kiosk.flow.staff_timeout_seconds = 0.5
+    login(qtbot, kiosk)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)
+    assert kiosk.flow.staff is None and kiosk.stack.currentWidget() is kiosk.idle

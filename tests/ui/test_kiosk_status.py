@@ -1,0 +1,93 @@
+"""The idle screen's status: offline banner from the sync status, reader state, served/expected,
+menu; an unexpected error shows a calm "ask staff" screen and the kiosk carries on."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from plateau.db.replica import set_state
+from plateau.devices.base import ReaderState
+from plateau.station.flow import Screen
+from plateau.sync import status as keys
+from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, UNKNOWN, badge
+
+
+def daemon_says(replica, *, online: bool, since=None, last_ok=None):
+    """Write the sync status exactly as the sync daemon does (`plateau.sync.status` keys)."""
+    with replica.begin() as conn:
+        set_state(conn, keys.ONLINE, "1" if online else "0")
+        set_state(conn, keys.OFFLINE_SINCE, since.isoformat() if since else "")
+        set_state(conn, keys.LAST_SUCCESS, last_ok.isoformat() if last_ok else "")
+
+
+def test_idle_screen_shows_school_service_counts_and_menu(qtbot, kiosk):
+    idle = kiosk.idle
+    assert idle.school.text() == "Collège Jean Moulin"
+    assert idle.clock.text() == "12:00"
+    assert idle.service.text() == "Déjeuner · 11:15 – 13:45"
+    assert idle.prompt.text() == "Passez votre badge"
+    assert idle.menu.text() == "Menu : Carottes râpées — Hachis parmentier — Yaourt — Pomme"
+    qtbot.waitUntil(lambda: "attendus" in idle.counts.text(), timeout=8000)  # from the headcount thread
+    assert idle.counts.text().startswith("0 servis / ")
+
+
+def test_offline_banner_appears_and_disappears_with_the_sync_status(qtbot, kiosk, replica, clock, demo_school):
+    badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS])
+    badge(qtbot, kiosk, UNKNOWN)
+    kiosk.flow.tick(kiosk.flow.outcome.shown_at + 60)
+    kiosk.render()
+    daemon_says(replica, online=False, since=clock.at - timedelta(minutes=12),
+                last_ok=clock.at - timedelta(minutes=12, seconds=30))
+    qtbot.waitUntil(lambda: "hors ligne" in kiosk.idle.status.text(), timeout=5000)  # the 2 s poll
+    assert kiosk.idle.status.text() == "\u25CB hors ligne depuis 12 min — 2 passages en attente"
+    assert kiosk.idle.status.objectName() == "status_bad"
+    daemon_says(replica, online=True, last_ok=clock.at - timedelta(seconds=5))
+    qtbot.waitUntil(lambda: kiosk.idle.status.text() == "\u25CF En ligne", timeout=5000)
+    assert kiosk.idle.status.objectName() == "status_ok"
+
+
+def test_a_silent_daemon_counts_as_offline(qtbot, kiosk, replica, clock):
+    daemon_says(replica, online=True, last_ok=clock.at - timedelta(minutes=30))
+    kiosk.refresh_status()
+    assert kiosk.idle.status.text() == "\u25CB hors ligne depuis 30 min"
+
+
+def test_offline_banner_in_english(qtbot, make_kiosk, replica, clock):
+    daemon_says(replica, online=False, since=clock.at - timedelta(minutes=3))
+    kiosk = make_kiosk("en")
+    assert kiosk.idle.status.text() == "\u25CB offline for 3 min"
+    assert kiosk.idle.prompt.text() == "Present your badge"
+
+
+def test_reader_unplugged_then_back(qtbot, kiosk):
+    assert kiosk.idle.reader.text() == "Lecteur prêt"
+    kiosk.reader.set_state(ReaderState.UNPLUGGED, "/dev/ttyUSB0")
+    qtbot.waitUntil(lambda: kiosk.idle.reader.text() == "Lecteur débranché (/dev/ttyUSB0)", timeout=3000)
+    assert kiosk.idle.reader.objectName() == "status_bad"
+    kiosk.reader.set_state(ReaderState.READY)
+    qtbot.waitUntil(lambda: kiosk.idle.reader.text() == "Lecteur prêt", timeout=3000)
+
+
+def test_a_failing_write_shows_ask_staff_and_the_kiosk_carries_on(qtbot, make_kiosk, replica, demo_school):
+    kiosk = make_kiosk(result_seconds=0.3)
+    kiosk.flow.ask_staff_seconds = 0.3
+    with replica.begin() as conn:  # break the database under the kiosk: the outbox is gone
+        conn.execute(text("ALTER TABLE outbox RENAME TO outbox_gone"))
+    kiosk.reader.feed(demo_school.cards[FORFAIT_4_DAYS])
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=5000)
+    assert kiosk.ask.title.text() == "Adressez-vous au personnel"
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)
+    with replica.begin() as conn:
+        conn.execute(text("ALTER TABLE outbox_gone RENAME TO outbox"))
+    assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
+
+
+def test_the_last_resort_excepthook_shows_ask_staff(qtbot, kiosk):
+    try:
+        raise RuntimeError("a bug somewhere in a slot")
+    except RuntimeError:
+        kiosk.unexpected(*sys.exc_info())
+    assert kiosk.flow.screen is Screen.ASK_STAFF and kiosk.stack.currentWidget() is kiosk.ask
