@@ -1,0 +1,60 @@
+"""The forgotten-badge search and the kiosk's small writes, on a real replica file."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from plateau.db.kiosk import CardActionError, declare_card_lost, last_passages, pending_card_events
+from plateau.db.search import search_persons
+from tests.conftest import paris
+
+
+def test_search_by_last_name_prefix_accents_and_case_folded(replica, demo_school):
+    person = demo_school.persons[1]
+    with replica.connect() as conn:
+        found = search_persons(conn, person["last_name"][:3].lower())
+    assert found and all(f.last_name.upper().startswith(person["last_name"][:3]) for f in found)
+    assert 1 in {f.id for f in search_persons_all(replica, person["last_name"])}
+
+
+def search_persons_all(replica, query):
+    with replica.connect() as conn:
+        return search_persons(conn, query, limit=500)
+
+
+def test_search_first_name_first_and_by_class(replica, demo_school):
+    person = demo_school.persons[1]
+    found = search_persons_all(replica, f"{person['first_name']} {person['last_name']}")
+    assert 1 in {f.id for f in found}
+    assert {f.class_name for f in search_persons_all(replica, "6EA")} == {"6eA"}
+    assert search_persons_all(replica, "zzzz") == []
+    assert search_persons_all(replica, "  ") == []
+
+
+def test_search_uses_indexes_not_a_scan(replica):
+    with replica.connect() as conn:
+        for sql in ("SELECT id FROM person WHERE search_key >= 'ma' AND search_key < 'ma\uffff'",
+                    "SELECT id FROM person WHERE class_name = '6eA' COLLATE NOCASE"):
+            plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            assert "USING" in plan and "INDEX" in plan, plan
+
+
+def test_declare_a_card_lost_twice_is_refused_with_a_sentence(replica, demo_school):
+    uid = demo_school.cards[1]
+    declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    with pytest.raises(CardActionError, match="already"):
+        declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    with pytest.raises(CardActionError, match="unknown"):
+        declare_card_lost(replica, "00", station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    with replica.connect() as conn:
+        assert [e["uid"] for e in pending_card_events(conn)] == [uid]
+
+
+def test_last_passages_newest_first_with_names(recorder, replica, demo_school):
+    recorder.badge(demo_school.cards[1], paris(2026, 11, 23, 12, 0))
+    recorder.badge("DEADBEEF", paris(2026, 11, 23, 12, 1))
+    with replica.connect() as conn:
+        lines = last_passages(conn)
+    assert [line.reason for line in lines] == ["unknown_card", "ok"]
+    assert lines[1].name.startswith(demo_school.persons[1]["last_name"]) and lines[1].cancellable
