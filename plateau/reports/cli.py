@@ -12,7 +12,6 @@ On a station (default) the data is the replica named by `--config` (or $PLATEAU_
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,12 +19,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from plateau.errors import UserError
-from plateau.reports.headcount import DayData, compute
-
-WHAT = ("daily", "no-shows", "forecast", "week", "month")
-FORMATS = {"daily": ("pdf", "csv", "json"), "no-shows": ("csv", "json"), "forecast": ("csv", "json"),
-           "week": ("pdf", "csv", "json"), "month": ("pdf", "csv", "json")}
-MAX_FORECAST_DAYS = 62
+from plateau.reports.produce import FORMATS, MAX_FORECAST_DAYS, WHAT, Options, SessionSource, Source, build, \
+    default_format
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "report") -> None:
@@ -49,21 +44,7 @@ def _parse_date(text: str) -> date:
         raise UserError(f"bad date {text!r}: expected YYYY-MM-DD") from None
 
 
-class _Source:
-    """Where the days come from: `days(first, last, passages)` -> list[DayData], and the site's zone."""
-
-    timezone: str = "Europe/Paris"
-    site_code: str = ""
-    site_name: str = ""
-
-    def days(self, first: date, last: date, passages: bool = True) -> list[DayData]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-class _StationSource(_Source):
+class _StationSource(Source):
     def __init__(self, config: str | None, site: str | None):
         from plateau.config import load_settings
         from plateau.db.engine import open_replica
@@ -87,48 +68,42 @@ class _StationSource(_Source):
         self.engine.dispose()
 
 
-class _ServerSource(_Source):
-    def __init__(self, url: str, site: str | None):
-        try:
-            from plateau.server import headcount_source
-        except ImportError:
-            raise UserError("this installation has no server headcount source (plateau.server.headcount_source)") \
-                from None
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
+def _server_source(url: str, site: str | None) -> SessionSource:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
-        from plateau.server.db import open_database
-        from plateau.server.models import Site
+    from plateau.server.db import open_database
+    from plateau.server.models import Site
 
-        self.load_day = headcount_source.load_day
-        self.engine = open_database(url)
-        self.session = Session(self.engine)
-        sites = self.session.scalars(select(Site)).all()
+    engine = open_database(url)
+    session = Session(engine)
+    try:
+        sites = session.scalars(select(Site)).all()
         if site is None:
             if len(sites) != 1:
                 raise UserError(f"the server has {len(sites)} sites: choose one with --site UAI")
             chosen = sites[0]
         else:
-            chosen = next((s for s in sites if s.code == site), None)
+            chosen = next((s for s in sites if s.code == site.upper()), None)
             if chosen is None:
                 raise UserError(f"no site {site!r} on this server")
-        self.site_code, self.site_name, self.timezone = chosen.code, chosen.name, chosen.timezone
+    except BaseException:
+        session.close()
+        engine.dispose()
+        raise
+    source = SessionSource(session, chosen.code, chosen.name, chosen.timezone)
 
-    def days(self, first, last, passages=True):
-        out, day = [], first
-        while day <= last:
-            out.append(self.load_day(self.session, self.site_code, day))
-            day += timedelta(days=1)
-        return out
+    def close():
+        session.close()
+        engine.dispose()
 
-    def close(self):
-        self.session.close()
-        self.engine.dispose()
+    source.close = close
+    return source
 
 
-def open_source(args) -> _Source:
+def open_source(args) -> Source:
     if args.db:
-        return _ServerSource(args.db, args.site)
+        return _server_source(args.db, args.site)
     return _StationSource(args.config, args.site)
 
 
@@ -150,12 +125,8 @@ def _write(data: bytes | Callable, output: str) -> None:
     tmp.replace(path)  # a reader never sees half a report
 
 
-def _json(obj) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 def run(args) -> int:
-    fmt = args.format or ("pdf" if args.what in ("daily", "week", "month") else "csv")
+    fmt = args.format or default_format(args.what)
     if fmt not in FORMATS[args.what]:
         raise UserError(f"{args.what} reports come as {' or '.join(FORMATS[args.what])}, not {fmt!r}")
     if args.what == "forecast" and not 1 <= args.days <= MAX_FORECAST_DAYS:
@@ -164,8 +135,8 @@ def run(args) -> int:
     source = open_source(args)
     try:
         today = datetime.now(ZoneInfo(source.timezone)).date()
-        data, name = build(args.what, fmt, source, given or (today + timedelta(days=1) if args.what == "forecast"
-                                                             else today), args)
+        day = given or (today + timedelta(days=1) if args.what == "forecast" else today)
+        data, name = build(args.what, fmt, source, day, Options(lang=args.lang, days=args.days))
     finally:
         source.close()
     output = args.output or name
@@ -173,39 +144,3 @@ def run(args) -> int:
     if output != "-":
         print(output)
     return 0
-
-
-def build(what: str, fmt: str, source: _Source, day: date, args) -> tuple[bytes | Callable, str]:
-    """The report's bytes (or a function writing the PDF to a path) and its default file name."""
-    from plateau.reports import csv_exports, periods
-
-    stem = f"{source.site_code}-{day.isoformat()}"
-    if what in ("daily", "no-shows"):
-        [data] = source.days(day, day)
-        hc = compute(data)
-        if fmt == "json":
-            return _json(hc.to_json()), f"effectifs-{stem}.json"
-        if what == "no-shows":
-            return csv_exports.no_shows_csv(hc), f"absents-{stem}.csv"
-        if fmt == "csv":
-            return csv_exports.passages_csv(data), f"passages-{stem}.csv"
-        from plateau.reports.pdf import render_daily
-
-        return (lambda path: render_daily(hc, path, lang=args.lang)), f"effectifs-{stem}.pdf"
-    if what == "forecast":
-        rows = periods.forecast(source.days(day, day + timedelta(days=args.days - 1), passages=False))
-        if fmt == "json":
-            return _json([r.to_json() for r in rows]), f"prevision-{stem}.json"
-        return csv_exports.forecast_csv(rows), f"prevision-{stem}.csv"
-    first, last = periods.week_bounds(day) if what == "week" else periods.month_bounds(day)
-    view = periods.period_view(periods.period_title(what, first, last),
-                               [compute(d) for d in source.days(first, last)])
-    stem = f"{source.site_code}-{first.isoformat()}"
-    word = "semaine" if what == "week" else "mois"
-    if fmt == "json":
-        return _json(view.to_json()), f"{word}-{stem}.json"
-    if fmt == "csv":
-        return csv_exports.period_csv(view), f"{word}-{stem}.csv"
-    from plateau.reports.pdf import render_period
-
-    return (lambda path: render_period(view, source.site_name, path, lang=args.lang)), f"{word}-{stem}.pdf"

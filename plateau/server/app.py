@@ -102,9 +102,9 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     app = FastAPI(title="Plateau central server", version=__version__, lifespan=lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
     install_handlers(app)
-    from plateau.server.routes import health, persons, reservations, sites, sync
+    from plateau.server.routes import health, persons, reports, reservations, sites, sync
 
-    for module in (health, sync, reservations, sites, persons):
+    for module in (health, sync, reservations, sites, persons, reports):
         app.include_router(module.router, prefix=API_PREFIX)
     try:  # the imports router is built apart (plateau.server.imports)
         imports = importlib.import_module("plateau.server.routes.imports")
