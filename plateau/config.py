@@ -57,12 +57,19 @@ class ReaderSection:
     suffix: str = ""
     debounce_ms: int = 1500
     simulated_source: str = ""       # simulated: "stdin", "fifo:/path", "tcp:127.0.0.1:7000"
+    nfc_targets: str = "106A,106B,212F"  # nfc: technologies polled (ISO 14443 A, B, FeliCa)
+    wedge_max_gap_ms: int = 35       # keyboard: longest gap between two keys of a reader burst
+    wedge_min_length: int = 4        # keyboard: shortest burst taken as a UID
 
 
 @dataclass(frozen=True)
 class OutputsSection:
     gate_device: str = ""            # serial port driving a relay; empty = no gate
     gate_pulse_ms: int = 800
+    gate_mode: str = "rts"           # rts | dtr (a modem line drives the relay) | bytes (relay board commands)
+    gate_baudrate: int = 9600
+    gate_open_bytes: str = ""        # bytes mode: hex written to close the relay, e.g. "A00101A2"
+    gate_close_bytes: str = ""       # bytes mode: hex written after the pulse, e.g. "A00100A1"
     sounds: bool = False
     sound_accept: str = ""
     sound_refuse: str = ""
@@ -99,6 +106,10 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
         if self.station.result_seconds <= 0 or self.reader.debounce_ms < 0:
             raise ConfigError(f"{self.source}: durations must be positive")
+        from plateau.devices.checks import check_outputs, check_reader
+
+        for problem in check_reader(self.reader) + check_outputs(self.outputs):
+            raise ConfigError(f"{self.source}: {problem}")
         return self
 
 
