@@ -83,10 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line for the person, the traceback in the log
         if debug:
             raise
-        log.error("unexpected error in plateau %s", name, exc_info=True)
+        # at DEBUG: the default stderr handler (WARNING) must not print a traceback under the
+        # one line; programs that configure a log file or the journal at DEBUG still keep it
+        log.debug("unexpected error in plateau %s", name, exc_info=True)
         print(f"plateau {name}: unexpected error: {exc.__class__.__name__}: {exc} "
               f"(run with --debug for details)", file=sys.stderr)
-        return 1
+        # not 1: `plateau check`/`pass` exit 1 for a refusal, a crash must not read as one
+        return 3
 
 
 if __name__ == "__main__":

@@ -176,6 +176,10 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         rest = key[len("PLATEAU_"):].lower()
         section, _, name = rest.partition("_")
         if section in sections and name:
+            known = {f.name for f in fields(sections[section].default_factory().__class__)}
+            if name not in known:  # name the variable, not the file: the file is not at fault
+                raise ConfigError(f"environment variable {key}: unknown setting {name!r} in [{section}] "
+                                  f"(known: {', '.join(sorted(known))})")
             merged.setdefault(section, {})[name] = value
         elif section in ("station", "reader", "db", "outputs"):
             raise ConfigError(f"environment variable {key}: unknown setting")

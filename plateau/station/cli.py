@@ -11,6 +11,8 @@ import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import OperationalError
+
 from plateau.config import load_settings
 from plateau.db.engine import open_replica
 from plateau.db.passages import Recorder
@@ -18,7 +20,18 @@ from plateau.domain.uid import FORMATS, normalize_uid
 from plateau.errors import UserError
 
 
+EXIT_CODES = """exit status:
+  0  accepted: the badge would pass (check) / passed and was recorded (pass)
+  1  refused: the JSON or the line says why (reason code of PROTOCOL.md)
+  2  bad input: unknown option, malformed UID or --at, missing or bad configuration,
+     missing, damaged or unconfigured station database; one line on stderr
+  3  unexpected error (a bug): one line on stderr, details with --debug"""
+
+
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXIT_CODES + ("\n\n`plateau pass` records the passage exactly as the kiosk does."
+                                  if name == "pass" else "\n\n`plateau check` records nothing.")
     parser.add_argument("uid", help="the badge UID as the reader spells it")
     parser.add_argument("--at", help="ISO 8601 instant (default: now); without an offset, the site's local time")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -30,18 +43,28 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def parse_instant(text: str | None, tz: str) -> datetime:
-    if not text:
+    """`--at` as an aware instant; without an offset it is the site's local time."""
+    if text is None:
         return datetime.now(timezone.utc)
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise UserError(f"--at: not an ISO 8601 date and time: {text!r}") from None
+        raise UserError(f"--at: not an ISO 8601 date and time: {text!r} "
+                        "(e.g. 2026-11-23T12:03 or 2026-11-23T12:03:00+01:00)") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=ZoneInfo(tz))
     return at
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except OperationalError as exc:
+        # locked past the busy timeout, unreadable, read-only: the person can act on it
+        raise UserError(f"the station database cannot be used: {exc.orig or exc}") from None
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     uid = normalize_uid(args.uid, args.format or settings.reader.uid_format)
     engine = open_replica(settings.db.path, create=False)
