@@ -7,9 +7,13 @@ together or not at all.
 
 Ordering: `emit` bumps `site.feed_seq` with an UPDATE, which holds the site row's lock until
 the transaction ends (PostgreSQL) or runs under the database write lock (SQLite, BEGIN
-IMMEDIATE). So a site's seqs are handed out in commit order and a station that has read up to
-seq N can never later miss a seq below N. Call `lock_site` first in a unit of work that checks
-then writes (idempotency checks), so two concurrent writers of a site serialise.
+IMMEDIATE). The seqs themselves are handed out just before the commit (a `before_commit` hook:
+one UPDATE and one INSERT per site and transaction), under that lock, so a site's seqs follow
+commit order and a station that has read up to seq N can never later miss a seq below N.
+`emit` takes the site lock at once; call `lock_site` first in a unit of work that checks then
+writes (idempotency checks), so two concurrent writers of a site serialise from the start.
+Use `plateau.server.db.Database.write()` for the unit of work (on SQLite it takes the write
+lock up front; a plain session would not).
 
 Waking long-polls: the ids of the sites that emitted are kept in ``session.info["feed_sites"]``;
 `plateau.server.db.Database.write` hands them to its listeners after the commit.
@@ -20,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -44,15 +48,15 @@ def lock_site(session: Session, site_id: int) -> None:
 
 
 def emit(session: Session, site_id: int, kind: str, op: str, data: dict | None = None,
-         key: str | None = None) -> int:
-    """Append one change to the site's feed; return its seq. `data` is required for an upsert
-    (checked against the wire kind), `key` for a delete (else taken from `data`)."""
-    return emit_many(session, site_id, [(kind, op, data, key)])[0]
+         key: str | None = None) -> None:
+    """Append one change to the site's feed. `data` is required for an upsert (checked against
+    the wire kind), `key` for a delete (else taken from `data`). Its seq is given at commit."""
+    emit_many(session, site_id, [(kind, op, data, key)])
 
 
 def emit_many(session: Session, site_id: int,
-              items: Iterable[tuple[str, str, dict | None, str | None]]) -> list[int]:
-    """Append several changes (kind, op, data, key) with one seq allocation; return their seqs."""
+              items: Iterable[tuple[str, str, dict | None, str | None]]) -> None:
+    """Append several changes (kind, op, data, key) to the site's feed, in this order."""
     rows = []
     for kind_name, op, data, key in items:
         kind = KINDS.get(kind_name)
@@ -73,24 +77,42 @@ def emit_many(session: Session, site_id: int,
             raise ValueError(f"bad change op {op!r}")
         rows.append((kind_name, op, key, data))
     if not rows:
-        return []
+        return
     lock_site(session, site_id)
-    # synchronize_session=False: the default "auto" scans the whole identity map on every emit,
-    # which makes a 3,000-pupil import quadratic; the loaded Site (if any) is updated by hand.
-    last = session.execute(update(m.Site).where(m.Site.id == site_id)
-                           .values(feed_seq=m.Site.feed_seq + len(rows))
-                           .returning(m.Site.feed_seq)
-                           .execution_options(synchronize_session=False)).scalar_one()
-    loaded = session.identity_map.get(identity_key(m.Site, site_id))
-    if loaded is not None:
-        set_committed_value(loaded, "feed_seq", last)
-    first = last - len(rows) + 1
+    session.info.setdefault("feed_pending", {}).setdefault(site_id, []).extend(rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    # Seqs are handed out here, once per site and transaction: one UPDATE of the site row (which
+    # the transaction holds locked since its first emit) and one multi-row INSERT.
+    pending = session.info.pop("feed_pending", None)
+    if not pending:
+        return
+    session.flush()
+    conn = session.connection()
     at = now()
-    session.execute(m.Change.__table__.insert(), [
-        {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
-        for i, (k, op, key, data) in enumerate(rows)])
-    session.info.setdefault("feed_sites", set()).add(site_id)
-    return list(range(first, last + 1))
+    for site_id, rows in pending.items():
+        last = conn.execute(update(m.Site).where(m.Site.id == site_id)
+                            .values(feed_seq=m.Site.feed_seq + len(rows))
+                            .returning(m.Site.feed_seq)).scalar_one()
+        first = last - len(rows) + 1
+        conn.execute(m.Change.__table__.insert(), [
+            {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
+            for i, (k, op, key, data) in enumerate(rows)])
+    session.info.setdefault("feed_sites", set()).update(pending)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_locks(session: Session) -> None:
+    session.info.pop("locked_sites", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop("feed_pending", None)
+    session.info.pop("feed_sites", None)
+    session.info.pop("locked_sites", None)
 
 
 def read_changes(session: Session, site_id: int, since: int, limit: int) -> tuple[list[dict], int, bool]:

@@ -54,7 +54,7 @@ class ChangesPage(BaseModel):
 
 class PushRequest(BaseModel):
     # items are checked one by one (plateau.sync.protocol), so one bad item is rejected alone
-    passages: list[dict[str, Any]] = Field(max_length=5000)
+    passages: list[Any] = Field(max_length=5000)
 
 
 class PushResult(BaseModel):
@@ -194,3 +194,8 @@ class MenuOut(BaseModel):
 
 class Deleted(BaseModel):
     deleted: bool
+
+
+class SettingsIn(Strict):
+    settings: dict[Text(80, 1), Text(200)] = Field(default_factory=dict, max_length=200)
+    unset: list[Text(80, 1)] = Field(default_factory=list, max_length=200)

@@ -11,7 +11,7 @@ from plateau.reports.headcount import compute
 from plateau.server import feed, store
 from plateau.server import headcount_source
 from plateau.server.auth import Admin, Caller, Db
-from plateau.server.schemas import ClosureIn, ClosureOut, Day, Deleted, MenuIn, MenuOut, SiteOut
+from plateau.server.schemas import ClosureIn, ClosureOut, Day, Deleted, MenuIn, MenuOut, SettingsIn, SiteOut
 from plateau.server.errors import responses
 
 router = APIRouter(prefix="/sites/{site}", tags=["sites"])
@@ -32,6 +32,14 @@ def site_info(site: SiteCode, caller: Caller, db: Db) -> SiteOut:
         st = _site(s, caller, site)
         return SiteOut(code=st.code, name=st.name, timezone=st.timezone, zone=st.zone,
                        settings={str(k): str(v) for k, v in (st.settings or {}).items()}, feed_seq=st.feed_seq)
+
+
+@router.put("/settings", response_model=SiteOut, responses=responses(401, 403, 404, 422))
+def put_settings(site: SiteCode, body: SettingsIn, caller: Admin, db: Db) -> SiteOut:
+    """Set (and unset) policy settings, each validated (`plateau.domain.policy`); stations get them by the feed."""
+    with db.write() as s:
+        st = store.set_settings(s, _site(s, caller, site), body.settings, remove=tuple(body.unset))
+    return site_info(site, caller, db)
 
 
 @router.get("/headcounts", responses=responses(401, 403, 404, 422))
