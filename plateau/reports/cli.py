@@ -136,7 +136,7 @@ def run(args) -> int:
     try:
         today = datetime.now(ZoneInfo(source.timezone)).date()
         day = given or (today + timedelta(days=1) if args.what == "forecast" else today)
-        data, name = build(args.what, fmt, source, day, Options(lang=args.lang, days=args.days))
+        data, name = build(args.what, fmt, source, day, Options(lang=args.lang, days=args.days, today=today))
     finally:
         source.close()
     output = args.output or name

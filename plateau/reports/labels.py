@@ -19,6 +19,7 @@ _FR = {
     "plan": {"ticket": "au ticket", "forfait": "au forfait hors jour", "reservation": "sans réservation",
              "none": "sans formule", "inconnu": "inconnus"},
     "closed": "Cantine fermée ce jour : {label}", "closed_days": "Jours fermés :",
+    "future_note": "— : jour à venir (seuls les prévus sont connus).",
     "refusals_by_reason": "Refus par motif", "reason": "Motif", "then_overridden": "puis dérogation",
     "overridden_note": "Un élève refusé puis admis par dérogation figure à la fois dans les refus et dans les "
                        "servis (colonne « dont dérog. »).",
@@ -53,6 +54,7 @@ _EN = {
     "plan": {"ticket": "ticket", "forfait": "plan, off day", "reservation": "not booked", "none": "no plan",
              "inconnu": "unknown"},
     "closed": "Canteen closed: {label}", "closed_days": "Closed days:",
+    "future_note": "— : a day still to come (only the expected figure is known).",
     "refusals_by_reason": "Refusals by reason", "reason": "Reason", "then_overridden": "then overridden",
     "overridden_note": "A pupil refused then let in by staff appears in both the refusals and the served.",
     "none": "None.", "arrivals": "Arrivals per 15-minute slot", "per_slot": "passages per 15 min",

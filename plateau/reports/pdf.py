@@ -102,6 +102,14 @@ def _refusals(hc: DayHeadcount, L: dict) -> list:
             Spacer(1, 2), Paragraph(L["overridden_note"], st["small"])]
 
 
+def _nice_step(peak: int) -> int:
+    """A round tick step (1, 2, 5, 10, 20, 25, 50, ...) giving about four to six ticks."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if peak / step <= 6:
+            return step
+    return 10 ** len(str(peak))
+
+
 def _chart(s: ServiceHeadcount, L: dict) -> Drawing:
     regular, bold = fonts()
     slots = sorted(s.by_slot)
@@ -117,8 +125,9 @@ def _chart(s: ServiceHeadcount, L: dict) -> Drawing:
     bc.bars[0].fillColor = GREY_DARK          # served: dark, prints as solid grey
     bc.bars[1].fillColor = colors.white       # refusals: outlined white, distinct without colour
     peak = max(served + refused + [1])
-    bc.valueAxis.valueMin, bc.valueAxis.valueMax = 0, peak + max(1, round(peak * 0.12))
-    bc.valueAxis.valueStep = max(1, round(peak / 5))
+    step = _nice_step(peak)
+    bc.valueAxis.valueMin, bc.valueAxis.valueStep = 0, step
+    bc.valueAxis.valueMax = (peak // step + 1) * step  # room above the highest bar for its label
     bc.valueAxis.labels.fontName, bc.valueAxis.labels.fontSize = regular, 7
     bc.valueAxis.visibleGrid, bc.valueAxis.gridStrokeColor, bc.valueAxis.gridStrokeWidth = True, colors.HexColor(
         "#d0d0d0"), 0.3
@@ -226,7 +235,7 @@ def render_daily(headcount: DayHeadcount, path: str | Path | BinaryIO, lang: str
                   o["motive"]] for s in hc.services for o in s.overrides]
     story += _people(L["overrides_title"], [L["time"], L["station"], L["person"], L["class"], L["refused_for"],
                                              L["granted_by"], L["motive"]],
-                     overrides, [0.08, 0.09, 0.19, 0.08, 0.18, 0.16, 0.22], L["none"])
+                     overrides, [0.08, 0.08, 0.18, 0.07, 0.21, 0.16, 0.22], L["none"])
     cancels = [[c["at"], c["station"], f"{c['last_name']} {c['first_name']}", _class_name(c["class_name"], L),
                 c["staff"] or (f"#{c['staff_id']}" if c["staff_id"] else ""), c["motive"]]
                for s in hc.services for c in s.cancellations]
@@ -254,7 +263,7 @@ def render_period(view: PeriodView, site_name: str, path: str | Path | BinaryIO,
         cells = [f"{r['weekday']} {r['date'][8:10]}/{r['date'][5:7]}" + (" *" if r["closed"] else "")]
         for code, _ in view.services:
             f = r["services"][code]
-            cells += [f["served"], f["expected"], f["no_shows"]]
+            cells += ["—" if v is None else v for v in (f["served"], f["expected"], f["no_shows"])]
         rows.append(cells)
     totals = view.totals()
     rows.append([L["total"]] + [v for code, _ in view.services
@@ -274,6 +283,8 @@ def render_period(view: PeriodView, site_name: str, path: str | Path | BinaryIO,
     if any(r["closed"] for r in view.rows):
         closed = "; ".join(f"{r['date'][8:10]}/{r['date'][5:7]} : {r['closed']}" for r in view.rows if r["closed"])
         story += [Spacer(1, 4), Paragraph("* " + esc(L["closed_days"]) + " " + esc(closed), st["small"])]
+    if any(r.get("future") for r in view.rows):
+        story += [Spacer(1, 2), Paragraph(esc(L["future_note"]), st["small"])]
     doc, canvas = _doc(path, f"{site_name} — {view.title}", f"{site_name} — {view.title}", lang)
     doc.build(story, canvasmaker=canvas)
 

@@ -77,7 +77,7 @@ class PeriodView:
         for row in self.rows:
             for code, figures in row["services"].items():
                 for k in out[code]:
-                    out[code][k] += figures[k]
+                    out[code][k] += figures[k] or 0  # None: a day still to come
         return out
 
     def to_json(self) -> dict:
@@ -86,8 +86,9 @@ class PeriodView:
                 "totals": self.totals()}
 
 
-def period_view(title: str, headcounts: Sequence[DayHeadcount]) -> PeriodView:
-    """The served-per-day-and-service table of the given days (in order)."""
+def period_view(title: str, headcounts: Sequence[DayHeadcount], today: date | None = None) -> PeriodView:
+    """The served-per-day-and-service table of the given days (in order). Days after `today`
+    without any passage have not happened: their served and no-show figures are None."""
     if not headcounts:
         raise ValueError("a period needs at least one day")
     services: dict[str, str] = {}
@@ -100,12 +101,19 @@ def period_view(title: str, headcounts: Sequence[DayHeadcount]) -> PeriodView:
         if not hc.services:
             continue
         figures = {code: {"expected": 0, "served": 0, "no_shows": 0} for code in services}
+        # a day after today with no passage yet has not happened (a day with passages has, whatever
+        # the clock of the machine producing the report says)
+        future = today is not None and hc.day > today and not any(
+            s.totals.served or s.totals.refusals or s.cancelled for s in hc.services)
         for s in hc.services:
             if s.code:
-                figures[s.code] = {"expected": s.totals.expected, "served": s.totals.served,
-                                   "no_shows": s.totals.no_shows}
+                figures[s.code] = {"expected": s.totals.expected, "served": None if future else s.totals.served,
+                                   "no_shows": None if future else s.totals.no_shows}
+        if future:
+            for f in figures.values():
+                f["served"] = f["no_shows"] = None
         view.rows.append({"date": hc.day.isoformat(), "weekday": WEEKDAY_FR[hc.day.weekday()],
-                          "closed": hc.closed, "services": figures})
+                          "closed": hc.closed, "future": future, "services": figures})
     return view
 
 

@@ -56,7 +56,8 @@ class SessionSource(Source):
 @dataclass(frozen=True)
 class Options:
     lang: str = "fr"
-    days: int = 7
+    days: int = 7               # forecast length
+    today: date | None = None   # week/month: later days show only what is expected
 
 
 def default_format(what: str) -> str:
@@ -91,7 +92,7 @@ def build(what: str, fmt: str, source: Source, day: date, args: Options) -> tupl
         return csv_exports.forecast_csv(rows), f"prevision-{stem}.csv"
     first, last = periods.week_bounds(day) if what == "week" else periods.month_bounds(day)
     view = periods.period_view(periods.period_title(what, first, last),
-                               [compute(d) for d in source.days(first, last)])
+                               [compute(d) for d in source.days(first, last)], today=args.today)
     stem = f"{source.site_code}-{first.isoformat()}"
     word = "semaine" if what == "week" else "mois"
     if fmt == "json":

@@ -139,6 +139,10 @@ def test_forecast_and_period_views():
     assert [r["date"] for r in view.rows] == ["2026-11-25", "2026-11-26", "2026-11-27"]  # weekend: no row
     assert view.totals() == {"dejeuner": {"expected": 3, "served": 0, "no_shows": 3}}
     assert period_csv(view).decode("utf-8-sig").splitlines()[-1] == "total;;;0;3;3"
+    ahead = period_view("s", [compute(d) for d in days], today=WED)  # Thursday and Friday are to come
+    assert [r["services"]["dejeuner"]["served"] for r in ahead.rows] == [0, None, None]
+    assert ahead.totals() == {"dejeuner": {"expected": 3, "served": 0, "no_shows": 1}}
+    assert period_csv(ahead).decode("utf-8-sig").splitlines()[3] == "2026-11-27;vendredi;;;2;"
     assert week_bounds(WED) == (date(2026, 11, 23), date(2026, 11, 29))
     assert month_bounds(date(2026, 12, 15)) == (date(2026, 12, 1), date(2026, 12, 31))
     assert period_title("month", date(2027, 2, 1), date(2027, 2, 28)) == "février 2027"

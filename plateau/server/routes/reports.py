@@ -46,7 +46,7 @@ def download(site: SiteCode, what: What, caller: Caller, db: Db,
         today = feed.now().astimezone(ZoneInfo(st.timezone)).date()
         day: date = date_ or (today + timedelta(days=1) if what == "forecast" else today)
         data, name = build(what, fmt, SessionSource(s, st.code, st.name, st.timezone), day,
-                           Options(lang=lang, days=days))
+                           Options(lang=lang, days=days, today=today))
     if callable(data):  # a PDF writer
         import io
 
