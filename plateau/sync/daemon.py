@@ -113,10 +113,24 @@ def run_forever(loops: SyncLoops) -> int:
     return 0
 
 
+def _idle_without_server(settings: StationSettings) -> int:
+    # an empty [server] url is a station meant to run alone: stay up quietly rather than exit
+    # and be restarted by systemd every few seconds
+    log.warning("sync: no [server] url in %s: this station does not sync", settings.source)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.is_set():
+        stop.wait(1.0)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    options = options_from(settings)
     _setup_logging(settings, getattr(args, "debug", False))
+    if not settings.server.url and not args.once:
+        return _idle_without_server(settings)
+    options = options_from(settings)
     engine = open_replica(settings.db.path)
     try:
         loops = SyncLoops(engine, options)

@@ -15,6 +15,9 @@ server on a fresh connection (``Connection: close``), then, according to its cur
 - ``corrupt``   send the answer with bytes of its body replaced by 0xFF (same length). Always
                 invalid: on a real network TCP checksums and TLS stop silent changes; what the
                 daemon must show is that it never applies an answer it cannot read;
+- ``fail``      forward the request, let the server act on it, answer 500 instead (a server
+                that committed and then crashed while answering);
+- ``unavailable`` answer 503 without forwarding (an overloaded or restarting server);
 - ``rewrite``   send ``rewriter(body)`` instead of the body (valid HTTP, fitted Content-Length):
                 for answers that parse but break the protocol.
 
@@ -29,7 +32,15 @@ import threading
 import time
 from collections import Counter
 
-MODES = ("pass", "refuse", "drop", "stall", "truncate", "corrupt", "rewrite")
+MODES = ("pass", "refuse", "drop", "stall", "truncate", "corrupt", "fail", "unavailable", "rewrite")
+
+_ERROR = ("HTTP/1.1 {code} {text}\r\ncontent-type: application/json\r\ncontent-length: {n}\r\n"
+          "connection: close\r\n\r\n{body}")
+
+
+def _error(code: int, text: str) -> bytes:
+    body = '{"error": "injected", "reason": "fault proxy"}'
+    return _ERROR.format(code=code, text=text, n=len(body), body=body).encode()
 
 
 def _read_request(conn: socket.socket, deadline: float) -> bytes | None:
@@ -136,6 +147,9 @@ class FaultProxy:
                 self.counts[fault] += 1
             if fault == "refuse":
                 return
+            if fault == "unavailable":
+                conn.sendall(_error(503, "Service Unavailable"))
+                return
             answer = self._forward(request)
             if answer is None:  # upstream down: like a refused connection
                 with self._lock:
@@ -145,6 +159,8 @@ class FaultProxy:
                 conn.sendall(answer)
             elif fault == "drop":
                 return
+            elif fault == "fail":
+                conn.sendall(_error(500, "Internal Server Error"))
             elif fault == "stall":
                 self._closed.wait(self.stall_seconds)
             elif fault == "truncate":
