@@ -15,9 +15,7 @@ Each parser is fed whatever bytes a read returned and gives back what it could c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-
-from plateau.domain.uid import UidError, normalize_uid
+from plateau.domain.uid import FORMATS, UidError, em4100_checksum, normalize_uid
 
 STX, ETX = 0x02, 0x03
 _HEXDIGITS = frozenset(b"0123456789ABCDEFabcdef")
@@ -41,8 +39,8 @@ Event = Frame | Rejected
 
 
 def rdm6300_checksum(data_hex: str) -> str:
-    """The 2 hex characters an RDM6300 sends after the 10 data characters."""
-    return f"{reduce(lambda a, b: a ^ b, bytes.fromhex(data_hex), 0):02X}"
+    """The 2 hex characters an RDM6300 sends after the 10 data characters (XOR of the 5 bytes)."""
+    return em4100_checksum(data_hex)
 
 
 def rdm6300_frame(data_hex: str, checksum: str | None = None) -> bytes:
@@ -109,22 +107,25 @@ class LineParser:
     """
 
     def __init__(self, uid_format: str = "hex", prefix: str = "", suffix: str = "") -> None:
-        normalize_uid("01020304", "hex")  # fail early on a broken uid module, not mid-lunch
+        if uid_format not in FORMATS:  # fail at start, not at the first badge of the lunch
+            raise ValueError(f"unknown UID format {uid_format!r} (expected one of {', '.join(FORMATS)})")
         self.uid_format, self.prefix, self.suffix = uid_format, prefix, suffix
         self._buf = bytearray()
+        self._discarding = False
 
     def feed(self, data: bytes) -> list[Event]:
         events: list[Event] = []
         for byte in data:
             if byte in (0x0D, 0x0A):
-                if self._buf:
+                if self._buf and not self._discarding:
                     events.append(self._complete(bytes(self._buf)))
-                    self._buf = bytearray()
-            else:
+                self._buf, self._discarding = bytearray(), False
+            elif not self._discarding:
                 self._buf.append(byte)
                 if len(self._buf) > _LINE_MAX:
+                    # drop the rest of this line too: its tail is not a UID either
                     events.append(Rejected("line too long (no CR/LF)", bytes(self._buf)))
-                    self._buf = bytearray()
+                    self._buf, self._discarding = bytearray(), True
         return events
 
     def _complete(self, raw: bytes) -> Event:

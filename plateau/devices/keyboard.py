@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -24,62 +23,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from plateau.devices.debounce import Debouncer
-from plateau.devices.frames import Frame, parse_uid_text
+from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, UID_CHARS, WedgeAssembler
 
 log = logging.getLogger(__name__)
-
-UID_CHARS = frozenset("0123456789ABCDEFabcdef:-,")
-DEFAULT_MAX_GAP_MS = 35
-DEFAULT_MIN_LENGTH = 4
-_MAX_LENGTH = 40
-
-
-@dataclass
-class WedgeAssembler:
-    """Assembles reader bursts from (character, instant) pairs. Pure; owned by one thread."""
-
-    max_gap_ms: int = DEFAULT_MAX_GAP_MS
-    min_length: int = DEFAULT_MIN_LENGTH
-    uid_format: str = "hex"
-    chars: list[str] = field(default_factory=list)
-    last_at: float | None = None
-
-    def key(self, char: str, at: float) -> list[str]:
-        """A UID character at `at` (seconds). Returns the characters of a run this key ended (too slow:
-        they belong to a person) so the caller can hand them back; usually []."""
-        dropped: list[str] = []
-        if self.last_at is not None and (at - self.last_at) * 1000 > self.max_gap_ms:
-            dropped, self.chars = self.chars, []
-        if len(self.chars) >= _MAX_LENGTH:
-            dropped, self.chars = dropped + self.chars, []
-        self.chars.append(char)
-        self.last_at = at
-        return dropped
-
-    def enter(self, at: float) -> tuple[str | None, list[str]]:
-        """Enter at `at`: (canonical UID, []) for a reader burst; (None, the held characters) otherwise."""
-        chars, last = self.chars, self.last_at
-        self.chars, self.last_at = [], None
-        if not chars:
-            return None, []
-        if last is None or (at - last) * 1000 > self.max_gap_ms or len(chars) < self.min_length:
-            return None, chars
-        event = parse_uid_text("".join(chars), self.uid_format)
-        if isinstance(event, Frame):
-            return event.uid, []
-        log.warning("reader=keyboard event=rejected reason=%r raw=%s", event.reason, event.raw.hex())
-        return None, []  # a burst at reader speed that is not a UID: swallow it, like a bad frame
-
-    def reset(self) -> None:
-        self.chars, self.last_at = [], None
-
-    def expire(self, now: float) -> list[str]:
-        """Called when no key came for a while: a pending run older than the gap is a person's."""
-        if self.chars and self.last_at is not None and (now - self.last_at) * 1000 > self.max_gap_ms:
-            chars, self.chars, self.last_at = self.chars, [], None
-            return chars
-        return []
-
 
 class KeyboardWedge(QObject):
     """Emits `badge(str uid)` for reader-speed bursts typed into `window`.
