@@ -27,8 +27,21 @@ def server_db(tmp_path):
         store.upsert_service(s, site, "dejeuner", "Déjeuner", "11:15", "13:45", "mon,tue,thu,fri")
         store.upsert_tariff(s, site, "eleve", 395)
         store.upsert_tariff(s, site, "commensal", 520)
+        store.upsert_tariff(s, site, "passager", 750)
     yield db
     db.engine.dispose()
+
+
+def persons(db) -> dict:
+    """Plain copies of the persons by external id (a read session expires its objects at its end)."""
+    from types import SimpleNamespace
+
+    from plateau.server import models as m
+
+    cols = [c.name for c in m.Person.__table__.columns]
+    with db.read() as s:
+        return {p.external_id: SimpleNamespace(**{c: getattr(p, c) for c in cols})
+                for p in s.execute(select(m.Person)).scalars()}
 
 
 def feed_length(db) -> int:
