@@ -15,7 +15,8 @@
 #   data      /var/lib/plateau (2770: the kiosk and the sync daemon share the replica through the
 #             plateau group; nobody else reads it), /var/lib/plateau/backups, /var/log/plateau
 #   system    systemd units, udev rules for the readers, the NFC kernel-driver blacklist, the PAM
-#             session of the kiosk, logrotate; then enables and starts the services
+#             session of the kiosk, logrotate, /usr/local/sbin/plateauctl; then runs the first
+#             sync (station) and enables and starts the services
 #
 # Options:
 #   --role station|server   what this machine is (default: station)
@@ -280,6 +281,7 @@ system_files_step() {
     for unit in "${SERVER_UNITS[@]}"; do put 0644 "systemd/$unit" "/etc/systemd/system/$unit"; done
   fi
   put 0644 logrotate/plateau /etc/logrotate.d/plateau
+  put 0755 plateauctl /usr/local/sbin/plateauctl
 }
 
 # -- the virtual env -------------------------------------------------------------------------
@@ -345,16 +347,29 @@ enable_step() {
     modprobe -r port100 pn533_usb pn533 nfc 2>/dev/null || true
     systemctl disable --quiet getty@tty1.service 2>/dev/null || true
   fi
+  [ "$ROLE" = server ] || first_sync
   systemctl enable --now "${units[@]}"
   say "enabled and started: ${units[*]}"
   health_step
 }
 
+first_sync() {
+  # The kiosk opens an existing replica only: the first complete pull creates it. Without a
+  # server (or when it does not answer yet) the kiosk retries until the sync daemon has done it.
+  grep -q '^token *= *"[^"]' /etc/plateau/station.toml || { say "no [server] token yet: skipping the first sync"; return 0; }
+  say "first sync (the whole school: may take a minute)"
+  if /usr/local/sbin/plateauctl sync --once; then
+    say "first sync done"
+  else
+    say "warning: the first sync failed; plateau-sync retries by itself (journalctl -u plateau-sync)"
+  fi
+}
+
 health_step() {
   local url
   if [ "$ROLE" = server ]; then
-    local port; port=$(sed -n 's/^LISTEN_PORT=//p' /etc/plateau/server.env | tail -1)
-    url="http://127.0.0.1:${port:-8080}"
+    local port; port=$(sed -n 's/^PLATEAU_SERVER_PORT=//p' /etc/plateau/server.env | tail -1)
+    url="http://127.0.0.1:${port:-8470}"
   else
     url=$(sed -n 's/^url *= *"\(.*\)".*/\1/p' /etc/plateau/station.toml | head -1)
     [ -n "$url" ] || { say "no [server] url: this station runs alone until one is set"; return 0; }

@@ -113,6 +113,7 @@ def test_station_files_modes_and_owners(station_root):
                 "etc/pam.d/plateau-kiosk", "etc/logrotate.d/plateau",
                 *(f"etc/systemd/system/{u}" for u in STATION_UNITS)]:
         assert stat.S_IMODE((root / rel).stat().st_mode) == 0o644, rel
+    assert stat.S_IMODE((root / "usr/local/sbin/plateauctl").stat().st_mode) == 0o755
     blacklist = (root / "etc/modprobe.d/plateau-nfc-blacklist.conf").read_text()
     assert {"blacklist pn533_usb", "blacklist pn533", "blacklist nfc", "blacklist port100"} <= set(blacklist.splitlines())
     assert not (root / "etc/systemd/system/plateau-server.service").exists()
