@@ -70,7 +70,8 @@ def test_override_the_last_refusal_with_a_motive(qtbot, kiosk, replica, demo_sch
     refusal_id = kiosk.flow.outcome.passage_id
     login(qtbot, kiosk)
     button = kiosk.menu.buttons["override"]
-    assert button.text().startswith("Passer outre : ") and "Solde insuffisant" in button.text()
+    assert button.text() == "Passer outre le dernier refus"
+    assert kiosk.menu.refusal.text().startswith("Dernier refus : ") and "Solde insuffisant" in kiosk.menu.refusal.text()
     click(qtbot, button)
     assert kiosk.flow.screen is Screen.OVERRIDE
     click(qtbot, kiosk.override.motive_buttons[0])

@@ -99,6 +99,19 @@ FRENCH = {
     "unknown badge": "badge inconnu",
     "Closed: {label}": "Fermé : {label}",
     "Could not do that: {error}": "Action impossible : {error}",
+    "Last refusal: {name} — {reason}": "Dernier refus : {name} — {reason}",
+    "No refusal to override": "Aucun refus à passer outre",
+    # short reason labels (tables, chart): the full sentences come from plateau.station.messages
+    "Unknown badge": "Badge inconnu",
+    "Badge blocked": "Badge bloqué",
+    "Registration inactive": "Inscription inactive",
+    "No service": "Hors service",
+    "Canteen closed": "Cantine fermée",
+    "Access suspended": "Accès suspendu",
+    "Already served": "Déjà passé",
+    "Not registered today": "Pas inscrit ce jour",
+    "No reservation": "Pas de réservation",
+    "Insufficient balance": "Solde insuffisant",
 }
 
 

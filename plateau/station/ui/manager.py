@@ -7,15 +7,14 @@ GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
-from plateau.station.messages import reason_text
-from plateau.domain.reasons import Reason
 from plateau.station.ui import theme
 from plateau.station.ui.i18n import tr
+from plateau.station.ui.texts import reason_label
 from plateau.station.ui.staff_screens import _StaffPage
 from plateau.station.ui.widgets import button, label
 
@@ -25,8 +24,8 @@ def _table(columns: int) -> QTableWidget:
     t.verticalHeader().hide()
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take what is left
     return t
 
 
@@ -62,23 +61,22 @@ class ManagerScreen(_StaffPage):
             head.addWidget(b, 1)
         self.lay.addLayout(head)
         self.lay.addWidget(self.message)
+        self.services = _table(5)   # across the whole width: five columns of figures
+        self.lay.addWidget(self.services)
         body = QHBoxLayout()
         left = QVBoxLayout()
-        self.services = _table(5)
         self.reasons = _table(2)
         self.classes = _table(4)
-        left.addWidget(self.services, 2)
-        left.addWidget(self.reasons, 3)
+        left.addWidget(self.reasons, 1)
+        left.addWidget(self.classes, 1)
         body.addLayout(left, 2)
         self.chart = QChart()
         self.chart.setBackgroundBrush(QColor("#FFFFFF"))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setMargins(QMargins(2, 2, 2, 2))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        right = QVBoxLayout()
-        right.addWidget(self.chart_view, 3)
-        right.addWidget(self.classes, 2)
-        body.addLayout(right, 3)
+        body.addWidget(self.chart_view, 3)
         self.lay.addLayout(body, 1)
         self.headcount = None
 
@@ -107,8 +105,12 @@ class ManagerScreen(_StaffPage):
                 slots[slot] = (a + v.get("served", 0), b + v.get("refusals", 0))
         _fill(self.services, [tr("Service"), tr("Expected"), tr("Served"), tr("Still expected"), tr("Refusals")],
               rows)
+        # exactly as tall as its rows: the rest of the screen goes to the chart and the lists
+        height = self.services.horizontalHeader().height() + 4 + sum(
+            self.services.rowHeight(r) for r in range(self.services.rowCount()))
+        self.services.setFixedHeight(height)
         _fill(self.reasons, [tr("Refusals by reason"), tr("Refusals")],
-              [[_reason_label(r, lang), n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])])
+              [[reason_label(r), n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])])
         _fill(self.classes, [tr("By class"), tr("Expected"), tr("Served"), tr("Refusals")],
               [[c or tr("no class"), *v] for c, v in sorted(classes.items())])
         self._chart(slots)
@@ -118,6 +120,11 @@ class ManagerScreen(_StaffPage):
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
         self.chart.setTitle(tr("Per 15 minutes"))
+        u = theme.unit(self.width(), self.height())
+        font = self.font()
+        font.setPixelSize(max(11, int(u * 0.75)))
+        self.chart.setTitleFont(font)
+        self.chart.legend().setFont(font)
         served, refused = QBarSet(tr("Served")), QBarSet(tr("Refusals"))
         served.setColor(QColor(theme.ACCEPT_BG))
         refused.setColor(QColor(theme.REFUSE_BG))
@@ -132,17 +139,12 @@ class ManagerScreen(_StaffPage):
         x = QBarCategoryAxis()
         x.append(keys)
         x.setLabelsAngle(-90)
+        x.setLabelsFont(font)
         y = QValueAxis()
+        y.setLabelsFont(font)
         y.setLabelFormat("%d")
         y.setRange(0, max([a + b for a, b in slots.values()] + [1]))
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
         series.attachAxis(y)
-
-
-def _reason_label(code: str, lang: str) -> str:
-    try:
-        return reason_text(Reason(code), lang).split(" (")[0].split(" :")[0].split(":")[0]
-    except ValueError:
-        return code

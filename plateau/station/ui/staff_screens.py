@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHea
 from plateau.db.kiosk import PassageLine
 from plateau.domain.money import format_euros
 from plateau.station.ui.i18n import tr
+from plateau.station.ui.texts import reason_label
 from plateau.station.ui.widgets import button, label, page
 
 MOTIVES = ("Authorised by the vie scolaire", "Reservation error", "Exceptional meal",
@@ -97,8 +98,10 @@ class StaffMenu(_StaffPage):
         super().__init__()
         self.title = label("", "title")
         self.status = label("", "small", name="status_ok")
+        self.refusal = label("", "normal", name="refusal")
         self.lay.addWidget(self.title)
         self.lay.addWidget(self.status)
+        self.lay.addWidget(self.refusal)
         self.lay.addWidget(self.message)
         grid = QGridLayout()
         self.buttons = {}
@@ -112,8 +115,7 @@ class StaffMenu(_StaffPage):
 
     def refresh(self, staff_name: str, refusal: str | None, can_manage: bool, can_quit: bool,
                 status: str, message: str = "") -> None:
-        texts = {"override": tr("Override: {name} — {reason}", name=refusal[0], reason=refusal[1])
-                 if refusal else tr("Override the last refusal"),
+        texts = {"override": tr("Override the last refusal"),
                  "forgotten": tr("Forgotten badge"), "passages": tr("Last passages"), "sync": tr("Force a sync"),
                  "manager": tr("Manager view"), "fullscreen": tr("Leave full screen"),
                  "quit": tr("Quit the kiosk"), "close": tr("Close staff mode")}
@@ -124,6 +126,8 @@ class StaffMenu(_StaffPage):
         self.buttons["fullscreen"].setVisible(can_quit)
         self.buttons["quit"].setVisible(can_quit)
         self.title.setText(tr("Staff mode — {name}", name=staff_name))
+        self.refusal.setText(tr("Last refusal: {name} — {reason}", name=refusal[0], reason=refusal[1])
+                             if refusal else tr("No refusal to override"))
         self.status.setText(status)
         self.message.setText(message)
 
@@ -212,7 +216,8 @@ class PassagesScreen(_StaffPage):
                 outcome = tr("override") if line.kind == "override" else (
                     tr("forgotten badge") if line.kind == "forgotten" else tr("accepted"))
             else:
-                outcome = f"{tr('refused')} ({line.reason})"
+                outcome = f"{tr('refused')} : {reason_label(line.reason)}" if lang == "fr" else \
+                    f"{tr('refused')}: {reason_label(line.reason)}"
             cells = (line.at.astimezone(zone).strftime("%H:%M:%S"), line.station, line.name or line.card_uid or "",
                      line.class_name or "", outcome, format_euros(line.price_cents, lang))
             for c, text in enumerate(cells):

@@ -59,3 +59,15 @@ def counts_text(served: int, expected: int | None) -> str:
 
 def clock_text(local: datetime) -> str:
     return local.strftime("%H:%M")
+
+
+REASON_LABELS = {"unknown_card": "Unknown badge", "card_blocked": "Badge blocked",
+                 "person_inactive": "Registration inactive", "no_service": "No service",
+                 "closed_day": "Canteen closed", "opposition": "Access suspended", "already_served": "Already served",
+                 "not_registered_today": "Not registered today", "no_reservation": "No reservation",
+                 "insufficient_balance": "Insufficient balance", "ok": "accepted"}
+
+
+def reason_label(code: str) -> str:
+    """A refusal reason in two or three words, for tables and charts."""
+    return tr(REASON_LABELS[code]) if code in REASON_LABELS else code

@@ -23,10 +23,10 @@ BAD_DOT = "#FFB300"
 ICON_OK = "\u2714"      # heavy check mark
 ICON_REFUSED = "\u2716"  # heavy multiplication x
 ICON_WARN = "\u26A0"     # warning sign
-ICON_STAFF = "\u2630"
+ICON_STAFF = "\u2139"     # information source: calm, not alarming
 
 ROLES = {  # role -> fraction of the unit
-    "huge": 3.2, "icon": 4.2, "title": 1.9, "big": 1.45, "normal": 1.0, "small": 0.8, "key": 1.15,
+    "huge": 3.2, "icon": 7.0, "title": 1.9, "big": 1.45, "normal": 1.0, "small": 0.8, "key": 1.15,
 }
 
 
@@ -53,6 +53,8 @@ QLabel#warning {{ background: {WARN_BG}; color: #000000; border-radius: {pad}px;
 QLabel#status_ok {{ color: {MUTED}; font-size: {int(u * 0.8)}px; }}
 QLabel#status_bad {{ color: {BAD_DOT}; font-size: {int(u * 0.85)}px; font-weight: bold; }}
 QLabel#message {{ color: {WARN_BG}; }}
+QLabel#headline {{ font-weight: bold; }}
+QLabel#refusal {{ color: {MUTED}; }}
 QPushButton {{ background: #3B4A5C; border: 1px solid #6C7A89; border-radius: {pad}px;
               padding: {pad}px {pad * 2}px; min-height: {int(u * 1.9)}px; }}
 QPushButton:pressed {{ background: #5A6E85; }}

@@ -1,0 +1,211 @@
+"""`python -m plateau.station.ui.screenshots DIR`: a PNG of every kiosk screen, at 800×480 and 1920×1080.
+
+Runs the real window on a demo replica (the demo school, a Monday lunch at 12:07 with a few
+hundred passages already recorded) under a real X server: when DISPLAY is not set it re-runs
+itself under `xvfb-run` (Debian package `xvfb`, in scripts/setup-dev.sh). `--offscreen` uses
+Qt's offscreen platform instead (no X server; same widgets, for a quick look).
+Files are named `<width>x<height>-<lang>-<screen>.png`; `make screenshots` refreshes docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+SIZES = ((800, 480), (1920, 1080))
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _reexec_under_xvfb(argv: list[str]) -> int:
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        print("screenshots: no DISPLAY and no xvfb-run: apt-get install xvfb (or pass --offscreen)",
+              file=sys.stderr)
+        return 2
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", PLATEAU_SCREENSHOTS_XVFB="1")
+    cmd = [xvfb, "-a", "-s", "-screen 0 1920x1080x24 -nolisten tcp", sys.executable, "-m",
+           "plateau.station.ui.screenshots", *argv]
+    return subprocess.call(cmd, env=env)
+
+
+class Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def _seed(folder: Path, clock: Clock):
+    """A demo replica with a realistic lunch so far (about 300 passages since 11:15)."""
+    from sqlalchemy import text
+
+    from plateau.db.engine import open_replica
+    from plateau.db.passages import Recorder
+    from plateau.db.replica import set_state
+    from plateau.demo.school import generate, seed_replica
+    from plateau.sync import status as keys
+
+    school = generate()
+    engine = open_replica(folder / "station.db")
+    seed_replica(engine, school)
+    recorder = Recorder(engine, "self-1")
+    start = datetime(2026, 11, 23, 11, 15, tzinfo=PARIS)
+    uids = [uid for pid, uid in sorted(school.cards.items())]
+    step = (clock.at - start - timedelta(minutes=2)) / 320
+    for n, uid in enumerate(uids[:320]):
+        recorder.badge(uid, start + step * n)
+    with engine.begin() as conn:
+        set_state(conn, keys.ONLINE, "1")
+        set_state(conn, keys.LAST_SUCCESS, (clock.at - timedelta(seconds=10)).isoformat())
+        # a ticket pupil with a low balance, for the orange warning
+        conn.execute(text("UPDATE balance SET server_cents = 1100 WHERE person_id IN (22, 38)"))
+    return engine, school
+
+
+def _settle(app, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shoot(out: Path, sizes=SIZES) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from plateau.config import StationSection, StationSettings
+    from plateau.db.replica import set_state
+    from plateau.station.flow import Screen
+    from plateau.station.ui.window import KioskWindow
+    from plateau.sync import status as keys
+
+    app = QApplication.instance() or QApplication(["plateau-screenshots"])
+    out.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = Clock(datetime(2026, 11, 23, 12, 7, tzinfo=PARIS))
+        engine, school = _seed(Path(tmp), clock)
+        already = school.cards[1]
+        forfait_today = next(uid for pid, uid in sorted(school.cards.items()) if pid > 500
+                             and school.persons[pid]["plan"] == "forfait" and pid not in school.absent_today)
+        for lang in ("fr", "en"):
+            for w, h in sizes:
+                settings = StationSettings(station=StationSection(id="self-1", site="0691234X", language=lang,
+                                                                  result_seconds=3600))
+                win = KioskWindow(engine, settings, clock=clock, reports_dir=tmp)
+                win.set_reader_state("ready")
+                win.setFixedSize(w, h)
+                win.show()
+                _settle(app, 1.0)
+
+                def snap(name: str) -> None:
+                    win.render()
+                    _settle(app, 0.4)
+                    path = out / f"{w}x{h}-{lang}-{name}.png"
+                    win.grab().save(str(path))
+                    made.append(path)
+
+                def wait_for(cond, timeout=10.0) -> None:
+                    end = time.monotonic() + timeout
+                    while not cond() and time.monotonic() < end:
+                        app.processEvents()
+                        time.sleep(0.01)
+
+                def badge(uid: str) -> None:
+                    before = win.flow.outcome
+                    win.badge_read(uid)
+                    wait_for(lambda: win.flow.outcome is not before)
+
+                wait_for(lambda: win.expected)
+                snap("idle")
+                badge(school.cards[22 if lang == "fr" else 38])
+                snap("result-accepted-low-balance")
+                if lang == "en":
+                    win.close()
+                    win.shutdown()
+                    continue
+                badge(forfait_today)
+                snap("result-accepted")
+                badge(already)
+                snap("result-already-served")
+                badge(school.cards[211])
+                snap("result-insufficient-balance")
+                badge("DEADBEEF")
+                snap("result-unknown-badge")
+                win.flow.show_error("demo", time.monotonic())
+                snap("ask-staff")
+                badge(school.cards[211])
+                win.flow.tick(time.monotonic() + 7200)
+                win.request_staff()
+                win.pin.press("1")
+                win.pin.press("2")
+                snap("pin")
+                win.pin.press("3")
+                win.pin.press("4")
+                win.pin.press("OK")
+                wait_for(lambda: win.flow.screen is Screen.STAFF)
+                snap("staff-menu")
+                win._menu_chosen("override")
+                snap("override")
+                win._menu_chosen("close")
+                win.flow.leave_staff()
+                win.request_staff()
+                for k in "2468":
+                    win.pin.press(k)
+                win.pin.press("OK")
+                wait_for(lambda: win.flow.screen is Screen.STAFF)
+                win._menu_chosen("forgotten")
+                for ch in "MAR":
+                    win.forgotten.type_key(ch)
+                win.forgotten.results.setCurrentRow(0)
+                snap("forgotten-badge")
+                win.flow.open(Screen.STAFF, time.monotonic())
+                win._menu_chosen("passages")
+                win.passages.table.selectRow(0)
+                snap("last-passages")
+                win.flow.open(Screen.STAFF, time.monotonic())
+                win._menu_chosen("manager")
+                wait_for(lambda: win.manager.headcount is not None)
+                snap("manager")
+                win.flow.leave_staff()
+                with engine.begin() as conn:
+                    set_state(conn, keys.ONLINE, "0")
+                    set_state(conn, keys.OFFLINE_SINCE, (clock.at - timedelta(minutes=12)).isoformat())
+                win.refresh_status()
+                snap("idle-offline")
+                with engine.begin() as conn:
+                    set_state(conn, keys.ONLINE, "1")
+                    set_state(conn, keys.OFFLINE_SINCE, "")
+                win.close()
+                win.shutdown()
+        engine.dispose()
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m plateau.station.ui.screenshots")
+    parser.add_argument("dir", help="where to write the PNG files (docs/screenshots)")
+    parser.add_argument("--offscreen", action="store_true", help="Qt's offscreen platform instead of Xvfb")
+    args = parser.parse_args(argv)
+    if args.offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not os.environ.get("DISPLAY"):
+        return _reexec_under_xvfb(argv)
+    else:
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+    made = shoot(Path(args.dir))
+    print(f"{len(made)} screenshots in {args.dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
