@@ -106,8 +106,11 @@ class SyncLoops:
         left = done.acknowledged + done.parked
         if left == 0:
             raise ServerUnreachable("the server answered the push without acknowledging anything")
-        log.debug("push: %d acknowledged (%d duplicates), %d parked", done.acknowledged, done.duplicates,
-                  done.parked)
+        if done.duplicates:  # an earlier answer was lost: the server kept the passage once
+            log.info("push: %d acknowledged, %d of them already on the server (duplicates)", done.acknowledged,
+                     done.duplicates)
+        else:
+            log.debug("push: %d acknowledged, %d parked", done.acknowledged, done.parked)
         return left
 
     def push_all(self, client: SyncClient) -> int:

@@ -79,7 +79,8 @@ def apply_push_answer(conn: Connection, results: dict[str, tuple[str, str | None
             log.error("outbox: the server rejected passage %s: %s (parked)", pid, reason)
             conn.execute(_PARK, {"id": pid, "error": reason})
             parked += 1
-    apply_balances(conn, balances)
+    # version 0 is "no ledger entry yet": the same as no row (a balance of 0), keep it that way
+    apply_balances(conn, [b for b in balances if b["version"] > 0])
     set_state(conn, status.LAST_SUCCESS, (now or datetime.now(timezone.utc)).isoformat())
     return PushOutcome(acked, dups, parked, 0)
 

@@ -272,3 +272,104 @@ def check_exactly_once(station: Station, db_url: str, fresh: Station) -> dict:
     assert not passage_diff, sorted(passage_diff)[:3]
     assert not balance_diff, sorted(balance_diff)[:5]
     return figures
+
+
+def server_feed_head(db_url: str, uai: str = UAI) -> int:
+    from sqlalchemy import text
+
+    engine = server_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT feed_seq FROM site WHERE code = :c"), {"c": uai}).scalar())
+    finally:
+        engine.dispose()
+
+
+def wait_drained_and_caught_up(st: Station, db_url: str, timeout: float = 60) -> float:
+    """Wait until the station's outbox is empty and its cursor is at the server's feed head."""
+    started = time.monotonic()
+    st.wait_for("SELECT count(*) FROM outbox WHERE parked = 0", 0, timeout=timeout)
+    head = server_feed_head(db_url)
+    st.wait_for("SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'cursor'", head,
+                timeout=max(1.0, timeout - (time.monotonic() - started)))
+    return time.monotonic() - started
+
+
+def fault_scenario(folder: Path, srv, school, *, passages: int, kills: int, server_kills: int,
+                   seed: int = 7, proxy_weights: dict | None = None, log=print) -> dict:
+    """Record `passages` on a station while its daemon is SIGKILLed `kills` times at random moments,
+    the server is SIGKILLed `server_kills` times (mid-batch), and a fault proxy in between drops,
+    stalls, truncates and corrupts answers and answers 500/503. Then let it heal and check that
+    every passage is on the server exactly once and the replica equals the server. Returns figures.
+    """
+    import random
+    import threading
+
+    from plateau.db.engine import open_replica
+    from plateau.db.passages import Recorder
+    from tests.support.faultproxy import FaultProxy
+
+    rng = random.Random(seed)
+    token = add_station(srv.db_url, "self-1")
+    proxy = FaultProxy(srv.port, mode="pass", stall_seconds=1.5, seed=seed,
+                       weights=proxy_weights or {"pass": 0.55, "refuse": 0.05, "drop": 0.08, "stall": 0.05,
+                                                 "truncate": 0.08, "corrupt": 0.07, "fail": 0.07,
+                                                 "unavailable": 0.05})
+    st = Station(folder / "self-1", "self-1", proxy.url, token, wait_seconds=2, timeout_seconds=1.5)
+    st.sync_once()
+    proxy.set("random")
+    engine = open_replica(st.db)
+    recorder = Recorder(engine, "self-1")
+    plan = badge_plan(school, passages)
+    recorded = []
+    failures = []
+    duration = max(10.0, kills * 1.1)
+
+    def record():
+        try:
+            pace = duration / len(plan)
+            start = time.monotonic()
+            for i, (uid, at) in enumerate(plan):
+                recorded.append(recorder.badge(uid, at).passage_id)
+                ahead = start + i * pace - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+        except Exception as exc:  # surfaced by the assertion below
+            failures.append(exc)
+
+    started = time.monotonic()
+    recording = threading.Thread(target=record, name="recorder")
+    recording.start()
+    server_kill_at = set(rng.sample(range(1, kills), min(server_kills, kills - 1))) if kills > 1 else set()
+    done_kills = done_server_kills = 0
+    for k in range(kills):
+        daemon = st.start_sync()
+        time.sleep(rng.uniform(0.6, 1.6))   # python start-up takes ~0.5 s: kill while it works
+        if k in server_kill_at:
+            srv.proc.kill()                  # the server dies mid-batch ...
+            srv.proc.wait(10)
+            done_server_kills += 1
+            time.sleep(rng.uniform(0.1, 0.5))
+            srv.start()                      # ... and comes back on the same port and database
+        daemon.kill()
+        daemon.wait(10)
+        st.procs.remove(daemon)
+        done_kills += 1
+    recording.join(timeout=600)
+    assert not failures, failures
+    proxy.set("pass")
+    daemon = st.start_sync()
+    heal = wait_drained_and_caught_up(st, srv.db_url, timeout=120)
+    st.stop_all()
+    engine.dispose()
+    fresh = Station(folder / "fresh", "self-1", srv.url, token)
+    figures = check_exactly_once(st, srv.db_url, fresh)
+    import re
+
+    dups = sum(int(n) for n in re.findall(r"(\d+) of them already on the server", st.log()))
+    figures.update(duplicates_answered=dups, daemon_kills=done_kills, server_kills=done_server_kills, heal_seconds=round(heal, 1),
+                   total_seconds=round(time.monotonic() - started, 1), proxy=dict(proxy.counts))
+    proxy.close()
+    assert figures["recorded"] == passages == len(recorded)
+    log(f"fault injection: {figures}")
+    return figures
