@@ -45,6 +45,8 @@ def _parse_date(text: str) -> date:
 
 
 class _StationSource(Source):
+    """The station's replica named by the configuration (read-only; the CLI's main thread)."""
+
     def __init__(self, config: str | None, site: str | None):
         from plateau.config import load_settings
         from plateau.db.engine import open_replica

@@ -51,6 +51,7 @@ class DayData:
       is the day, from every station known to the source;
     - `staff`: staff id -> name, to name who overrode (optional).
     Extra rows outside the day are ignored, so a source may pass a little more than needed.
+    A plain immutable value: built on the source's thread, read on any.
     """
 
     site_code: str
@@ -69,7 +70,7 @@ class DayData:
 
 @dataclass
 class Counts:
-    """The figures of one group (a service, a class, a category, a station)."""
+    """The figures of one group (a service, a class, a category, a station). A plain value."""
 
     expected: int = 0
     served: int = 0        # meals: accepted passages net of cancellations (overrides included)
@@ -84,7 +85,8 @@ class Counts:
 
 @dataclass
 class ServiceHeadcount:
-    """The headcount of one service (or of the passages recorded outside any service)."""
+    """The headcount of one service (or of the passages recorded outside any service).
+    Built by `compute` on the caller's thread; a plain value afterwards."""
 
     code: str
     label: str
@@ -125,7 +127,8 @@ class ServiceHeadcount:
 
 @dataclass
 class DayHeadcount:
-    """The headcount of one day at one site: one entry per service, and the day's totals."""
+    """The headcount of one day at one site: one entry per service, and the day's totals.
+    A plain value (the kiosk's manager view may pass it from a worker thread to the UI)."""
 
     site_code: str
     site_name: str

@@ -18,7 +18,7 @@ MONTH_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "a
 
 @dataclass(frozen=True)
 class ForecastRow:
-    """Expected meals of one service on one day, for the kitchen's production planning."""
+    """Expected meals of one service on one day, for the kitchen's production planning. A plain value."""
 
     day: date
     service: str
@@ -64,7 +64,7 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 @dataclass
 class PeriodView:
-    """Served (and expected) meals per day and service over a week or a month."""
+    """Served (and expected) meals per day and service over a week or a month. A plain value."""
 
     title: str
     first: date

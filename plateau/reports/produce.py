@@ -22,7 +22,7 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "json": "ap
 
 
 class Source:
-    """Where the days come from, and the site's identity."""
+    """Where the days come from, and the site's identity. Used from one thread (its session's)."""
 
     timezone: str = "Europe/Paris"
     site_code: str = ""
@@ -55,6 +55,8 @@ class SessionSource(Source):
 
 @dataclass(frozen=True)
 class Options:
+    """What a report needs besides its source and day (a plain value)."""
+
     lang: str = "fr"
     days: int = 7               # forecast length
     today: date | None = None   # week/month: later days show only what is expected

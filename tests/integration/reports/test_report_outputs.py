@@ -129,3 +129,15 @@ def test_bad_input_gets_one_clear_line(config, args, message):
     assert done.returncode == 2
     err = done.stderr.decode()
     assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_fonts_fall_back_to_helvetica_without_dejavu(monkeypatch, tmp_path):
+    from plateau.reports import pdf_style
+
+    monkeypatch.setattr(pdf_style, "FONT_DIRS", (tmp_path / "no-fonts",))
+    assert pdf_style.fonts.__wrapped__() == ("Helvetica", "Helvetica-Bold")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "DejaVuSans.ttf").write_bytes(b"not a font")
+    (tmp_path / "broken" / "DejaVuSans-Bold.ttf").write_bytes(b"not a font")
+    monkeypatch.setattr(pdf_style, "FONT_DIRS", (tmp_path / "broken",))
+    assert pdf_style.fonts.__wrapped__() == ("Helvetica", "Helvetica-Bold")
