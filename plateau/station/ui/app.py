@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -36,39 +37,45 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def make_reader(settings, window):
-    """The configured reader, started with the window's bridge; None for a keyboard wedge
-    (installed as an event filter instead). Returns the object to stop at exit."""
-    if settings.reader.kind == "keyboard":
-        from plateau.devices.keyboard import KeyboardWedge
+def start_reader(settings, window):
+    """Start the configured reader; returns what to stop at exit (None for a keyboard wedge,
+    which is an event filter on the window, not a thread)."""
+    from plateau.devices.factory import make_keyboard_wedge, make_reader
 
-        wedge = KeyboardWedge(window)
-        window.installEventFilter(wedge)
+    if settings.reader.kind == "keyboard":
+        wedge = make_keyboard_wedge(window, settings.reader)
         wedge.badge.connect(window.badge_read)
+        window.wedge = wedge
         window.set_reader_state("ready")
         return None
-    from plateau.devices.factory import make_reader as factory
-
-    reader = factory(settings.reader)
-    reader.start(window.bridge.on_read, window.bridge.on_state)
+    reader = make_reader(settings.reader)
+    reader.start(window.bridge.on_read, window.bridge.on_state)  # its own thread; queued signals back
     return reader
 
 
 def attach_outputs(settings, window) -> list:
-    """Gate relay and sounds, when configured and when the devices package provides them."""
-    try:
-        from plateau.devices import outputs
-    except ImportError:
-        log.warning("station outputs are not available in this build: no gate, no sounds")
-        return []
-    made = outputs.make_outputs(settings.outputs) if hasattr(outputs, "make_outputs") else []
-    for out in made:
-        window.outcome_hooks.append(lambda d, o=out: (o.accept() if d.accepted else o.refuse()))
-    return made
+    """Gate relay and sounds: pulsed/played for each answer shown; silent when not configured."""
+    from plateau.devices.factory import make_gate, make_sounds
+
+    gate, sounds = make_gate(settings.outputs), make_sounds(settings.outputs)
+    gate.start()
+
+    def on_outcome(decision) -> None:
+        if decision.accepted:
+            gate.pulse()
+            sounds.accept()
+        else:
+            sounds.refuse()
+
+    window.outcome_hooks.append(on_outcome)
+    return [gate]
 
 
 def run(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    from plateau.systemd import notify
 
     from plateau.config import load_settings
     from plateau.db.engine import open_replica
@@ -95,14 +102,17 @@ def run(args: argparse.Namespace) -> int:
         exc_info=(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
     reader = None
     try:
-        reader = make_reader(settings, window)
-    except ImportError as exc:
-        log.error("no driver for reader kind %s in this build: %s", settings.reader.kind, exc)
-        window.set_reader_state("error", settings.reader.kind)
+        reader = start_reader(settings, window)
     except Exception as exc:  # a bad reader must not keep the kiosk from showing its screen
         log.error("cannot start the badge reader: %s", exc, exc_info=True)
         window.set_reader_state("error", str(exc))
     outputs = attach_outputs(settings, window)
+    # SIGTERM (systemd stop) and Ctrl-C quit cleanly: the reader and workers stop, the DB closes.
+    # Python runs signal handlers only between bytecodes: a short timer gives it the chance.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: app.quit())
+    wake = QTimer(interval=300, timeout=lambda: None)
+    wake.start()
     keeper = ScreenKeeper(window)
     if args.windowed:
         window.resize(*size)
@@ -110,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         window.showFullScreen()
     keeper.start()
+    # once the first frame is on screen: tell systemd (Type=notify) and the start-up benchmark
+    QTimer.singleShot(0, lambda: (notify("READY=1"), log.info("idle screen shown station=%s", settings.station.id)))
     log.info("station started id=%s site=%s reader=%s", settings.station.id, settings.station.site,
              settings.reader.kind)
     try:
@@ -119,6 +131,6 @@ def run(args: argparse.Namespace) -> int:
         if reader is not None:
             reader.stop()
         for out in outputs:
-            getattr(out, "close", lambda: None)()
+            out.stop()
         window.shutdown()
         engine.dispose()
