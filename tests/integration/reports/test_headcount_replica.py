@@ -97,3 +97,12 @@ def test_closed_day_expects_nobody(day):
     # Thursday: 5-day forfaits (Alice, Chloé, David, Inès, Jules, Marc), Bruno's 4-day forfait, Gina and Léa booked
     assert lunch.excluded == {"closed": 9, "opposition": 0, "inactive": 0}
     assert compute(today).to_json() == compute(alone).to_json()
+
+
+def test_summary_csv_for_the_kiosk_export(headcount):
+    from plateau.reports.csv_exports import summary_csv
+
+    lines = summary_csv(headcount).decode("utf-8-sig").splitlines()
+    assert lines[0] == "date;service;classe;prevus;servis;absents;non_prevus;derogations;refus"
+    assert lines[1] == "2026-11-25;dejeuner;(total);7;7;3;3;1;6"
+    assert "2026-11-25;dejeuner;5A;3;2;2;1;0;2" in lines
