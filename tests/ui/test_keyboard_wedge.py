@@ -1,0 +1,163 @@
+"""Keyboard-wedge readers in real Qt widgets (offscreen): reader bursts, a person typing, quick badges.
+
+Plus the Qt side of the other outputs: sounds that stay silent without an audio device, and the
+bridge that brings a threaded reader's reads to the GUI thread.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import wave
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from plateau.devices.keyboard import KeyboardWedge
+
+
+@pytest.fixture
+def kiosk(qtbot):
+    """A window with a staff search field that has the focus, and the wedge installed for it."""
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    search = QLineEdit()
+    layout.addWidget(search)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    search.setFocus()
+    qtbot.waitUntil(search.hasFocus, timeout=2000)
+    wedge = KeyboardWedge(window, max_gap_ms=35, debounce_ms=1500)
+    badges: list[str] = []
+    wedge.badge.connect(badges.append)
+    entered: list[str] = []
+    search.returnPressed.connect(lambda: entered.append(search.text()))
+    yield window, search, wedge, badges, entered
+    wedge.uninstall()
+
+
+def reader_types(qtbot, widget, text):
+    """A USB reader: the whole UID and Enter in one burst (a few ms at most between keys)."""
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def person_types(qtbot, widget, text, gap_ms=120):
+    for ch in text:
+        qtbot.keyClick(widget, ch)
+        qtbot.wait(gap_ms)
+
+
+def test_a_reader_burst_is_a_badge_and_never_reaches_the_field(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    reader_types(qtbot, search, "04a1b2c3d4e5f6")
+    assert badges == ["04A1B2C3D4E5F6"]
+    qtbot.wait(80)                                   # past the gap: nothing is handed back
+    assert search.text() == "" and entered == []
+
+
+def test_a_person_typing_slowly_types_into_the_field(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    person_types(qtbot, search, "1A2B3C4D")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert badges == []
+    assert search.text() == "1A2B3C4D" and entered == ["1A2B3C4D"]
+
+
+def test_a_name_typed_by_staff_keeps_its_letters_in_order(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    person_types(qtbot, search, "Dubec", gap_ms=20)    # fast typist: D, b, e, c look like hex
+    qtbot.wait(60)
+    assert search.text() == "Dubec" and badges == []
+
+
+def test_two_badges_150_ms_apart_are_two_reads(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    reader_types(qtbot, search, "1A2B3C4D")
+    qtbot.wait(150)
+    reader_types(qtbot, search, "04A1B2C3D4E5F6")
+    assert badges == ["1A2B3C4D", "04A1B2C3D4E5F6"]
+    assert search.text() == ""
+
+
+def test_a_lost_enter_does_not_merge_two_badges(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    qtbot.keyClicks(search, "1A2B3C4D")              # this reader dropped its Enter
+    qtbot.wait(150)
+    reader_types(qtbot, search, "04A1B2C3D4E5F6")
+    assert badges == ["04A1B2C3D4E5F6"]              # never "1A2B3C4D04A1B2C3D4E5F6"
+
+
+def test_the_same_badge_twice_at_once_is_one_read(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    reader_types(qtbot, search, "1A2B3C4D")
+    qtbot.wait(100)
+    reader_types(qtbot, search, "1A2B3C4D")
+    assert badges == ["1A2B3C4D"]
+
+
+def test_decimal_wedge_reader_gives_the_canonical_uid(qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.setFocus()
+    wedge = KeyboardWedge(window, uid_format="decimal")
+    try:
+        with qtbot.waitSignal(wedge.badge, timeout=1000) as blocker:
+            reader_types(qtbot, window, "0439041101")
+        assert blocker.args == ["1A2B3C4D"]
+    finally:
+        wedge.uninstall()
+
+
+# -- sounds -----------------------------------------------------------------------------------------
+
+def _beep(path):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", 8000 if (i // 8) % 2 else -8000) for i in range(800)))
+
+
+def test_sounds_never_block_and_fall_back_to_silence(qtbot, tmp_path):
+    from plateau.devices.outputs import Sounds
+
+    _beep(tmp_path / "ok.wav")
+    sounds = Sounds(str(tmp_path / "ok.wav"), str(tmp_path / "missing.wav"))
+    t = time.monotonic()
+    for _ in range(10):
+        sounds.accept()
+        sounds.refuse()
+    assert time.monotonic() - t < 0.2
+    if sounds.silent:                                 # this VM has no audio device
+        assert sounds.silent_reason
+    assert Sounds(enabled=False).silent
+
+
+# -- a threaded reader brought to the GUI thread ----------------------------------------------------
+
+def test_reader_bridge_delivers_on_the_gui_thread(qtbot):
+    from plateau.devices.qt_bridge import ReaderBridge
+    from plateau.devices.simulated import SimulatedReader
+
+    reader = SimulatedReader("tcp:127.0.0.1:0", name="sim")
+    bridge = ReaderBridge(reader)
+    seen = []
+    bridge.badge.connect(lambda uid: seen.append((uid, threading.current_thread() is threading.main_thread())))
+    with qtbot.waitSignal(bridge.state, timeout=2000, check_params_cb=lambda s, d: s == "ready"):
+        bridge.start()
+    try:
+        with qtbot.waitSignal(bridge.badge, timeout=2000):
+            with socket.create_connection(reader.address, timeout=2) as conn:
+                conn.sendall(b"04A1B2C3D4E5F6\n")
+        assert seen == [("04A1B2C3D4E5F6", True)]
+    finally:
+        bridge.stop()
