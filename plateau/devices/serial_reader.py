@@ -34,7 +34,7 @@ def translate_open_error(device: str, exc: BaseException) -> ReaderUnavailable:
     if err in (errno.EACCES, errno.EPERM):
         return ReaderUnavailable(f"{device}: permission denied: add the station user to the 'dialout' group "
                                  f"or install Plateau's udev rule")
-    if err == errno.EBUSY:
+    if err in (errno.EBUSY, errno.EAGAIN):  # EAGAIN: the exclusive lock is held by another process
         return ReaderUnavailable(f"{device}: busy: another program holds the port (ModemManager, a second "
                                  f"Plateau?)")
     if not os.path.exists(device):
@@ -70,6 +70,8 @@ class SerialReader(ThreadedReader):
             port.port, port.baudrate = self.device, self.baudrate
             port.bytesize, port.parity, port.stopbits = serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE
             port.timeout = READ_TIMEOUT_S
+            # exclusive: two processes reading one reader would each get half of the frames
+            port.exclusive = True
             port.open()
         except (serial.SerialException, OSError, ValueError) as exc:
             raise translate_open_error(self.device, exc) from exc

@@ -1,8 +1,9 @@
 """A card for nfcpy's `udp:` device: a second ContactlessFrontend that emulates a Type 2 or Type 4A tag.
 
-nfcpy only ships a Type 3 emulation, so this answers the few commands a reader sends to read a
-UID and check presence: ISO 14443-3 A anticollision (nfcpy's own `listen`), Type 2 READ, and
-for Type 4A the RATS and ISO-DEP blocks. `present()` puts the card on the reader, `remove()`
+nfcpy only ships a Type 3 (FeliCa) emulation (`FelicaEmulator` below uses it), so
+`TagEmulator` answers the few commands a reader sends to read a UID and check presence: ISO
+14443-3 A anticollision and B polling (nfcpy's own `listen`), Type 2 READ, RATS (4A) or ATTRIB
+(4B) and the ISO-DEP blocks. `present()` puts the card on the reader, `remove()`
 takes it away (the socket closes, the reader's presence checks time out).
 
 When the reader re-selects the card (nfcpy does so while probing NXP Type 2 tags) it sends
@@ -20,7 +21,7 @@ import time
 import nfc
 import nfc.clf
 
-SAK = {"tt2": 0x00, "classic": 0x08, "tt4a": 0x20}
+SAK = {"tt2": 0x00, "classic": 0x08, "tt4a": 0x20, "tt4b": 0x20}
 ATS = bytes.fromhex("0578808002")  # FSCI 8 (256 bytes), FWI 8 (~77 ms), SFGI 0
 
 
@@ -43,6 +44,8 @@ class TagEmulator:
         self._thread.start()
 
     def template(self):
+        if self.kind == "tt4b":  # SENSB_RES: PUPI, application data, protocol info (FSCI 8, FWI 8)
+            return nfc.clf.LocalTarget("106B", sensb_res=bytearray(b"\x50" + self.uid + bytes(4) + b"\x00\x81\x80"))
         return nfc.clf.LocalTarget("106A", sens_res=bytearray.fromhex("4400" if len(self.uid) > 4 else "0400"),
                                    sdd_res=bytearray(self.uid), sel_res=bytearray([SAK[self.kind]]))
 
@@ -67,6 +70,9 @@ class TagEmulator:
             try:
                 target = clf.listen(self.template(), 0.05)  # binds the port: the card enters the field
                 while self.present_flag.is_set() and not self.closed.is_set():
+                    if target is None and self.kind == "tt4b":
+                        target = clf.listen(self.template(), 0.3)
+                        continue
                     if target is None:
                         # keep the same bound socket between polls: a re-listen would rebind it and
                         # drop a reader's request arriving in between
@@ -85,6 +91,8 @@ class TagEmulator:
                 cmd = device.send_rsp_recv_cmd(target, rsp, 0.05)
                 rsp = self._respond(cmd)
             except nfc.clf.BrokenLinkError:  # RFOFF: the reader re-selects from a new socket
+                if self.kind == "tt4b":
+                    return
                 found = device._listen_tta(self.template(), time.time() + 0.5)
                 if found is None:
                     rsp = None
@@ -105,6 +113,8 @@ class TagEmulator:
                 start = (cmd[1] * 4) % 64
                 return (memory + memory)[start:start + 16]
             return None  # unknown command: a Type 2 tag goes mute
+        if self.kind == "tt4b" and cmd[0] == 0x1D:  # ATTRIB: MBLI 0, CID 0
+            return b"\x00"
         if cmd[0] == 0xE0:  # RATS
             return ATS
         if cmd[0] & 0xE2 == 0x02:  # I-block: answer "file not found" to any APDU
@@ -114,3 +124,46 @@ class TagEmulator:
         if cmd[0] & 0xF7 == 0xC2:  # S(DESELECT)
             return cmd[:1]
         return None
+
+
+class FelicaEmulator:
+    """A FeliCa card (Type 3 Tag) through nfcpy's own emulation (`connect(card=...)`).
+
+    Runs on its own thread; the card is in the field while `present_flag` is set.
+    """
+
+    def __init__(self, port: int, idm: str) -> None:
+        self.port, self.idm = port, bytes.fromhex(idm)
+        self.present_flag = threading.Event()
+        self.closed = threading.Event()
+        self.activations = 0
+        self._thread = threading.Thread(target=self._run, name=f"felica-{idm}", daemon=True)
+        self._thread.start()
+
+    present = TagEmulator.present
+    remove = TagEmulator.remove
+    close = TagEmulator.close
+
+    def _on_startup(self, target):
+        target.brty = "212F"
+        # IDm, PMm (a FeliCa Lite-S-like profile), system code 88B4
+        target.sensf_res = bytearray(b"\x01" + self.idm + bytes.fromhex("00F1000000014300") + b"\x88\xb4")
+        return target
+
+    def _on_connect(self, tag) -> bool:
+        self.activations += 1
+        tag.add_service(0x000B, lambda block, rb, re: bytearray(16), None)
+        return True
+
+    def _run(self) -> None:
+        while not self.closed.is_set():
+            if not self.present_flag.wait(0.05):
+                continue
+            clf = nfc.ContactlessFrontend(f"udp:127.0.0.1:{self.port}")
+            try:
+                while self.present_flag.is_set() and not self.closed.is_set():
+                    clf.connect(card={"on-startup": self._on_startup, "on-connect": self._on_connect,
+                                      "on-release": lambda tag: True, "timeout": 0.3},
+                                terminate=lambda: not self.present_flag.is_set() or self.closed.is_set())
+            finally:
+                clf.close()

@@ -10,7 +10,7 @@ import pytest
 from plateau.devices.base import ReaderState
 from plateau.devices.nfc_reader import NfcReader
 
-from .nfc_emulator import TagEmulator, free_udp_port
+from .nfc_emulator import FelicaEmulator, TagEmulator, free_udp_port
 from .support import Collector, wait_for
 
 # one udp sense cycle per technology costs up to 1 s when no card answers: poll only ISO 14443 A
@@ -134,3 +134,26 @@ def test_no_reader_on_the_usb_bus_is_reported_as_unplugged_and_retried(caplog):
 
 def nfc_opens(caplog) -> int:
     return sum(1 for r in caplog.records if "searching for reader" in r.getMessage())
+
+
+@pytest.mark.parametrize("targets,make,uid", [
+    ("106B", lambda port: TagEmulator(port, "A1B2C3D4", "tt4b"), "A1B2C3D4"),          # ISO 14443 B PUPI
+    ("212F", lambda port: FelicaEmulator(port, "012E4CD5A6B7C8D9"), "012E4CD5A6B7C8D9"),  # FeliCa IDm
+])
+def test_type_b_and_felica_cards_read_once_per_presentation(port, targets, make, uid):
+    nfc = NfcReader(f"udp:127.0.0.1:{port}", targets=targets, name="nfc-bf", debounce_ms=0)
+    got = Collector()
+    nfc.start(got.on_read, got.on_state)
+    card = make(port)
+    try:
+        card.present()
+        assert got.wait_reads(1, timeout=4.0)
+        time.sleep(1.0)
+        assert got.uids == [uid]
+        card.remove()
+        time.sleep(0.6)
+        card.present()
+        assert got.wait_reads(2, timeout=4.0) and got.uids == [uid, uid]
+    finally:
+        card.close()
+        nfc.stop()

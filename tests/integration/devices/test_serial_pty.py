@@ -163,3 +163,22 @@ def test_stop_returns_within_a_second_and_releases_the_port(device, reader_on):
     fds = os.listdir("/proc/self/fd")
     assert not any(os.path.realpath(f"/proc/self/fd/{fd}") == os.path.realpath(device.path)
                    for fd in fds if os.path.exists(f"/proc/self/fd/{fd}"))
+
+
+def test_a_port_held_by_another_program_is_an_error_until_released(device):
+    import fcntl
+
+    holder = os.open(device.path, os.O_RDWR | os.O_NOCTTY)
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)      # as a second Plateau would
+    reader = SerialReader(device.path, name="second", retry_first=0.05, retry_max=0.2)
+    got = Collector()
+    reader.start(got.on_read, got.on_state)
+    try:
+        assert got.wait_state(ReaderState.ERROR)
+        assert "busy" in reader.detail
+        os.close(holder)
+        assert got.wait_state(ReaderState.READY, timeout=2.0)
+        device.write(FRAME)
+        assert got.wait_reads(1)
+    finally:
+        reader.stop()
