@@ -54,8 +54,8 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
         ctx = context_for(site, options, today)
     report = ImportReport(kind=kind, site=ctx.site)
     records = module.parse(data, ctx, report)
-    if report.errors:
-        return report
+    # Even with errors already, the apply step runs (and is undone): it finds the lines naming
+    # unknown persons or services, so the secretary gets every error of the file at once.
     try:
         with db.write() as session:
             site = store.get_site(session, site_code)
@@ -73,11 +73,19 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
                 raise _RollBack()
     except _RollBack:
         report.created = report.updated = report.unchanged = 0
+        _sort(report)
         return report
     report.applied = True
+    _sort(report)
     log.info("import kind=%s site=%s created=%d updated=%d unchanged=%d", kind, ctx.site, report.created,
              report.updated, report.unchanged)
     return report
+
+
+def _sort(report: ImportReport) -> None:
+    """File order (stable: messages of one line keep their order); file-wide ones first."""
+    report.errors.sort(key=lambda e: e.line or 0)
+    report.notes.sort(key=lambda e: e.line or 0)
 
 
 def raise_if_failed(report: ImportReport) -> ImportReport:
