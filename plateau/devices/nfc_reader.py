@@ -28,6 +28,31 @@ _BUSY = ("the USB reader is held by another driver: the kernel's pn533_usb/port1
          "port100, then replug) or another program (pcscd) uses it")
 
 
+class _QuietRetries(logging.Filter):
+    """Drops nfcpy's repeated open messages ("searching for reader", "no reader available"): with
+    the reader unplugged we retry every 2 s for hours, and our own log already says it once."""
+
+    REPEATED = ("searching for reader on path", "no reader available on path")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith(self.REPEATED):
+            if message.startswith("using "):
+                self._seen.clear()  # a reader was found: say it again after the next unplug
+            return True
+        if message in self._seen:
+            return False
+        self._seen.add(message)
+        return True
+
+
+_quiet = _QuietRetries()
+
+
 def parse_targets(text: str | tuple[str, ...]) -> tuple[str, ...]:
     items = tuple(t.strip().upper() for t in (text.split(",") if isinstance(text, str) else text) if t.strip())
     bad = [t for t in items if t not in _VALID_TARGETS]
@@ -74,6 +99,9 @@ class NfcReader(ThreadedReader):
         return self.path
 
     def _open(self) -> None:
+        nfc_log = logging.getLogger("nfc.clf")
+        if _quiet not in nfc_log.filters:
+            nfc_log.addFilter(_quiet)
         try:
             import nfc  # noqa: F401 (imported here: the kiosk must start even if nfcpy cannot load)
             clf = nfc.ContactlessFrontend()

@@ -47,8 +47,9 @@ class ThreadedReader:
         self._on_state: OnState | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.reads = 0
+        self.reads = 0          # counters for tests, benchmarks and the status screen
         self.rejected = 0
+        self.open_attempts = 0
 
     # -- the port ---------------------------------------------------------------------------
 
@@ -66,8 +67,8 @@ class ThreadedReader:
                 raise RuntimeError(f"reader {self.name} already started")
             self._on_read, self._on_state = on_read, on_state
             self.stopping.clear()
+            self._state, self._detail = ReaderState.STARTING, ""   # reported from the thread, below
             self._thread = threading.Thread(target=self._run, name=f"reader-{self.name}", daemon=True)
-            self._set_state(ReaderState.STARTING, "")
             self._thread.start()
 
     def stop(self, timeout: float = 1.0) -> None:
@@ -133,8 +134,8 @@ class ThreadedReader:
         except Exception:  # a consumer bug must not kill the reader thread
             log.exception("reader=%s event=callback_failed uid=%s", self.name, uid)
 
-    def _set_state(self, state: ReaderState, detail: str) -> None:
-        if state == self._state and detail == self._detail:
+    def _set_state(self, state: ReaderState, detail: str, *, force: bool = False) -> None:
+        if state == self._state and detail == self._detail and not force:
             return
         self._state, self._detail = state, detail
         level = logging.WARNING if state in (ReaderState.UNPLUGGED, ReaderState.ERROR) else logging.INFO
@@ -150,9 +151,11 @@ class ThreadedReader:
     # -- the thread --------------------------------------------------------------------------
 
     def _run(self) -> None:
+        self._set_state(ReaderState.STARTING, "", force=True)
         delay = self._retry_first
         last_failure = None
         while not self.stopping.is_set():
+            self.open_attempts += 1
             try:
                 self._open()
             except Exception as exc:
@@ -170,9 +173,10 @@ class ThreadedReader:
                 self.stopping.wait(delay)
                 delay = min(delay * 2, self._retry_max)
                 continue
-            delay, last_failure = self._retry_first, None
+            last_failure = None
             self._debounce.reset()
             self._set_state(ReaderState.READY, "")
+            opened_at = time.monotonic()
             try:
                 self._session()
             except ReaderUnavailable as exc:
@@ -181,7 +185,12 @@ class ThreadedReader:
             except Exception as exc:  # never die silently: report, wait, reopen
                 log.exception("reader=%s event=session_crashed", self.name)
                 self._set_state(ReaderState.ERROR, f"internal error: {exc}")
-                self.stopping.wait(delay)
             finally:
                 self._close()
+            # a session that failed at once (a device that opens but cannot be read) must not spin:
+            # keep backing off; one that ran a while starts again from the short delay
+            if time.monotonic() - opened_at > 10:
+                delay = self._retry_first
+            self.stopping.wait(delay)
+            delay = min(delay * 2, self._retry_max)
         self._set_state(ReaderState.STOPPED, "")

@@ -125,15 +125,12 @@ def test_no_reader_on_the_usb_bus_is_reported_as_unplugged_and_retried(caplog):
         assert got.wait_state(ReaderState.UNPLUGGED, timeout=3.0)
         assert "no NFC reader found" in nfc.detail
         assert wait_for(lambda: "event=open_failed" in caplog.text, 2.0)
-        opened_before = nfc_opens(caplog)
-        assert wait_for(lambda: nfc_opens(caplog) > opened_before, 2.0)   # still retrying
-        assert caplog.text.count("event=open_failed") == 1                # one line per problem
+        time.sleep(0.6)
+        assert nfc.open_attempts >= 3                          # several retries later...
+        assert caplog.text.count("event=open_failed") == 1    # ...one line per problem, ours
+        assert caplog.text.count("no reader available") <= 1  # and nfcpy's
     finally:
         nfc.stop()
-
-
-def nfc_opens(caplog) -> int:
-    return sum(1 for r in caplog.records if "searching for reader" in r.getMessage())
 
 
 @pytest.mark.parametrize("targets,make,uid", [
