@@ -53,7 +53,7 @@ def make_keyboard_wedge(window, reader_settings: ReaderSection):
     _checked(reader_settings, check_reader)
     r = reader_settings
     return KeyboardWedge(window, max_gap_ms=r.wedge_max_gap_ms, min_length=r.wedge_min_length,
-                         uid_format=r.uid_format, debounce_ms=r.debounce_ms)
+                         uid_format=r.uid_format, prefix=r.prefix, suffix=r.suffix, debounce_ms=r.debounce_ms)
 
 
 def make_gate(outputs: OutputsSection):

@@ -2,14 +2,14 @@
 
 A reader types a whole UID in a burst (a few ms per key, set by the USB HID polling); a person
 types at 80 ms per key or slower. `WedgeAssembler` (pure, no Qt) tells them apart by the gap
-between keys: a run of UID characters with every gap under `max_gap_ms`, ended by Enter within
-the same gap, is a badge. A longer gap starts a new run, so two quick badges are never merged
+between keys: a run of printable characters with every gap under `max_gap_ms`, ended by Enter
+within the same gap, is a badge (its prefix/suffix stripped, spelled in `uid_format`). A longer gap starts a new run, so two quick badges are never merged
 into one UID, even from a reader that drops the Enter of the first.
 
 `KeyboardWedge` is the Qt side: an event filter installed for the kiosk window that holds the
-UID-like keys of a burst back from the widgets, emits `badge(uid)` at Enter, and hands the keys
-back to the focused widget untouched when they turn out to be typed by a person (a staff search
-field keeps working).
+printable keys of a burst back from the widgets, emits `badge(uid)` at Enter, and hands the keys
+back to the focused widget, in order, when they turn out to be typed by a person (a staff search
+field keeps working; each key reaches it `max_gap_ms` late, which nobody notices).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from plateau.devices.debounce import Debouncer
-from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, UID_CHARS, WedgeAssembler
+from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, WedgeAssembler
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,13 @@ class KeyboardWedge(QObject):
     badge = Signal(str)
 
     def __init__(self, window: QWidget, *, max_gap_ms: int = DEFAULT_MAX_GAP_MS,
-                 min_length: int = DEFAULT_MIN_LENGTH, uid_format: str = "hex", debounce_ms: int = 1500,
+                 min_length: int = DEFAULT_MIN_LENGTH, uid_format: str = "hex", prefix: str = "",
+                 suffix: str = "", debounce_ms: int = 1500,
                  clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else window)
         self._window = window
         self._clock = clock
-        self._assembler = WedgeAssembler(max_gap_ms, min_length, uid_format)
+        self._assembler = WedgeAssembler(max_gap_ms, min_length, uid_format, prefix, suffix)
         self._debounce = Debouncer(debounce_ms, clock)
         self._held: list[QKeyEvent] = []       # copies of the keys held back, to hand back if a person typed
         self._target: QObject | None = None
@@ -89,9 +90,10 @@ class KeyboardWedge(QObject):
             self._held.clear()
             return had_held  # a reader-speed burst that is not a UID: swallowed with its Enter
         text = event.text()
-        if len(text) != 1 or text not in UID_CHARS or event.modifiers() & (
+        if len(text) != 1 or not text.isprintable() or event.isAutoRepeat() or event.modifiers() & (
                 Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-            # not part of a UID: whatever was held was typed by a person
+            # not something a reader types (an arrow, Backspace, a key held down): whatever was
+            # held was typed by a person
             self._timer.stop()
             self._assembler.reset()
             self._replay()

@@ -9,7 +9,6 @@ from plateau.devices.frames import Frame, parse_uid_text
 
 log = logging.getLogger(__name__)
 
-UID_CHARS = frozenset("0123456789ABCDEFabcdef:-,")
 DEFAULT_MAX_GAP_MS = 35
 DEFAULT_MIN_LENGTH = 4
 _MAX_LENGTH = 40
@@ -22,11 +21,13 @@ class WedgeAssembler:
     max_gap_ms: int = DEFAULT_MAX_GAP_MS
     min_length: int = DEFAULT_MIN_LENGTH
     uid_format: str = "hex"
+    prefix: str = ""
+    suffix: str = ""
     chars: list[str] = field(default_factory=list)
     last_at: float | None = None
 
     def key(self, char: str, at: float) -> list[str]:
-        """A UID character at `at` (seconds). Returns the characters of a run this key ended (too slow:
+        """A printable character at `at` (seconds). Returns the characters of a run this key ended (too slow:
         they belong to a person) so the caller can hand them back; usually []."""
         dropped: list[str] = []
         if self.last_at is not None and (at - self.last_at) * 1000 > self.max_gap_ms:
@@ -45,7 +46,12 @@ class WedgeAssembler:
             return None, []
         if last is None or (at - last) * 1000 > self.max_gap_ms or len(chars) < self.min_length:
             return None, chars
-        event = parse_uid_text("".join(chars), self.uid_format)
+        text = "".join(chars).strip()
+        if self.prefix and text.startswith(self.prefix):
+            text = text[len(self.prefix):]
+        if self.suffix and text.endswith(self.suffix):
+            text = text[: -len(self.suffix)]
+        event = parse_uid_text(text.strip(), self.uid_format)
         if isinstance(event, Frame):
             return event.uid, []
         log.warning("reader=keyboard event=rejected reason=%r raw=%s", event.reason, event.raw.hex())

@@ -104,3 +104,15 @@ def em4100_checksum(data_hex: str) -> str:
     for b in data:
         x ^= b
     return f"{x:02X}"
+
+
+def em4100_short_forms(uid: str) -> tuple[str, ...]:
+    """The shorter UIDs partial 125 kHz readers give for a 5-byte EM4100 tag, longest first.
+
+    An RDM6300 reports all five bytes (``01000734E0``); a reader that types 10 decimal digits
+    reports the low four (``0000472288`` → ``000734E0``); a Wiegand-26 reader the low three
+    (``007,13536`` → ``0734E0``). The lost high bytes cannot be recovered, so a card lookup that
+    must work across such readers compares these forms (the station's reader settings say which).
+    """
+    canonical = normalize_uid(uid, "em4100")
+    return canonical[2:], canonical[4:]

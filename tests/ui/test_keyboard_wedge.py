@@ -161,3 +161,28 @@ def test_reader_bridge_delivers_on_the_gui_thread(qtbot):
         assert seen == [("04A1B2C3D4E5F6", True)]
     finally:
         bridge.stop()
+
+
+def test_reader_with_prefix_and_suffix(qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.setFocus()
+    wedge = KeyboardWedge(window, prefix="ID:", suffix="#")
+    try:
+        with qtbot.waitSignal(wedge.badge, timeout=1000) as blocker:
+            reader_types(qtbot, window, "ID:1a2b3c4d#")
+        assert blocker.args == ["1A2B3C4D"]
+    finally:
+        wedge.uninstall()
+
+
+def test_keys_held_down_and_editing_keys_reach_the_field_in_order(qtbot, kiosk):
+    window, search, wedge, badges, entered = kiosk
+    qtbot.keyClicks(search, "Ab")                    # fast, then Backspace at once
+    qtbot.keyClick(search, Qt.Key.Key_Backspace)
+    qtbot.keyClick(search, "c")
+    qtbot.wait(80)
+    assert search.text() == "Ac" and badges == []
