@@ -33,7 +33,8 @@ class ServerSettings:
 
 
 class BodyLimit:
-    """ASGI middleware refusing bodies above `limit` bytes with 413, declared or streamed."""
+    """ASGI middleware refusing bodies above `limit` bytes with 413, declared or streamed,
+    and URLs holding NUL characters with 422."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -41,6 +42,10 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            # PostgreSQL cannot store NUL characters: refuse them before any route sees them
+            response = error_response(422, "invalid_request", "the URL contains a NUL character")
+            return await response(scope, receive, send)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -49,37 +54,35 @@ class BodyLimit:
                     too_big = True
                 if too_big:
                     return await self._refuse(scope, receive, send)
-        received = 0
-        started = False
-
-        async def counting_receive():
-            nonlocal received
+        # read the whole body first (at most `limit` bytes are ever held), so an oversized
+        # streamed body is answered 413 before any route parses it
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge()
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return await self._refuse(scope, receive, send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope, receive, send):
         response = error_response(413, "request_too_large", f"the request body is larger than {self.limit} bytes")
         await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def create_app(settings: ServerSettings | None = None, *, database: Database | None = None) -> FastAPI:

@@ -29,6 +29,15 @@ Cents = Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 
+def _plausible(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -153,8 +162,8 @@ class PaymentOut(BaseModel):
 
 
 class OppositionIn(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     motive: Text(200) = ""
     source: Literal["absence", "unpaid", "discipline", "manual"] = "manual"
 
