@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 
 from plateau.devices.base import ReaderUnavailable
@@ -76,6 +77,40 @@ def translate_nfc_error(path: str, exc: BaseException) -> ReaderUnavailable:
     return ReaderUnavailable(f"{path}: cannot open the NFC reader: {exc}")
 
 
+def diagnose_usb(path: str) -> ReaderUnavailable | None:
+    """Why nfcpy found no reader on a USB `path` although one is plugged in, if we can tell.
+
+    With a partial path ("usb", "usb:072f") nfcpy skips a reader it cannot open instead of saying
+    why; the two usual causes on a kiosk are the device node's permissions (no udev rule) and a
+    kernel NFC driver that claimed the reader first. None: no supported reader is plugged in.
+    """
+    if not path.startswith("usb"):
+        return None
+    try:
+        from nfc.clf import device, transport
+
+        found = [f for f in (transport.USB.find(path) or []) if (f[0], f[1]) in device.usb_device_map]
+    except Exception:  # no libusb: the open error already said so
+        return None
+    if not found:
+        return None
+    vid, pid, bus, dev = found[0]
+    node = f"/dev/bus/usb/{int(bus):03d}/{int(dev):03d}"
+    if os.path.exists(node) and not os.access(node, os.R_OK | os.W_OK):
+        return ReaderUnavailable(f"{path}: reader {vid:04x}:{pid:04x} found at {node}: {_ACCESS}")
+    claimed = [drv for drv in ("pn533_usb", "port100")
+               if any(entry.name[:1].isdigit() for entry in _listdir(f"/sys/bus/usb/drivers/{drv}"))]
+    detail = f" ({', '.join(claimed)} bound)" if claimed else ""
+    return ReaderUnavailable(f"{path}: reader {vid:04x}:{pid:04x} found but not usable{detail}: {_BUSY}")
+
+
+def _listdir(path: str) -> list[os.DirEntry]:
+    try:
+        return list(os.scandir(path))
+    except OSError:
+        return []
+
+
 class NfcReader(ThreadedReader):
     """A USB (or `udp:`) NFC reader through nfcpy; runs on its own `threading.Thread`.
 
@@ -109,8 +144,9 @@ class NfcReader(ThreadedReader):
         except (IOError, OSError, ImportError) as exc:
             raise translate_nfc_error(self.path, exc) from exc
         if not found:
-            raise ReaderUnavailable(f"{self.path}: no NFC reader found (unplugged? "
-                                    f"`python -m nfc` lists what nfcpy sees)", unplugged=True)
+            raise diagnose_usb(self.path) or ReaderUnavailable(
+                f"{self.path}: no NFC reader found (unplugged? `python -m nfc` lists what nfcpy sees)",
+                unplugged=True)
         self._clf = clf
         log.info("reader=%s event=opened device=%r", self.name, str(clf))
 

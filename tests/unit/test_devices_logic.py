@@ -164,3 +164,17 @@ def test_open_errors_say_what_to_do():
     access = translate_nfc_error("usb", OSError(errno.EACCES, "denied"))
     assert "udev" in str(access) and "plugdev" in str(access)
     assert translate_nfc_error("usb", OSError(errno.ENODEV, "gone")).unplugged
+
+
+def test_a_plugged_reader_that_nfcpy_skips_is_explained(monkeypatch):
+    # no USB reader can be plugged into this machine: stand in for libusb's device list only
+    from nfc.clf import transport
+
+    from plateau.devices.nfc_reader import diagnose_usb
+
+    monkeypatch.setattr(transport.USB, "find", staticmethod(lambda path: [(0x072F, 0x2200, 1, 7)]))
+    err = diagnose_usb("usb")
+    assert err is not None and not err.unplugged
+    assert "072f:2200" in str(err) and "pn533_usb" in str(err)
+    monkeypatch.setattr(transport.USB, "find", staticmethod(lambda path: [(0x1234, 0x5678, 1, 7)]))
+    assert diagnose_usb("usb") is None            # not a reader nfcpy supports: just "not found"
