@@ -10,11 +10,10 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+
+# Alembic is imported inside the functions that use it: importing it costs ~0.25 s, which the
+# kiosk's start-up (goal: idle screen within 2 s) does not pay when the replica is up to date.
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,10 @@ def _begin(conn) -> None:
     # pysqlite's own transaction handling is off (isolation_level=None below); we emit BEGIN
     # ourselves so that writers take the write lock up front with BEGIN IMMEDIATE: a writer
     # that first read under a shared lock could not upgrade it without a deadlock error.
+    # Straight on the DB-API connection: SQLAlchemy's statement machinery cost more than the
+    # BEGIN itself, on every badge (benchmarks/bench_decision.py).
     immediate = conn.get_execution_options().get("plateau_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(path: str | Path) -> Engine:
@@ -54,7 +55,9 @@ def make_engine(path: str | Path) -> Engine:
     return engine
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -62,10 +65,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -110,6 +117,8 @@ def open_replica(path: str | Path, *, create: bool = True, migrate: bool = True)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn

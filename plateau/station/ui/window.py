@@ -30,7 +30,6 @@ from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, S
 from plateau.station.ui import i18n, theme
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
-from plateau.station.ui.manager import ManagerScreen
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
 from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
@@ -96,8 +95,9 @@ class KioskWindow(QMainWindow):
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
         self.status = None
         self.refresh_status()
-        self.refresh_expected()
         self.render()
+        # the first headcount waits until the idle screen is up: it competes for the GIL
+        QTimer.singleShot(1000, self.refresh_expected)
         for t in (self._tick, self._poll, self._stats_timer):
             t.start()
 
@@ -107,11 +107,11 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.idle, self.result, self.ask = IdleScreen(), ResultScreen(), AskStaffScreen()
         self.pin, self.menu, self.override = PinScreen(), StaffMenu(), OverrideScreen()
-        self.forgotten, self.passages, self.manager = ForgottenScreen(), PassagesScreen(), ManagerScreen()
+        self.forgotten, self.passages = ForgottenScreen(), PassagesScreen()
+        self._manager = None  # built on first use: QtCharts costs 0.2 s of start-up
         self.screens = {Screen.IDLE: self.idle, Screen.RESULT: self.result, Screen.ASK_STAFF: self.ask,
                         Screen.PIN: self.pin, Screen.STAFF: self.menu, Screen.OVERRIDE: self.override,
-                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages,
-                        Screen.MANAGER: self.manager}
+                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages}
         for w in self.screens.values():
             self.stack.addWidget(w)
         self.idle.corner.long_pressed.connect(self.request_staff)
@@ -119,13 +119,28 @@ class KioskWindow(QMainWindow):
         self.pin.cancelled.connect(lambda: self._act(self.flow.cancel_pin))
         self.menu.chosen.connect(self._menu_chosen)
         self.override.motive_chosen.connect(self._override)
-        for screen in (self.override, self.forgotten, self.passages, self.manager):
-            screen.back.connect(lambda: self._act(lambda: self.flow.open(Screen.STAFF, self._now())))
+        for screen in (self.override, self.forgotten, self.passages):
+            screen.back.connect(self._back_to_menu)
         self.forgotten.query_changed.connect(self._search)
         self.forgotten.record.connect(self._forgotten)
         self.forgotten.lost.connect(self._lost)
         self.passages.cancel_requested.connect(self._cancel)
-        self.manager.export.connect(self._export)
+
+    @property
+    def manager(self):
+        """The manager view, built the first time a manager opens it."""
+        if self._manager is None:
+            from plateau.station.ui.manager import ManagerScreen
+
+            self._manager = ManagerScreen()
+            self._manager.back.connect(self._back_to_menu)
+            self._manager.export.connect(self._export)
+            self.screens[Screen.MANAGER] = self._manager
+            self.stack.addWidget(self._manager)
+        return self._manager
+
+    def _back_to_menu(self) -> None:
+        self._act(lambda: self.flow.open(Screen.STAFF, self._now()))
 
     def resizeEvent(self, event):  # noqa: N802 (Qt API)
         super().resizeEvent(event)
@@ -157,8 +172,9 @@ class KioskWindow(QMainWindow):
             staff = kq.staff_for_badge(conn, uid)
         action = self.flow.on_read(staff, self._now())
         if action is ReadAction.RECORD:
-            self._submit(self.db, "badge", uid, self.clock())
-        self.render()
+            self._submit(self.db, "badge", uid, self.clock())  # the screen changes when the answer is back
+        elif action is ReadAction.STAFF_LOGIN:
+            self.render()
 
     def set_reader_state(self, state: str, detail: str = "") -> None:
         self.reader_state, self.reader_detail = state, detail
@@ -311,6 +327,8 @@ class KioskWindow(QMainWindow):
                         self.expected[s.code] = s.totals.expected
                 if self.flow.screen is Screen.MANAGER:
                     self.manager.show_headcount(result, self.lang)
+                elif self.flow.screen is Screen.IDLE:
+                    self._fill_idle()
         self.render()
 
     def _failed(self, name: str, message: str, user_error: bool, token: int) -> None:
@@ -318,7 +336,8 @@ class KioskWindow(QMainWindow):
         if name in ("badge",) or not user_error:
             if name == "headcount":
                 log.warning("headcount failed: %s", message)
-                self.manager.message.setText(tr("Could not do that: {error}", error=message))
+                if self._manager is not None:
+                    self._manager.message.setText(tr("Could not do that: {error}", error=message))
                 return
             self.flow.show_error(message, now)
         else:
@@ -355,7 +374,7 @@ class KioskWindow(QMainWindow):
     def render(self) -> None:
         """Show the flow's screen with fresh contents."""
         screen = self.flow.screen
-        widget = self.screens[screen]
+        widget = self.manager if screen is Screen.MANAGER else self.screens[screen]
         if screen is Screen.IDLE:
             self._fill_idle()
         elif screen is Screen.ASK_STAFF:

@@ -1,0 +1,264 @@
+"""The kiosk: badge frame on a pty → result screen painted; memory over a simulated hour; start-up.
+
+1. Latency. A real `KioskWindow` (Qt offscreen) with the real serial reader (pyserial) reading
+   the slave side of a pty; the benchmark writes RDM6300 frames on the master side and measures
+   until the result screen's `paintEvent` ran for that badge. School of 3,000 persons. Baseline:
+   `Recorder.badge` alone (decide + durable write, no reader, no GUI) on the same replica.
+2. Memory. 1,500 passages through the same path over a simulated hour (the kiosk's clock
+   advances 2.4 s per passage; status and headcount refreshes run as often as in an hour);
+   RSS after start-up (baseline), after warm-up (300 passages) and at the end.
+3. Start-up. `plateau station --windowed` as a process on the 3,000-person replica, from exec to
+   its "idle screen shown" log line; baseline: a bare PySide6 window to its first frame.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+GOAL_P99_MS = 50.0
+GOAL_RSS_MB = 200.0
+GOAL_START_S = 2.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+class Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def _school_replica(folder: Path):
+    """A 3,000-person replica whose cards are EM4100 tags (an RDM6300 reads 5-byte IDs)."""
+    from sqlalchemy import text
+
+    from plateau.db.engine import open_replica
+    from plateau.demo.school import generate, seed_replica
+    from plateau.domain.uid import normalize_uid
+
+    school = generate(pupils=2940, commensals=60)
+    engine = open_replica(folder / "station.db")
+    seed_replica(engine, school)
+    tags = {}
+    with engine.begin() as conn:
+        for pid, uid in school.cards.items():
+            data = f"{0x1A00000000 + pid:010X}"
+            canonical = normalize_uid(data, "em4100")
+            conn.execute(text("UPDATE card SET uid = :new WHERE uid = :old"), {"new": canonical, "old": uid})
+            tags[pid] = (data, canonical)
+        # everyone has money: the hour's passages are mostly accepted, as in a real lunch
+        conn.execute(text("UPDATE balance SET server_cents = 50000"))
+    return school, engine, tags
+
+
+def _baseline_recorder(engine, tags, pids, start: datetime) -> list[float]:
+    from plateau.db.passages import Recorder
+
+    recorder = Recorder(engine, "bench-baseline")
+    out = []
+    for n, pid in enumerate(pids):
+        t0 = time.perf_counter()
+        recorder.badge(tags[pid][1], start + timedelta(seconds=n))
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _kiosk(engine, device: str, clock):
+    from PySide6.QtWidgets import QApplication
+
+    from plateau.config import ReaderSection, StationSection, StationSettings
+    from plateau.devices.factory import make_reader
+    from plateau.station.ui.window import KioskWindow
+
+    app = QApplication.instance() or QApplication(["bench-kiosk"])
+    settings = StationSettings(station=StationSection(id="self-1", site="0691234X", result_seconds=2.0),
+                               reader=ReaderSection(kind="serial", device=device, protocol="rdm6300", debounce_ms=0))
+    window = KioskWindow(engine, settings, clock=clock)
+    window.resize(1024, 600)
+    window.show()
+    reader = make_reader(settings.reader)
+    reader.start(window.bridge.on_read, window.bridge.on_state)
+    deadline = time.monotonic() + 10
+    while window.reader_state != "ready" and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    if window.reader_state != "ready":
+        raise RuntimeError(f"the serial reader did not open {device}: {window.reader_state} {window.reader_detail}")
+    return app, window, reader
+
+
+def _badge_to_paint(app, window, master: int, data: str, canonical: str) -> float:
+    """Write one frame, then wait in Qt's event loop (GIL released, as in the kiosk) until the
+    result screen has painted this badge's answer."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from plateau.devices.frames import rdm6300_frame
+
+    frame = rdm6300_frame(data)
+    loop = QEventLoop()
+    done = []
+
+    def check(painted_at: float) -> None:
+        out = window.flow.outcome
+        if out is not None and out.decision.card_uid == canonical and painted_at > t0:
+            done.append(painted_at)
+            loop.quit()
+
+    window.result.painted.connect(check)
+    QTimer.singleShot(10_000, loop.quit)
+    t0 = time.perf_counter()
+    os.write(master, frame)
+    loop.exec()
+    window.result.painted.disconnect(check)
+    if not done:
+        raise RuntimeError(f"no result screen for {canonical} within 10 s")
+    return (done[0] - t0) * 1000
+
+
+def _startup(config: Path, runs: int) -> tuple[list[float], list[float]]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    kiosk, bare = [], []
+    bare_code = ("import time; t=time.perf_counter(); from PySide6.QtWidgets import QApplication, QLabel; "
+                 "from PySide6.QtCore import QTimer; app=QApplication([]); w=QLabel('x'); w.resize(1024,600); "
+                 "w.show(); QTimer.singleShot(0, lambda: (print('shown', flush=True), app.quit())); app.exec()")
+    for _ in range(runs):
+        for cmd, out, marker in (([sys.executable, "-c", bare_code], bare, "shown"),
+                                 ([sys.executable, "-m", "plateau.cli", "station", "--windowed", "--config",
+                                   str(config)], kiosk, "idle screen shown")):
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    line = proc.stdout.readline()
+                    if not line:
+                        raise RuntimeError(f"{cmd[-1]} exited before its first frame")
+                    if marker in line:
+                        out.append(time.perf_counter() - t0)
+                        break
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+                proc.stdout.close()
+    return kiosk, bare
+
+
+def main(quick: bool = False) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    n_latency = 60 if quick else 400
+    n_service = 300 if quick else 1500
+    n_start = 1 if quick else 5
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        school, engine, tags = _school_replica(folder)
+        pids = sorted(tags)
+        persons = len(school.persons)
+        # 1. latency: baseline on some persons, the kiosk on others (nobody is "already served")
+        noon = datetime(2026, 11, 23, 11, 20, tzinfo=PARIS)
+        baseline = _baseline_recorder(engine, tags, pids[:n_latency], noon)
+        master, slave = os.openpty()
+        device = os.ttyname(slave)
+        clock = Clock(noon)
+        app, window, reader = _kiosk(engine, device, clock)
+        latencies = []
+        kiosk_pids = pids[n_latency:2 * n_latency]
+        for n, pid in enumerate(kiosk_pids):
+            clock.at = noon + timedelta(seconds=n)
+            latencies.append(_badge_to_paint(app, window, master, *tags[pid]))
+            time.sleep(0.01)
+        # 2. memory over a simulated hour of service (fresh day: the next Tuesday)
+        gc.collect()
+        rss_start = _rss_mb()
+        day = datetime(2026, 11, 24, 11, 15, tzinfo=PARIS)
+        samples = {}
+        service_pids = (pids * 2)[:n_service]
+        for n, pid in enumerate(service_pids):
+            clock.at = day + timedelta(seconds=2.4 * n)
+            _badge_to_paint(app, window, master, *tags[pid])
+            if n % 25 == 24:   # once a simulated minute: status poll and the headcount refresh
+                window.refresh_status()
+                window.refresh_expected()
+                app.processEvents()
+            if (n + 1) % 300 == 0:
+                gc.collect()
+                samples[n + 1] = _rss_mb()
+        reader.stop()
+        window.shutdown()
+        window.close()
+        app.processEvents()
+        os.close(master)
+        os.close(slave)
+        engine.dispose()
+        # 3. start-up of the real process on the same replica
+        config = folder / "station.toml"
+        config.write_text(f'[station]\nid = "self-1"\nsite = "0691234X"\n[db]\npath = "{folder / "station.db"}"\n'
+                          f'[reader]\nkind = "simulated"\nsimulated_source = "tcp:127.0.0.1:0"\n', encoding="utf-8")
+        starts, bare = _startup(config, n_start)
+    p50, p99 = statistics.median(latencies), _pct(latencies, 99)
+    b50, b99 = statistics.median(baseline), _pct(baseline, 99)
+    warm = samples.get(300, rss_start)
+    end = samples[max(samples)]
+    growth = end - warm
+    start_med, bare_med = statistics.median(starts), statistics.median(bare)
+    met = lambda ok: "**met**" if ok else "**NOT met**"  # noqa: E731
+    lines = [
+        "## Kiosk: badge to screen, memory over a service, start-up",
+        "",
+        f"A {persons:,}-person school in a real replica file (WAL, synchronous=FULL); the real `KioskWindow` "
+        f"(Qt offscreen) with the real serial reader on a pty (RDM6300 frames written on the master side). "
+        f"Latency = frame written → result screen's `paintEvent` done for that badge; decision and durable "
+        f"write run on the kiosk's `kiosk-db` worker thread.",
+        "",
+        "| measure | kiosk | baseline | ratio | goal |",
+        "|---|---:|---:|---:|---|",
+        f"| badge → result painted, p50 ({len(latencies)} badges) | {p50:.1f} ms | {b50:.1f} ms "
+        f"(`Recorder.badge` alone) | {p50 / b50:.1f}× | |",
+        f"| badge → result painted, p99 | {p99:.1f} ms | {b99:.1f} ms | {p99 / b99:.1f}× | ≤ {GOAL_P99_MS:.0f} ms: "
+        f"{met(p99 <= GOAL_P99_MS)} |",
+        f"| RSS after {n_service:,} passages (simulated hour) | {end:.0f} MB | {rss_start:.0f} MB (after start-up "
+        f"and {len(latencies)} badges) | {end / rss_start:.2f}× | ≤ {GOAL_RSS_MB:.0f} MB: {met(end <= GOAL_RSS_MB)} |",
+        f"| RSS growth after warm-up (300 → {n_service:,} passages) | {growth:+.1f} MB | 0 MB | | no growth: "
+        f"{met(growth <= 5.0)} (≤ 5 MB) |",
+        f"| start-up to idle screen (`plateau station`, median of {n_start}) | {start_med:.2f} s | "
+        f"{bare_med:.2f} s (bare PySide6 window) | {start_med / bare_med:.1f}× | ≤ {GOAL_START_S:.0f} s: "
+        f"{met(start_med <= GOAL_START_S)} |",
+        "",
+        "RSS samples every 300 passages: " + ", ".join(f"{k}: {v:.0f} MB" for k, v in sorted(samples.items())) + ".",
+        "",
+        "The baseline of the latency is the decision and its fsynced write alone; the difference is the reader "
+        "thread, two queued signals and painting. A kiosk's SD card commits in 5–20 ms (this VM's disk is "
+        "faster): the write runs on the worker thread, so a slow commit delays that pupil's answer but never "
+        "freezes the screen.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(main(quick="--quick" in sys.argv))
