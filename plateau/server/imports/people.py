@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plateau.server import feed, store
 from plateau.server import models as m
-from plateau.server import store
 
 
 class PersonIndex:
@@ -48,19 +48,49 @@ def changed_fields(person: m.Person, desired: dict) -> dict:
     return {k: v for k, v in desired.items() if getattr(person, k) != v}
 
 
-def save_person(session: Session, site: m.Site, index: PersonIndex, person: m.Person | None,
-                desired: dict, counts) -> m.Person:
-    """Create or update through the store (which emits the feed item); count it in `counts`."""
-    if person is None:
-        person = store.upsert_person(session, site, **desired)
+def save_people(session: Session, site: m.Site, index: PersonIndex,
+                items: list[tuple[int, m.Person | None, dict]], report) -> None:
+    """Create or update many persons at once: `items` are (file line, person or None, fields).
+
+    The same validation and feed items as `store.upsert_person`, but one flush and one
+    `feed.emit_many` for the whole file instead of a statement round per person (a
+    3,000-pupil SIÈCLE import is otherwise dominated by per-row round trips). Only persons
+    whose wire data changed get a feed item; a bad value is reported on its line.
+    """
+    now = feed.now()
+    touched: list[tuple[m.Person, dict | None]] = []
+    for line, person, desired in items:
+        changes = desired if person is None else changed_fields(person, desired)
+        if not changes:
+            report.unchanged += 1
+            continue
+        try:
+            values = {k: store._person_value(k, v) for k, v in changes.items()}  # the store's own checks
+        except store.StoreError as exc:
+            report.error(line, str(exc))
+            continue
+        before = None if person is None else feed.person_data(person)
+        if person is None:
+            person = m.Person(site_id=site.id, category="eleve", plan="ticket", status="active", no_class=False)
+            session.add(person)
+            report.created += 1
+        else:
+            report.updated += 1
+        for k, v in values.items():
+            setattr(person, k, v)
+        if not person.last_name or not person.first_name:
+            report.error(line, "a person needs a last and a first name")
+        if person.plan == "forfait" and not person.forfait_days:
+            person.forfait_days = "mon,tue,thu,fri"
+        person.updated_at = now
+        touched.append((person, before))
+    if report.errors or not touched:
+        return
+    session.flush()
+    items_out = []
+    for person, before in touched:
         index.add(person)
-        counts.created += 1
-        return person
-    changes = changed_fields(person, desired)
-    if not changes:
-        counts.unchanged += 1
-        return person
-    store.upsert_person(session, site, id=person.id, **changes)
-    index.add(person)
-    counts.updated += 1
-    return person
+        data = feed.person_data(person)
+        if data != before:
+            items_out.append(("person", "upsert", data, None))
+    feed.emit_many(session, site.id, items_out)

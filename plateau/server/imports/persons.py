@@ -73,17 +73,14 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[PersonL
 
 
 def apply(session, site, lines: list[PersonLine], ctx: ImportContext, report: ImportReport) -> None:
-    from plateau.server.imports.people import PersonIndex, save_person
-    from plateau.server.store import StoreError
+    from plateau.server.imports.people import PersonIndex, save_people
 
     index = PersonIndex.load(session, site)
+    items = []
     for ln in lines:
         person = index.find(ln.ref)
         desired = dict(ln.fields)
         if person is None:
             desired["external_id"] = ln.ref
-        try:
-            save_person(session, site, index, person, desired, report)
-        except StoreError as exc:
-            report.error(ln.line, str(exc))
-            return
+        items.append((ln.line, person, desired))
+    save_people(session, site, index, items, report)

@@ -257,9 +257,10 @@ def _attach_structures(pupils: dict[str, Pupil], structures: list[_Element], rep
 def apply(session, site, pupils: list[Pupil], ctx: ImportContext, report: ImportReport) -> None:
     """Create or update each pupil through the store (feed items only for real changes)."""
     from plateau.domain.regimes import WEEK
-    from plateau.server.imports.people import PersonIndex, save_person
+    from plateau.server.imports.people import PersonIndex, save_people
 
     index = PersonIndex.load(session, site)
+    items = []
     for p in pupils:
         person = index.by_external.get(p.eleve_id)
         by_ine = index.by_ine.get(p.ine) if p.ine else None
@@ -283,4 +284,5 @@ def apply(session, site, pupils: list[Pupil], ctx: ImportContext, report: Import
             desired["class_name"] = p.class_name  # a pupil who left keeps the class they were in
         if person is None:
             desired["category"] = "eleve"
-        save_person(session, site, index, person, desired, report)
+        items.append((p.line, person, desired))
+    save_people(session, site, index, items, report)
