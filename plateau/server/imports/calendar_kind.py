@@ -3,8 +3,9 @@
 The traps of the dataset live in `plateau.domain.school_calendar`; this module picks the
 format, reports what it could not use, and writes closures with `source="calendar"` and a
 key made of their days (`cal:FIRST:LAST`), so re-importing the same file changes nothing.
-Calendar closures of the school years the file covers that the file no longer lists (the
-ministry moved a date) are removed; local closures are never touched.
+An earlier calendar closure overlapped by a new one with other dates (the ministry moved the
+period) is replaced; others stay (a defective record skipped here must not erase a sound one);
+local closures are never touched.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def apply(session, site: m.Site, holidays: list[Holiday], ctx: ImportContext, re
             report.updated += 1
     if not holidays:
         return
-    first, last = min(h.first_day for h in holidays), max(h.last_day for h in holidays)
     for cid, c in existing.items():
-        if cid not in wanted and first <= c.first_day <= last:
+        # replaced: an older calendar closure that a new one overlaps (the ministry moved the
+        # dates). One that nothing overlaps stays: this file may simply have skipped it as unsound.
+        if cid not in wanted and any(h.first_day <= c.last_day and c.first_day <= h.last_day for h in holidays):
             store.delete_closure(session, site, cid)
             report.note(None, f"closure {c.label!r} {c.first_day}..{c.last_day} is no longer in the official "
                               f"calendar: removed")

@@ -106,3 +106,21 @@ def test_calendar_csv_with_an_unreadable_date_imports_nothing(server_db):
             "Vacances d'Hiver;-;2027-02-1ZT23:00:00+00:00;2027-02-28T23:00:00+00:00;Lyon;Zone A;2026-2027\n")
     report = run(server_db, "calendar", text)
     assert not report.applied and [e.line for e in report.errors] == [3]
+
+
+def test_a_moved_period_replaces_the_old_closure_and_a_skipped_one_keeps_it(server_db):
+    from sqlalchemy import select
+
+    from plateau.server import models as m
+
+    run(server_db, "calendar", (DATA / "calendar_defects.ics").read_bytes())
+    moved = (DATA / "calendar_defects.ics").read_bytes().replace(b"DTEND;VALUE=DATE:20270104",
+                                                                  b"DTEND;VALUE=DATE:20270105", 1)
+    # and this time the Toussaint events have an empty end: skipped, their closure must stay
+    moved = moved.replace(b"DTEND;VALUE=DATE:20261102", b"DTEND;VALUE=DATE:")  # both Toussaint events
+    report = run(server_db, "calendar", moved)
+    assert report.applied and any("no longer in the official calendar" in n.message for n in report.notes)
+    with server_db.read() as s:
+        got = sorted((c.first_day.isoformat(), c.last_day.isoformat()) for c in s.execute(select(m.Closure)).scalars())
+    assert ("2026-12-19", "2027-01-04") in got and ("2026-12-19", "2027-01-03") not in got
+    assert ("2026-10-17", "2026-11-01") in got
