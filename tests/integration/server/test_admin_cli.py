@@ -1,0 +1,116 @@
+"""`plateau admin` as installers run it: real processes, one-line errors, tokens shown once."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from plateau.server import models as m
+from plateau.server.db import Database, open_database
+from plateau.server.tokens import hash_token
+from tests.support.server import plateau_cmd, running_server
+
+
+def run(args, *, db=None, cwd=None, stdin=None, env=None):
+    cmd = plateau_cmd("admin", *(["--db", db] if db else []), *args)
+    return subprocess.run(cmd, capture_output=True, text=True, input=stdin, cwd=cwd, timeout=60,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    # SQLite only here: each step is a process start; the API tests cover PostgreSQL
+    return str(tmp_path / "admin.db")
+
+
+def test_an_installer_sets_up_a_school_and_its_station_talks_to_the_server(db_url):
+    steps = [
+        ["site", "add", "0691234X", "--name", "Collège Jean Moulin", "--timezone", "Europe/Paris", "--zone", "Zone A"],
+        ["site", "set", "0691234X", "overdraft_cents=300", "cutoff_mode=same_day", "cutoff_time=10:30",
+         "category.commensal.overdraft_cents=0"],
+        ["service", "add", "0691234X", "dejeuner", "--label", "Déjeuner", "--start", "11:15", "--end", "13:45",
+         "--days", "mon,tue,thu,fri"],
+        ["tariff", "add", "0691234X", "eleve", "--price-cents", "395"],
+    ]
+    for args in steps:
+        done = run(args, db=db_url)
+        assert done.returncode == 0, done.stderr
+    station = run(["station", "add", "0691234X", "self-1"], db=db_url)
+    assert station.returncode == 0, station.stderr
+    token = station.stdout.strip().splitlines()[-1]
+    admin = run(["token", "add", "--admin", "--label", "portal"], db=db_url).stdout.strip().splitlines()[-1]
+    staff = run(["staff", "add", "0691234X", "Mme Martin", "--role", "manager", "--pin-stdin"], db=db_url,
+                stdin="2468\n")
+    assert staff.returncode == 0, staff.stderr
+    db = Database(open_database(db_url))
+    with db.read() as s:  # tokens are stored only as hashes
+        assert s.execute(select(m.Station.token_hash)).scalar_one() == hash_token(token)
+        assert token not in str(s.execute(select(m.Station.__table__)).all())
+        assert s.execute(select(m.ApiToken.token_hash)).scalar_one() == hash_token(admin)
+        assert s.execute(select(m.Staff.pin_hash)).scalar_one().startswith("scrypt")
+    db.engine.dispose()
+    with running_server(db_url) as srv:
+        feed = requests.get(srv.url + "/api/v1/sync/changes?since=0",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        kinds = [c["kind"] for c in feed["changes"]]
+        assert kinds.count("site") >= 1 and "service" in kinds and "tariff" in kinds and "staff" in kinds
+        site = [c for c in feed["changes"] if c["kind"] == "site"][-1]["data"]
+        assert site["settings"]["cutoff_time"] == "10:30"
+        assert requests.get(srv.url + "/api/v1/sites/0691234X", timeout=10,
+                            headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+        assert run(["station", "revoke", "0691234X", "self-1"], db=db_url).returncode == 0
+        r = requests.get(srv.url + "/api/v1/sync/changes?since=0", headers={"Authorization": f"Bearer {token}"},
+                         timeout=10)
+        assert r.status_code == 401
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["site", "set", "0691234X", "cutoff_mode=sometimes"], None, "cutoff_mode"),
+    (["site", "set", "0691234X", "colour=blue"], None, "unknown setting"),
+    (["site", "set", "0691234X", "overdraft_cents"], None, "KEY=VALUE"),
+    (["site", "add", "12", "--name", "x"], None, "UAI"),
+    (["site", "add", "0691234X", "--name", "again"], None, "already exists"),
+    (["site", "add", "0690000A", "--name", "x", "--timezone", "Mars/Olympus"], None, "time zone"),
+    (["service", "add", "0691234X", "dejeuner", "--label", "D", "--start", "13:00", "--end", "12:00"], None,
+     "before it starts"),
+    (["service", "add", "0699999Z", "dejeuner", "--label", "D", "--start", "11:00", "--end", "12:00"], None,
+     "no site"),
+    (["staff", "add", "0691234X", "A", "--role", "staff", "--pin-stdin"], "12\n", "PIN"),
+    (["station", "add", "0691234X", "Self 1"], None, "station id"),
+])
+def test_bad_input_gives_one_line_and_no_traceback(one_site_db, capsys, monkeypatch, args, stdin, message):
+    # in-process (the same `plateau` entry point, without paying a process start per case)
+    from plateau.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(["admin", "--db", one_site_db, *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+@pytest.fixture(scope="module")
+def one_site_db(tmp_path_factory):
+    from plateau.cli import main
+
+    db = str(tmp_path_factory.mktemp("admin") / "bad.db")
+    assert main(["admin", "--db", db, "site", "add", "0691234X", "--name", "X"]) == 0
+    return db
+
+
+def test_the_database_defaults_to_a_file_here_and_the_environment_overrides_it(tmp_path):
+    assert run(["site", "add", "0691234X", "--name", "Here"], cwd=tmp_path).returncode == 0
+    assert (tmp_path / "plateau-server.db").exists()
+    other = tmp_path / "other.db"
+    done = run(["site", "list"], cwd=tmp_path, env={"PLATEAU_SERVER_DB": str(other)})
+    assert done.returncode == 0 and done.stdout == "" and other.exists()
+    bad = run(["site", "list"], db="postgresql://nobody@127.0.0.1:1/none")
+    assert bad.returncode == 2 and "cannot open the server database" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
