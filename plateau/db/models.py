@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plateau.db.types import ISODate, UTCDateTime
@@ -156,13 +156,15 @@ class Passage(Base):
     balance_after_cents: Mapped[int | None] = mapped_column(Integer)
     staff_id: Mapped[int | None] = mapped_column(Integer)
     motive: Mapped[str | None] = mapped_column(String(200))
-    ref: Mapped[str | None] = mapped_column(String(36), index=True)
+    ref: Mapped[str | None] = mapped_column(String(36))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     origin: Mapped[str] = mapped_column(String(8), default="local")  # local | remote (from sync)
 
     __table_args__ = (
         Index("ix_passage_person_day", "person_id", "local_date", "service"),
         Index("ix_passage_day", "local_date", "service"),
+        # partial: most passages have no ref, and a badge should not write an index page for it
+        Index("ix_passage_ref", "ref", sqlite_where=text("ref IS NOT NULL")),
     )
 
 

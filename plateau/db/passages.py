@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -18,7 +20,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Connection, Engine, text
 
 from plateau import BUILD_DATE
-from plateau.db.queries import SiteCache, snapshot_for_card, snapshot_for_person
+from plateau.db.queries import SiteCache, raw_connection, snapshot_for_card, snapshot_for_person
 from plateau.db.types import utc_text
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.station import rules
@@ -26,14 +28,14 @@ from plateau.station.rules import Decision
 
 log = logging.getLogger(__name__)
 
-_INSERT = text(
+# run on the DB-API connection inside the caller's transaction (see queries.raw_connection)
+_INSERT = (
     "INSERT INTO passage (id, station, at, local_date, service, card_uid, person_id, kind, accepted, "
     "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, origin) VALUES "
-    "(:id, :station, :at, :local_date, :service, :card_uid, :person_id, :kind, :accepted, :reason, "
-    ":price_cents, :balance_after_cents, :staff_id, :motive, :ref, :warnings, 'local')")
-_OUTBOX = text(
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')")
+_OUTBOX = (
     "INSERT INTO outbox (passage_id, seq, person_id, price_cents, attempts, parked) VALUES "
-    "(:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), :person_id, :price_cents, 0, 0)")
+    "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, 0, 0)")
 _GET = text("SELECT * FROM passage WHERE id = :id")
 
 
@@ -65,28 +67,66 @@ def write_passage(conn: Connection, decision: Decision, station: str, *, staff_i
 
     pid = passage_id or str(uuid.uuid4())
     person_id = decision.person.id if decision.person else None
-    conn.execute(_INSERT, {
-        "id": pid, "station": station, "at": utc_text(decision.at),
-        "local_date": decision.local_date.isoformat(),
-        "service": decision.service.code if decision.service else None,
-        "card_uid": decision.card_uid, "person_id": person_id, "kind": str(decision.kind),
-        "accepted": decision.accepted, "reason": str(decision.reason),
-        "price_cents": decision.price_cents, "balance_after_cents": decision.balance_after_cents,
-        "staff_id": staff_id, "motive": motive, "ref": ref, "warnings": json.dumps(list(decision.warnings)),
-    })
-    conn.execute(_OUTBOX, {"id": pid, "person_id": person_id, "price_cents": decision.price_cents})
+    raw = raw_connection(conn)
+    raw.execute(_INSERT, (
+        pid, station, utc_text(decision.at), decision.local_date.isoformat(),
+        decision.service.code if decision.service else None, decision.card_uid, person_id, str(decision.kind),
+        1 if decision.accepted else 0, str(decision.reason), decision.price_cents, decision.balance_after_cents,
+        staff_id, motive, ref, json.dumps(list(decision.warnings))))
+    raw.execute(_OUTBOX, (pid, person_id, decision.price_cents))
     return pid
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file off the badge path.
+
+    SQLite checkpoints automatically inside the commit that crosses `wal_autocheckpoint`
+    pages: that commit, i.e. one pupil's answer every hundred or so, would wait for a
+    thousand page writes and an fsync of the database file (tens of ms here, far more on a
+    kiosk's SD card). The Recorder calls `recorded()` after each passage; every `every`
+    passages a short-lived thread named ``plateau-checkpoint`` runs a PASSIVE checkpoint on
+    its own connection (PASSIVE never blocks writers nor waits for readers), then ends. At most
+    one such thread runs at a time. SQLite's own autocheckpoint stays as the safety net."""
+
+    def __init__(self, path: str | None, every: int = 64):
+        self.path = path
+        self.every = every
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def recorded(self) -> None:
+        self._count += 1
+        if self.path and self._count % self.every == 0 and not (self._thread and self._thread.is_alive()):
+            self._thread = threading.Thread(target=self._run, name="plateau-checkpoint", daemon=True)
+            self._thread.start()
+
+    def join(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            con = sqlite3.connect(self.path, timeout=0)
+            try:
+                con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                con.close()
+        except sqlite3.Error as exc:  # the next checkpoint (or SQLite's own) will do it
+            log.debug("background checkpoint of %s failed: %s", self.path, exc)
 
 
 class Recorder:
     """Decides and records passages for one station. Safe to use from one thread at a time;
-    several processes may record on the same file concurrently."""
+    several processes may record on the same file concurrently. WAL checkpoints run on a
+    short-lived helper thread (`Checkpointer`), never inside a badge's answer."""
 
     def __init__(self, engine: Engine, station: str):
         self.engine = engine.execution_options(plateau_immediate=True)
         self.reader = engine
         self.station = station
         self.sites = SiteCache()
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        self.checkpointer = Checkpointer(database if database and database != ":memory:" else None)
 
     # -- reads ------------------------------------------------------------------------------
     def check(self, uid: str, at: datetime) -> Decision:
@@ -102,6 +142,7 @@ class Recorder:
             site = self.sites.get(conn)
             decision = rules.decide(uid, at, snapshot_for_card(conn, site, uid, at))
             pid = write_passage(conn, decision, self.station)
+        self.checkpointer.recorded()
         log.info("passage station=%s id=%s uid=%s person=%s reason=%s price=%s", self.station, pid, uid,
                  decision.person.id if decision.person else None, decision.reason, decision.price_cents)
         return Recorded(decision, pid)
@@ -116,6 +157,7 @@ class Recorder:
                 raise PassageError(f"unknown person {person_id}")
             decision = rules.decide(None, at, snap, kind=PassageKind.FORGOTTEN)
             pid = write_passage(conn, decision, self.station, staff_id=staff_id)
+        self.checkpointer.recorded()
         log.info("passage station=%s id=%s forgotten person=%s staff=%s reason=%s", self.station, pid,
                  person_id, staff_id, decision.reason)
         return Recorded(decision, pid)

@@ -8,49 +8,74 @@ cost of a decision does not grow with the number of persons or passages. Site da
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
 from plateau.db.types import utc_text
 from plateau.domain.policy import policy_from_settings
-from plateau.domain.services import ServiceInfo, open_service, parse_hhmm, parse_weekdays, local_time
+from plateau.domain.services import ServiceInfo, local_time, open_service, parse_hhmm, parse_weekdays
 from plateau.station.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
                                       Snapshot)
 
-import json
-
+# The per-read queries run on the DB-API connection under the SQLAlchemy connection, inside its
+# transaction: a badge is read and decided under the same BEGIN IMMEDIATE that records it, and
+# SQLAlchemy's per-statement machinery (result metadata, events) was most of a decision's cost
+# (benchmarks/bench_decision.py). Plain `?` parameters, sqlite3's own statement cache.
 _SITE = text("SELECT code, name, timezone, settings FROM site LIMIT 1")
 _SERVICES = text("SELECT code, label, start, \"end\", weekdays FROM service ORDER BY start")
 _TARIFFS = text("SELECT category, price_cents FROM tariff")
-_SITE_VERSION = text("SELECT value FROM sync_state WHERE key = 'site_version'")
-_CARD = text("SELECT c.uid, c.person_id, c.status FROM card c WHERE c.uid = :uid")
-_PERSON = text("SELECT id, last_name, first_name, class_name, category, plan, forfait_days, status, "
-               "arrival_date, leaving_date, photo, external_id FROM person WHERE id = :id")
-_CLOSURES = text("SELECT first_day, last_day, label FROM closure WHERE first_day <= :d AND last_day >= :d")
-_OPPOSITIONS = text("SELECT starts_at, ends_at, motive, source FROM opposition "
-                    "WHERE person_id = :p AND starts_at <= :at AND ends_at > :at")
-_SERVED = text("SELECT p.id, p.at, p.station FROM passage p WHERE p.person_id = :p AND p.local_date = :d "
-               "AND p.service = :s AND p.accepted = 1 AND p.kind != 'cancel' AND NOT EXISTS "
-               "(SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel')")
-_RESERVATION = text("SELECT 1 FROM reservation WHERE person_id = :p AND date = :d AND service = :s")
-_BALANCE = text("SELECT COALESCE((SELECT server_cents FROM balance WHERE person_id = :p), 0) - "
-                "COALESCE((SELECT SUM(price_cents) FROM outbox WHERE person_id = :p), 0)")
+_SITE_VERSION = "SELECT value FROM sync_state WHERE key = 'site_version'"
+_PERSON_COLUMNS = ("id, last_name, first_name, class_name, category, plan, forfait_days, status, "
+                   "arrival_date, leaving_date, photo, external_id")
+_CARD = ("SELECT c.uid, c.person_id, c.status, " + ", ".join(f"p.{c.strip()}" for c in _PERSON_COLUMNS.split(","))
+         + " FROM card c LEFT JOIN person p ON p.id = c.person_id WHERE c.uid = ?")
+_PERSON = f"SELECT {_PERSON_COLUMNS} FROM person WHERE id = ?"
+_CLOSURES = "SELECT first_day, last_day, label FROM closure WHERE first_day <= ?1 AND last_day >= ?1"
+_OPPOSITIONS = ("SELECT starts_at, ends_at, motive, source FROM opposition "
+                "WHERE person_id = ?1 AND starts_at <= ?2 AND ends_at > ?2")
+_SERVED = ("SELECT p.id, p.at, p.station FROM passage p WHERE p.person_id = ?1 AND p.local_date = ?2 "
+           "AND p.service = ?3 AND p.accepted = 1 AND p.kind != 'cancel' AND NOT EXISTS "
+           "(SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel')")
+_RESERVATION = "SELECT 1 FROM reservation WHERE person_id = ?1 AND date = ?2 AND service = ?3"
+_BALANCE = ("SELECT COALESCE((SELECT server_cents FROM balance WHERE person_id = ?1), 0) - "
+            "COALESCE((SELECT SUM(price_cents) FROM outbox WHERE person_id = ?1), 0)")
+
+
+def raw_connection(conn: Connection):
+    """The sqlite3 connection under `conn`, inside a transaction (begun like any other, so the
+    engine's BEGIN / BEGIN IMMEDIATE listener runs): all the reads of one badge see one state."""
+    if not conn.in_transaction():
+        conn.begin()
+    return conn.connection.dbapi_connection
 
 
 class NotConfigured(RuntimeError):
     """The replica holds no site yet (first sync not done)."""
 
 
-def _person(row) -> PersonInfo:
+@lru_cache(maxsize=64)
+def _weekdays(text_: str) -> frozenset[int]:
+    return parse_weekdays(text_)
+
+
+@lru_cache(maxsize=2048)
+def _day(text_: str) -> date:
+    return date.fromisoformat(text_)
+
+
+def _person(row, offset: int = 0) -> PersonInfo:
+    """A PersonInfo from the `_PERSON_COLUMNS` of a row, starting at `offset`."""
+    (pid, last_name, first_name, class_name, category, plan, forfait_days, status, arrival, leaving, photo,
+     external_id) = row[offset:offset + 12]
     return PersonInfo(
-        id=row.id, last_name=row.last_name, first_name=row.first_name, class_name=row.class_name,
-        category=row.category, plan=row.plan, forfait_days=parse_weekdays(row.forfait_days or ""),
-        status=row.status,
-        arrival_date=date.fromisoformat(row.arrival_date) if row.arrival_date else None,
-        leaving_date=date.fromisoformat(row.leaving_date) if row.leaving_date else None,
-        photo=row.photo, external_id=row.external_id)
+        id=pid, last_name=last_name, first_name=first_name, class_name=class_name,
+        category=category, plan=plan, forfait_days=_weekdays(forfait_days or ""),
+        status=status, arrival_date=_day(arrival) if arrival else None,
+        leaving_date=_day(leaving) if leaving else None, photo=photo, external_id=external_id)
 
 
 @dataclass
@@ -61,7 +86,8 @@ class SiteCache:
     site: SiteInfo | None = None
 
     def get(self, conn: Connection) -> SiteInfo:
-        version = conn.execute(_SITE_VERSION).scalar()
+        row = raw_connection(conn).execute(_SITE_VERSION).fetchone()
+        version = row[0] if row else None
         if self.site is None or version != self.version:
             self.site = load_site(conn)
             self.version = version
@@ -82,48 +108,47 @@ def load_site(conn: Connection) -> SiteInfo:
 
 def effective_balance(conn: Connection, person_id: int) -> int:
     """The one balance shown: the server's, minus this station's passages not yet acknowledged."""
-    return int(conn.execute(_BALANCE, {"p": person_id}).scalar() or 0)
+    return int(raw_connection(conn).execute(_BALANCE, (person_id,)).fetchone()[0] or 0)
 
 
 def load_person(conn: Connection, person_id: int) -> PersonInfo | None:
-    row = conn.execute(_PERSON, {"id": person_id}).first()
+    row = raw_connection(conn).execute(_PERSON, (person_id,)).fetchone()
     return _person(row) if row else None
 
 
 def snapshot_for_card(conn: Connection, site: SiteInfo, uid: str, at: datetime) -> Snapshot:
-    card_row = conn.execute(_CARD, {"uid": uid}).first()
-    if card_row is None:
+    raw = raw_connection(conn)
+    row = raw.execute(_CARD, (uid,)).fetchone()
+    if row is None:
         return Snapshot(site=site)
-    card = CardInfo(card_row.uid, card_row.person_id, card_row.status)
-    person = load_person(conn, card.person_id)
-    if person is None:
+    card = CardInfo(row[0], row[1], row[2])
+    if row[3] is None:  # a card whose person the replica does not hold
         return Snapshot(site=site, card=card)
-    return _complete(conn, site, person, at, card)
+    return _complete(raw, site, _person(row, 3), at, card)
 
 
 def snapshot_for_person(conn: Connection, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
-    person = load_person(conn, person_id)
-    if person is None:
+    raw = raw_connection(conn)
+    row = raw.execute(_PERSON, (person_id,)).fetchone()
+    if row is None:
         return Snapshot(site=site)
-    return _complete(conn, site, person, at, None)
+    return _complete(raw, site, _person(row), at, None)
 
 
-def _complete(conn: Connection, site: SiteInfo, person: PersonInfo, at: datetime, card) -> Snapshot:
+def _complete(raw, site: SiteInfo, person: PersonInfo, at: datetime, card) -> Snapshot:
     local = local_time(at, site.timezone)
     day = local.date().isoformat()
     service = open_service(site.services, local)
-    closures = tuple((date.fromisoformat(r.first_day), date.fromisoformat(r.last_day), r.label)
-                     for r in conn.execute(_CLOSURES, {"d": day}))
-    at_text = utc_text(at)
+    closures = tuple((_day(first), _day(last), label) for first, last, label in raw.execute(_CLOSURES, (day,)))
     oppositions = tuple(
-        OppositionInfo(datetime.fromisoformat(r.starts_at), datetime.fromisoformat(r.ends_at), r.motive, r.source)
-        for r in conn.execute(_OPPOSITIONS, {"p": person.id, "at": at_text}))
+        OppositionInfo(datetime.fromisoformat(start), datetime.fromisoformat(end), motive, source)
+        for start, end, motive, source in raw.execute(_OPPOSITIONS, (person.id, utc_text(at))))
     served: tuple[ServedInfo, ...] = ()
     has_reservation = False
     if service is not None:
-        served = tuple(ServedInfo(r.id, datetime.fromisoformat(r.at), r.station)
-                       for r in conn.execute(_SERVED, {"p": person.id, "d": day, "s": service.code}))
-        has_reservation = conn.execute(_RESERVATION, {"p": person.id, "d": day, "s": service.code}).first() is not None
+        served = tuple(ServedInfo(pid, datetime.fromisoformat(when), station)
+                       for pid, when, station in raw.execute(_SERVED, (person.id, day, service.code)))
+        has_reservation = raw.execute(_RESERVATION, (person.id, day, service.code)).fetchone() is not None
+    balance = raw.execute(_BALANCE, (person.id,)).fetchone()[0]
     return Snapshot(site=site, card=card, person=person, closures=closures, oppositions=oppositions,
-                    served=served, has_reservation=has_reservation,
-                    balance_cents=effective_balance(conn, person.id))
+                    served=served, has_reservation=has_reservation, balance_cents=int(balance or 0))

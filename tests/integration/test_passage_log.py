@@ -345,3 +345,20 @@ def test_two_processes_recording_on_one_file(tmp_path, demo_school):
         con.close()
     finally:
         engine.dispose()
+
+
+# -- checkpoints off the badge path --------------------------------------------------------------
+
+def test_wal_is_checkpointed_in_the_background_every_64_passages(recorder, replica, demo_school):
+    path = replica.url.database
+    uids = list(demo_school.cards.values())
+    for n in range(64):
+        recorder.badge(uids[n], LUNCH + timedelta(seconds=n))
+    recorder.checkpointer.join(timeout=30)
+    assert recorder.checkpointer._thread is not None and not recorder.checkpointer._thread.is_alive()
+    # the database file itself (ignoring the WAL) now holds the 64 passages
+    con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        assert con.execute("SELECT COUNT(*) FROM passage").fetchone()[0] == 64
+    finally:
+        con.close()

@@ -102,6 +102,10 @@ def test_upgrade_from_0001_keeps_every_unsynced_passage(tmp_path):
             from plateau.db.queries import effective_balance
             assert effective_balance(conn, 7) == 1580
         assert {"passage_no_update", "passage_no_delete"} <= triggers
+        with engine.connect() as conn:
+            ref_index = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ix_passage_ref'").scalar()
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT 1 FROM passage WHERE ref = 'x'").all()
+        assert ref_index.endswith("WHERE ref IS NOT NULL") and "ix_passage_ref" in str(plan)
         with pytest.raises(Exception, match="append-only"):
             with engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM passage")
