@@ -179,10 +179,9 @@ def parse_official_csv(text: str, zone: str, population: str = PUPILS, tz: ZoneI
         if not _same_zone(cell("zones"), zone):
             continue
         pop = _fold(cell("population") or "-")
-        teachers = pop.startswith("enseignant")
-        if pop not in ("-", "", wanted_pop) and not teachers:
-            continue
-        if teachers and wanted_pop != _fold(PUPILS):
+        # `teachers` marks a fallback row: used only for a period without a row of the wanted population
+        teachers = pop not in ("-", wanted_pop)
+        if teachers and not (wanted_pop == _fold(PUPILS) and pop.startswith("enseignant")):
             continue
         read.records += 1
         label = cell("description")

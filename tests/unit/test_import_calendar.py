@@ -95,3 +95,12 @@ def test_zone_names_and_school_days():
     assert normalize_zone(" Corse ") == "Corse"
     # after the 2026 Ascension bridge (Thu 14 - Sun 17 May), Monday 18; Whit Monday 25 May is a holiday
     assert first_school_day_after(date(2026, 5, 24), []) == date(2026, 5, 26)
+
+
+def test_teachers_population_on_request():
+    text = HEADER + (
+        "Vacances d'Été;Enseignants;2026-07-03T22:00:00+00:00;2026-08-30T22:00:00+00:00;Lyon;Zone A;2025-2026\n"
+        "Vacances d'Été;Élèves;2026-07-03T22:00:00+00:00;2026-08-31T22:00:00+00:00;Lyon;Zone A;2025-2026\n"
+        "Vacances de Noël;-;2026-12-18T23:00:00+00:00;2027-01-03T23:00:00+00:00;Lyon;Zone A;2026-2027\n")
+    got = [(h.first_day, h.last_day) for h in parse_official_csv(text, "Zone A", "Enseignants").holidays]
+    assert got == [(date(2026, 7, 4), date(2026, 8, 30)), (date(2026, 12, 19), date(2027, 1, 3))]
