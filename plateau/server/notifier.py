@@ -47,7 +47,14 @@ class FeedNotifier:
     def notify_threadsafe(self, site_ids) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self.wake, site_ids)
+            loop.call_soon_threadsafe(self._committed, list(site_ids))
+
+    def _committed(self, site_ids) -> None:
+        # our cached heads are stale for these sites now: forget them so that the woken
+        # long-polls read the feed at once instead of waiting for the watcher's next poll
+        for site_id in site_ids:
+            self.heads.pop(site_id, None)
+        self.wake(site_ids)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
