@@ -32,7 +32,9 @@ def kiosk(qtbot):
     window.activateWindow()
     search.setFocus()
     qtbot.waitUntil(search.hasFocus, timeout=2000)
-    wedge = KeyboardWedge(window, max_gap_ms=35, debounce_ms=1500)
+    # 60 ms rather than the default 35: a loaded CI machine may pause the test between two keys
+    # of a "reader" burst; people still type far slower than that
+    wedge = KeyboardWedge(window, max_gap_ms=60, debounce_ms=1500)
     badges: list[str] = []
     wedge.badge.connect(badges.append)
     entered: list[str] = []
@@ -47,7 +49,7 @@ def reader_types(qtbot, widget, text):
     qtbot.keyClick(widget, Qt.Key.Key_Return)
 
 
-def person_types(qtbot, widget, text, gap_ms=120):
+def person_types(qtbot, widget, text, gap_ms=150):
     for ch in text:
         qtbot.keyClick(widget, ch)
         qtbot.wait(gap_ms)
@@ -57,7 +59,7 @@ def test_a_reader_burst_is_a_badge_and_never_reaches_the_field(qtbot, kiosk):
     window, search, wedge, badges, entered = kiosk
     reader_types(qtbot, search, "04a1b2c3d4e5f6")
     assert badges == ["04A1B2C3D4E5F6"]
-    qtbot.wait(80)                                   # past the gap: nothing is handed back
+    qtbot.wait(120)                                  # past the gap: nothing is handed back
     assert search.text() == "" and entered == []
 
 
@@ -72,7 +74,7 @@ def test_a_person_typing_slowly_types_into_the_field(qtbot, kiosk):
 def test_a_name_typed_by_staff_keeps_its_letters_in_order(qtbot, kiosk):
     window, search, wedge, badges, entered = kiosk
     person_types(qtbot, search, "Dubec", gap_ms=20)    # fast typist: D, b, e, c look like hex
-    qtbot.wait(60)
+    qtbot.wait(120)
     assert search.text() == "Dubec" and badges == []
 
 
@@ -108,7 +110,7 @@ def test_decimal_wedge_reader_gives_the_canonical_uid(qtbot):
     qtbot.waitExposed(window)
     window.activateWindow()
     window.setFocus()
-    wedge = KeyboardWedge(window, uid_format="decimal")
+    wedge = KeyboardWedge(window, uid_format="decimal", max_gap_ms=60)
     try:
         with qtbot.waitSignal(wedge.badge, timeout=1000) as blocker:
             reader_types(qtbot, window, "0439041101")
@@ -170,7 +172,7 @@ def test_reader_with_prefix_and_suffix(qtbot):
     qtbot.waitExposed(window)
     window.activateWindow()
     window.setFocus()
-    wedge = KeyboardWedge(window, prefix="ID:", suffix="#")
+    wedge = KeyboardWedge(window, prefix="ID:", suffix="#", max_gap_ms=60)
     try:
         with qtbot.waitSignal(wedge.badge, timeout=1000) as blocker:
             reader_types(qtbot, window, "ID:1a2b3c4d#")
@@ -184,5 +186,5 @@ def test_keys_held_down_and_editing_keys_reach_the_field_in_order(qtbot, kiosk):
     qtbot.keyClicks(search, "Ab")                    # fast, then Backspace at once
     qtbot.keyClick(search, Qt.Key.Key_Backspace)
     qtbot.keyClick(search, "c")
-    qtbot.wait(80)
+    qtbot.wait(120)
     assert search.text() == "Ac" and badges == []
