@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Qt offscreen + fonts (without fonts every glyph is a box), sound, NFC (libusb), screenshots (xvfb),
-# PDF checks (poppler), the throwaway PostgreSQL cluster of the server tests, unit checks (systemd).
+# PDF checks (poppler), the throwaway PostgreSQL cluster of the server tests, unit checks (systemd),
+# the installer's lint (shellcheck).
 DEB_PACKAGES=(
   libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
   fonts-dejavu-core libpulse0 libusb-1.0-0 xvfb xauth poppler-utils postgresql sqlite3 systemd
-  python3-venv
+  python3-venv shellcheck
 )
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import configparser
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 PACKAGING = Path(__file__).resolve().parents[3] / "packaging"
 RULES = PACKAGING / "udev" / "70-plateau-readers.rules"
@@ -90,3 +94,10 @@ def test_station_template_keys_exist_in_the_settings():
     for section, keys in raw.items():
         known = {f.name for f in fields(sections[section])}
         assert set(keys) <= known, (section, set(keys) - known)
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (Debian package shellcheck)")
+def test_shell_scripts_pass_shellcheck():
+    done = subprocess.run(["shellcheck", "-x", "install.sh", "plateauctl"], cwd=PACKAGING, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
