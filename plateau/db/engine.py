@@ -110,9 +110,11 @@ def open_replica(path: str | Path, *, create: bool = True, migrate: bool = True)
     if migrate:
         try:
             upgrade(engine)
-        except Exception as exc:  # a person must read this, the traceback goes to the log
-            log.exception("migration of %s failed", path)
-            raise ReplicaError(f"cannot upgrade the station database {path}: {exc}") from exc
+        except Exception as exc:  # a person must read this; the traceback only at DEBUG, so
+            # that `plateau check` prints its one line and nothing under it
+            log.debug("migration of %s failed", path, exc_info=True)
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+            raise ReplicaError(f"cannot upgrade the station database {path}: {detail[0]}") from exc
     return engine
 
 

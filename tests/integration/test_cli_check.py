@@ -281,3 +281,15 @@ def test_pass_with_a_clock_in_1970_records_nothing(station):
     assert_one_line_error(plateau("pass", "DEADBEEF", "--at", "1970-01-01T12:00:00Z", "--config", str(cfg)),
                           "clock")
     assert passages(db) == 0
+
+
+def test_failing_upgrade_is_one_line(tmp_path):
+    """A file that claims a revision its tables do not match: the upgrade fails, cleanly."""
+    db = tmp_path / "odd.db"
+    con = sqlite3.connect(db)
+    con.executescript("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);"
+                      "INSERT INTO alembic_version VALUES ('0003');")
+    con.close()
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(config_text(db), encoding="utf-8")
+    assert_one_line_error(plateau("check", "DEADBEEF", "--config", str(cfg)), "cannot upgrade the station database")
