@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -41,3 +42,21 @@ def test_an_unwritable_log_dir_does_not_stop_the_program(tmp_path, restore_root_
     logging.getLogger("plateau.x").info("still here")
     err = capsys.readouterr().err
     assert "cannot write the log file" in err and 'msg="still here"' in err
+
+
+def test_under_journald_lines_carry_a_syslog_priority(tmp_path, restore_root_logger):
+    # systemd names the journal stream it gave us as stderr by device:inode in JOURNAL_STREAM
+    with open(tmp_path / "journal", "w+", encoding="utf-8") as stream:
+        st = os.fstat(stream.fileno())
+        setup_logging("sync", "INFO", "self-1", stream=stream, env={"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+        logging.getLogger("plateau.sync").error("push failed")
+        logging.getLogger("plateau.sync").info("pushed")
+        stream.flush()
+        lines = (tmp_path / "journal").read_text().splitlines()
+    assert lines[0].startswith("<3>") and lines[1].startswith("<6>")
+    # stderr redirected elsewhere (another inode): no prefix, the file stays plain text
+    with open(tmp_path / "other", "w+", encoding="utf-8") as other:
+        setup_logging("sync", "INFO", stream=other, env={"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+        logging.getLogger("plateau.sync").info("plain")
+        other.flush()
+        assert not (tmp_path / "other").read_text().startswith("<")
