@@ -19,6 +19,7 @@ FRENCH = {
     "offline for {minutes} min": "hors ligne depuis {minutes} min",
     "never synchronised": "jamais synchronisée",
     "{n} passages waiting": "{n} passages en attente",
+    "1 passage waiting": "1 passage en attente",
     "{n} rejected by the server": "{n} refusés par le serveur",
     "Reader ready": "Lecteur prêt",
     "Reader starting": "Lecteur en démarrage",

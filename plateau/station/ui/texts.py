@@ -37,7 +37,7 @@ def connectivity_text(c: Connectivity) -> str:
     else:
         parts = ["\u25CB " + tr("offline for {minutes} min", minutes=c.offline_minutes)]
     if c.waiting and not c.online:
-        parts.append(tr("{n} passages waiting", n=c.waiting))
+        parts.append(tr("1 passage waiting") if c.waiting == 1 else tr("{n} passages waiting", n=c.waiting))
     if c.parked:
         parts.append(tr("{n} rejected by the server", n=c.parked))
     return " — ".join(parts)
