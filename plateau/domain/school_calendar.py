@@ -90,11 +90,18 @@ def _same_zone(a: str, b: str) -> bool:
     return _fold(normalize_zone(a)) == _fold(normalize_zone(b))
 
 
+def _plausible(day: date) -> date:
+    if not 1900 <= day.year <= 2200:  # a typo; and date arithmetic near year 9999 would overflow
+        raise ValueError(f"implausible year {day.year}")
+    return day
+
+
 def _local_day(text: str, tz: ZoneInfo = PARIS) -> date:
     t = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
-        return date.fromisoformat(t)
+        return _plausible(date.fromisoformat(t))
     at = datetime.fromisoformat(t)
+    _plausible(at.date())
     if at.tzinfo is None:
         return at.date()
     return at.astimezone(tz).date()
@@ -245,11 +252,12 @@ def repair_mojibake(text: str) -> str:
 def _ics_day(value: str, params: dict[str, str], tz: ZoneInfo) -> date:
     v = value.strip()
     if re.fullmatch(r"\d{8}", v):
-        return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+        return _plausible(date(int(v[:4]), int(v[4:6]), int(v[6:8])))
     m = re.fullmatch(r"(\d{8})T(\d{6})(Z?)", v)
     if not m:
         raise ValueError(v)
     at = datetime.strptime(m[1] + m[2], "%Y%m%d%H%M%S")
+    _plausible(at.date())
     if m[3]:
         return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
     if "TZID" in params:

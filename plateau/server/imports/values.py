@@ -18,17 +18,28 @@ class ValueProblem(ValueError):
     """A cell that cannot be read; its text is shown to the person with the line number."""
 
 
+YEARS = range(1900, 2201)  # beyond: a typo, and date arithmetic near year 9999 would overflow
+
+
+def _plausible(d: date, what: str, text: str) -> date:
+    if d.year not in YEARS:
+        raise ValueProblem(f"{what} {text!r} is not a plausible date (year {d.year})")
+    return d
+
+
 def parse_date(text: str, what: str = "date") -> date:
     """'2026-11-23' or '23/11/2026' -> date."""
     t = (text or "").strip()
     m = _ISO_DATE.match(t)
     try:
         if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
+            return _plausible(date(int(m[1]), int(m[2]), int(m[3])), what, t)
         m = _FR_DATE.match(t)
         if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
+            return _plausible(date(int(m[3]), int(m[2]), int(m[1])), what, t)
+    except ValueError as exc:
+        if isinstance(exc, ValueProblem):
+            raise
         raise ValueProblem(f"{what} {t!r} does not exist in the calendar") from None
     if not t:
         raise ValueProblem(f"the {what} is missing")
@@ -56,6 +67,7 @@ def parse_bound(text: str, tz: ZoneInfo, *, end: bool, what: str) -> datetime:
     except ValueError:
         raise ValueProblem(f"{what} {t!r} is neither a date (2026-11-23) nor a date and time "
                            "(2026-11-23T08:00)") from None
+    _plausible(at.date(), what, t)
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
     return at.astimezone(ZoneInfo("UTC"))
