@@ -105,6 +105,7 @@ class KioskFlow:
     pin_failures: int = 0
     locked_until: float = 0.0
     error_text: str = ""
+    reader_state: str = "starting"             # the reader port's state (devices.base.ReaderState values)
     _deadline: float = 0.0
     _return_to: Screen | None = None
     _last_activity: float = 0.0
@@ -170,6 +171,14 @@ class KioskFlow:
     def touch(self, now: float) -> None:
         """Staff touched the screen: push the inactivity deadline."""
         self._last_activity = now
+
+    def reader_changed(self, state: str) -> None:
+        self.reader_state = str(state)
+
+    @property
+    def reader_down(self) -> bool:
+        """No badge can be read: the idle screen sends pupils to staff instead of "badge here"."""
+        return self.reader_state in ("unplugged", "error", "stopped")
 
     # -- staff mode ----------------------------------------------------------------------------
     def request_staff(self, now: float, member: StaffMember | None = None) -> None:

@@ -67,8 +67,10 @@ def test_reader_unplugged_then_back(qtbot, kiosk):
     kiosk.reader.set_state(ReaderState.UNPLUGGED, "/dev/ttyUSB0")
     qtbot.waitUntil(lambda: kiosk.idle.reader.text() == "Lecteur débranché (/dev/ttyUSB0)", timeout=3000)
     assert kiosk.idle.reader.objectName() == "status_bad"
+    assert kiosk.idle.prompt.text() == "Lecteur de badge indisponible : adressez-vous au personnel"
     kiosk.reader.set_state(ReaderState.READY)
     qtbot.waitUntil(lambda: kiosk.idle.reader.text() == "Lecteur prêt", timeout=3000)
+    assert kiosk.idle.prompt.text() == "Passez votre badge"
 
 
 def test_a_failing_write_shows_ask_staff_and_the_kiosk_carries_on(qtbot, make_kiosk, replica, demo_school):

@@ -156,3 +156,12 @@ def test_connectivity_online_offline_and_a_silent_daemon():
     assert not stale.online and stale.offline_minutes == 10
     never = connectivity(None, AT)
     assert not never.online and never.offline_minutes is None
+
+
+def test_reader_unplugged_then_ready():
+    flow = KioskFlow()
+    assert not flow.reader_down  # starting: pupils may already badge
+    flow.reader_changed("unplugged")
+    assert flow.reader_down
+    flow.reader_changed("ready")
+    assert not flow.reader_down

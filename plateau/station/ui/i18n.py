@@ -14,6 +14,7 @@ CONTEXT = "Kiosk"
 
 FRENCH = {
     "Present your badge": "Passez votre badge",
+    "No badge reader: please ask a member of staff": "Lecteur de badge indisponible : adressez-vous au personnel",
     "Online": "En ligne",
     "Offline": "Hors ligne",
     "offline for {minutes} min": "hors ligne depuis {minutes} min",

@@ -26,6 +26,7 @@ class IdleTexts:
     """Everything the idle screen says, already worded."""
 
     school: str
+    prompt: str
     clock: str
     service: str
     counts: str
@@ -75,7 +76,12 @@ class IdleScreen(QWidget):
         lay.addLayout(bottom)
 
     def show_texts(self, t: IdleTexts) -> None:
-        self.prompt.setText(tr("Present your badge"))
+        self.prompt.setText(t.prompt)
+        role = "huge" if len(t.prompt) < 30 else "title"  # the long "no reader" sentence must fit 800 px
+        if self.prompt.property("role") != role:
+            self.prompt.setProperty("role", role)
+            self.prompt.style().unpolish(self.prompt)
+            self.prompt.style().polish(self.prompt)
         self.school.setText(t.school)
         self.clock.setText(t.clock)
         self.service.setText(t.service)

@@ -21,13 +21,13 @@ from sqlalchemy import Engine
 
 from plateau.config import StationSettings
 from plateau.db import kiosk as kq
-from plateau.db.passages import Recorder
 from plateau.db.search import search_persons
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
 from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, Screen, connectivity,
                                   service_line)
 from plateau.station.ui import i18n, theme
+from plateau.station.ui.actions import KioskActions
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
@@ -68,7 +68,8 @@ class KioskWindow(QMainWindow):
         i18n.install(self.lang)
         self.station = settings.station.id
         self.reports_dir = reports_dir
-        self.recorder = Recorder(engine, self.station)
+        self.actions = KioskActions(engine, self.station, clock)
+        self.recorder = self.actions.recorder
         self.flow = KioskFlow(result_seconds=settings.station.result_seconds,
                               staff_timeout_seconds=settings.station.staff_timeout_seconds)
         self.outcome_hooks: list[Callable] = []   # gate, sounds: called with each shown Decision
@@ -78,11 +79,8 @@ class KioskWindow(QMainWindow):
         self._token = 0
         self.site = None
         self._build_screens()
-        self.db = DbWorker({"badge": self.recorder.badge, "forgotten": self.recorder.forgotten,
-                            "override": self.recorder.override, "cancel": self.recorder.cancel,
-                            "pin": self._check_pin, "lost": self._declare_lost, "sync": self._request_sync},
-                           "kiosk-db")
-        self.stats = DbWorker({"headcount": self._headcount}, "kiosk-stats")
+        self.db = DbWorker(self.actions.db_actions(), "kiosk-db")
+        self.stats = DbWorker(self.actions.stats_actions(), "kiosk-stats")
         for worker in (self.db, self.stats):
             worker.done.connect(self._done)
             worker.failed.connect(self._failed)
@@ -178,6 +176,7 @@ class KioskWindow(QMainWindow):
 
     def set_reader_state(self, state: str, detail: str = "") -> None:
         self.reader_state, self.reader_detail = state, detail
+        self.flow.reader_changed(state)
         if self.flow.screen is Screen.IDLE:
             self._fill_idle()
 
@@ -266,25 +265,6 @@ class KioskWindow(QMainWindow):
             self.manager.message.setText(tr("Could not do that: {error}", error=exc))
             return
         self.manager.message.setText(tr("Saved: {path}", path=path))
-
-    # -- worker actions (run on the worker threads) ------------------------------------------------
-    def _check_pin(self, pin: str):
-        with self.engine.connect() as conn:
-            return kq.staff_for_pin(conn, pin)
-
-    def _declare_lost(self, uid: str, staff_id: int, at: datetime):
-        kq.declare_card_lost(self.engine, uid, station=self.station, staff_id=staff_id, at=at)
-        return uid
-
-    def _request_sync(self):
-        kq.request_sync(self.engine, self.clock())
-
-    def _headcount(self, day):
-        from plateau.reports.headcount import compute
-        from plateau.reports.replica_source import load_day
-
-        with self.engine.connect() as conn:
-            return compute(load_day(conn, day))
 
     # -- worker answers (GUI thread) ----------------------------------------------------------------
     def _done(self, name: str, result, token: int) -> None:
@@ -418,6 +398,8 @@ class KioskWindow(QMainWindow):
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
             menu=f"{tr('Menu')} : {menu}" if menu and self.lang == "fr" else (f"{tr('Menu')}: {menu}" if menu else ""),
+            prompt=tr("No badge reader: please ask a member of staff") if self.flow.reader_down
+            else tr("Present your badge"),
             status=connectivity_text(conn_state), status_ok=conn_state.online,
             reader=reader_text(self.reader_state, self.reader_detail),
             reader_ok=self.reader_state in (ReaderState.READY, ReaderState.STARTING)))

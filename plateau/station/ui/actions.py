@@ -1,0 +1,52 @@
+"""What the kiosk's worker threads run: decisions and writes ("kiosk-db"), headcounts ("kiosk-stats").
+
+Plain Python over the replica (no widgets): each method runs on the worker thread that calls it
+(`worker.DbWorker`), one at a time per thread, and returns a value the GUI thread receives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from plateau.db import kiosk as kq
+from plateau.db.passages import Recorder
+
+
+class KioskActions:
+    """The kiosk's database actions, by the names the window submits."""
+
+    def __init__(self, engine: Engine, station: str, clock: Callable[[], datetime]):
+        self.engine, self.station, self.clock = engine, station, clock
+        self.recorder = Recorder(engine, station)
+
+    def db_actions(self) -> dict[str, Callable]:
+        r = self.recorder
+        return {"badge": r.badge, "forgotten": r.forgotten, "override": r.override, "cancel": r.cancel,
+                "pin": self.check_pin, "lost": self.declare_lost, "sync": self.request_sync}
+
+    def stats_actions(self) -> dict[str, Callable]:
+        return {"headcount": self.headcount}
+
+    def check_pin(self, pin: str):
+        """The staff member whose PIN this is, or None (scrypt: tens of ms per staff member)."""
+        with self.engine.connect() as conn:
+            return kq.staff_for_pin(conn, pin)
+
+    def declare_lost(self, uid: str, staff_id: int, at: datetime) -> str:
+        kq.declare_card_lost(self.engine, uid, station=self.station, staff_id=staff_id, at=at)
+        return uid
+
+    def request_sync(self) -> bool:
+        kq.request_sync(self.engine, self.clock())
+        return True
+
+    def headcount(self, day: date):
+        """The day's headcount, by the same computation as the reports and the server."""
+        from plateau.reports.headcount import compute
+        from plateau.reports.replica_source import load_day
+
+        with self.engine.connect() as conn:
+            return compute(load_day(conn, day))
