@@ -35,8 +35,10 @@ _CARD = ("SELECT c.uid, c.person_id, c.status, " + ", ".join(f"p.{c.strip()}" fo
          + " FROM card c LEFT JOIN person p ON p.id = c.person_id WHERE c.uid = ?")
 _PERSON = f"SELECT {_PERSON_COLUMNS} FROM person WHERE id = ?"
 _CLOSURES = "SELECT first_day, last_day, label FROM closure WHERE first_day <= ?1 AND last_day >= ?1"
+# julianday() compares instants, not their text: rows written before the replica stored every
+# instant in UTC may carry another offset (the rules re-check each opposition anyway)
 _OPPOSITIONS = ("SELECT starts_at, ends_at, motive, source FROM opposition "
-                "WHERE person_id = ?1 AND starts_at <= ?2 AND ends_at > ?2")
+                "WHERE person_id = ?1 AND julianday(starts_at) <= julianday(?2) AND julianday(ends_at) > julianday(?2)")
 _SERVED = ("SELECT p.id, p.at, p.station FROM passage p WHERE p.person_id = ?1 AND p.local_date = ?2 "
            "AND p.service = ?3 AND p.accepted = 1 AND p.kind != 'cancel' AND NOT EXISTS "
            "(SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel')")

@@ -11,7 +11,11 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+from datetime import datetime
+
 from sqlalchemy import Connection, text
+
+from plateau.db.types import utc_text
 
 from plateau.domain.services import format_weekdays, parse_weekdays
 from plateau.sync.protocol import KINDS, SITE_KINDS, Change
@@ -43,6 +47,12 @@ def _columns(change: Change) -> dict:
     elif change.kind == "passage":
         data["warnings"] = json.dumps(data["warnings"])
         data["origin"] = "remote"
+        data["at"] = utc_text(datetime.fromisoformat(data["at"]))
+    elif change.kind == "opposition":
+        # instants arrive with any offset (+01:00, Z); the replica stores them as UTC text, like
+        # UTCDateTime, so that text comparisons in SQL order them correctly
+        data["starts_at"] = utc_text(datetime.fromisoformat(data["starts_at"]))
+        data["ends_at"] = utc_text(datetime.fromisoformat(data["ends_at"]))
     return data
 
 

@@ -362,3 +362,31 @@ def test_wal_is_checkpointed_in_the_background_every_64_passages(recorder, repli
         assert con.execute("SELECT COUNT(*) FROM passage").fetchone()[0] == 64
     finally:
         con.close()
+
+
+# -- instants from the wire with any offset ------------------------------------------------------
+
+def test_opposition_sent_with_a_paris_offset_applies_from_its_instant(recorder, replica, demo_school):
+    """The change feed may write instants with +01:00: an opposition from 12:00 Paris must refuse
+    a badge at 12:30 Paris (11:30 UTC), whatever the text of the offsets."""
+    pid = forfait_pupil(demo_school, n=3)
+    opp = {"id": "late-absence", "person_id": pid, "starts_at": "2026-11-23T12:00:00+01:00",
+           "ends_at": "2026-11-23T18:00:00+01:00", "motive": "Sortie anticipée", "source": "absence"}
+    with replica.begin() as conn:
+        apply_changes(conn, [Change(1, "opposition", "upsert", "late-absence", opp)])
+    uid = demo_school.cards[pid]
+    assert recorder.check(uid, paris(2026, 11, 23, 11, 59)).reason is Reason.OK
+    d = recorder.check(uid, paris(2026, 11, 23, 12, 30))
+    assert d.reason is Reason.OPPOSITION and d.message() == "Accès suspendu : Sortie anticipée"
+    stored = rows(replica, "SELECT starts_at, ends_at FROM opposition WHERE id = 'late-absence'")[0]
+    assert tuple(stored) == ("2026-11-23T11:00:00.000000+00:00", "2026-11-23T17:00:00.000000+00:00")
+
+
+def test_remote_passage_instants_are_stored_in_utc(replica, demo_school):
+    remote = {"id": "7d0c2a8e-0000-4000-8000-00000000000a", "station": "self 2", "at": "2026-11-23T12:58:00+01:00",
+              "local_date": "2026-11-23", "service": "dejeuner", "card_uid": None, "person_id": 1, "kind": "badge",
+              "accepted": True, "reason": "ok", "price_cents": 0, "balance_after_cents": None, "staff_id": None,
+              "motive": None, "ref": None, "warnings": []}
+    with replica.begin() as conn:
+        apply_changes(conn, [Change(1, "passage", "upsert", remote["id"], remote)])
+    assert rows(replica, "SELECT at FROM passage")[0][0] == "2026-11-23T11:58:00.000000+00:00"
