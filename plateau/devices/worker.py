@@ -176,7 +176,7 @@ class ThreadedReader:
             last_failure = None
             self._debounce.reset()
             self._set_state(ReaderState.READY, "")
-            opened_at = time.monotonic()
+            opened_at, reads_before = time.monotonic(), self.reads + self.rejected
             try:
                 self._session()
             except ReaderUnavailable as exc:
@@ -188,8 +188,8 @@ class ThreadedReader:
             finally:
                 self._close()
             # a session that failed at once (a device that opens but cannot be read) must not spin:
-            # keep backing off; one that ran a while starts again from the short delay
-            if time.monotonic() - opened_at > 10:
+            # keep backing off; one that ran a while or read something starts again from the short delay
+            if time.monotonic() - opened_at > 10 or self.reads + self.rejected > reads_before:
                 delay = self._retry_first
             self.stopping.wait(delay)
             delay = min(delay * 2, self._retry_max)
