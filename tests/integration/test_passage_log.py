@@ -316,7 +316,7 @@ def test_two_processes_recording_on_one_file(tmp_path, demo_school):
     tickets = [ticket_pupil(demo_school, at_least=2000, n=i) for i in range(6)]
     forfaits = [forfait_pupil(demo_school, n=i) for i in range(6)]
     uids = [demo_school.cards[p] for p in tickets + forfaits]
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # no inherited threads or locks: two real processes
     barrier, out = ctx.Barrier(2), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(str(path), f"self-{n}", uids if n == 1 else uids[::-1], 5,
                                                LUNCH.isoformat(), barrier, out)) for n in (1, 2)]
