@@ -29,7 +29,7 @@ class ServerSettings:
 
     db_url: str | None = None          # None: $PLATEAU_SERVER_DB, else plateau-server.db here
     max_body_bytes: int = 8 * 1024 * 1024
-    feed_poll_interval: float = 0.5    # how often other processes' writes are looked for
+    feed_poll_interval: float = 0.25   # how often other processes' writes are looked for
 
 
 class BodyLimit:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from plateau.server import feed
@@ -52,6 +52,70 @@ def post(session: Session, site_id: int, person_id: int, amount_cents: int, kind
     if emit_balance:
         feed.emit(session, site_id, "balance", "upsert", feed.balance_data(balance))
     return entry
+
+
+def post_many(session: Session, site_id: int, entries: list[dict], *, emit_balance: bool = True) -> list[bool]:
+    """Post many movements at once (a pushed batch, an import): the same rules as `post`, in a
+    handful of statements. Each entry is a dict with person_id, amount_cents, kind, cause and
+    optionally label and at. Returns, per entry, whether it was posted (False: already was)."""
+    for e in entries:
+        if e["kind"] not in m.LEDGER_KINDS:
+            raise LedgerError(f"unknown ledger kind {e['kind']!r}")
+        if not isinstance(e["amount_cents"], int) or abs(e["amount_cents"]) > MAX_AMOUNT_CENTS:
+            raise LedgerError(f"amount out of range: {e['amount_cents']!r}")
+        if not e["cause"] or len(e["cause"]) > 100:
+            raise LedgerError("a ledger entry needs a cause reference of at most 100 characters")
+    if not entries:
+        return []
+    feed.lock_site(session, site_id)
+    session.flush()
+    conn = session.connection()
+    done: set[tuple[str, str]] = set()
+    for kind in {e["kind"] for e in entries}:
+        causes = [e["cause"] for e in entries if e["kind"] == kind]
+        for i in range(0, len(causes), 500):
+            done.update((kind, c) for c in conn.execute(select(m.LedgerEntry.cause).where(
+                m.LedgerEntry.site_id == site_id, m.LedgerEntry.kind == kind,
+                m.LedgerEntry.cause.in_(causes[i:i + 500]))).scalars())
+    person_ids = sorted({e["person_id"] for e in entries})
+    balances: dict[int, list[int]] = {}
+    for i in range(0, len(person_ids), 500):
+        for row in conn.execute(select(m.Balance.person_id, m.Balance.balance_cents, m.Balance.version)
+                                .where(m.Balance.person_id.in_(person_ids[i:i + 500]))):
+            balances[row.person_id] = [int(row.balance_cents), row.version]
+    known = set(balances)
+    rows, posted, at = [], [], feed.now()
+    for e in entries:
+        key = (e["kind"], e["cause"])
+        if key in done:
+            posted.append(False)
+            continue
+        done.add(key)
+        bal = balances.setdefault(e["person_id"], [0, 0])
+        bal[0] += e["amount_cents"]
+        bal[1] += 1
+        rows.append({"site_id": site_id, "person_id": e["person_id"], "amount_cents": e["amount_cents"],
+                     "kind": e["kind"], "cause": e["cause"], "label": (e.get("label") or "")[:200],
+                     "at": e.get("at") or at, "version": bal[1]})
+        posted.append(True)
+    if not rows:
+        return posted
+    touched = {r["person_id"] for r in rows}
+    conn.execute(m.LedgerEntry.__table__.insert(), rows)
+    updates = [{"pid": p, "b": balances[p][0], "v": balances[p][1]} for p in touched if p in known]
+    if updates:
+        conn.execute(update(m.Balance.__table__).where(m.Balance.__table__.c.person_id == bindparam("pid"))
+                     .values(balance_cents=bindparam("b"), version=bindparam("v")), updates)
+    inserts = [{"person_id": p, "site_id": site_id, "balance_cents": balances[p][0], "version": balances[p][1]}
+               for p in touched if p not in known]
+    if inserts:
+        conn.execute(m.Balance.__table__.insert(), inserts)
+    for obj in list(session.identity_map.values()):  # ORM copies of these balances are now stale
+        if isinstance(obj, m.Balance) and obj.person_id in touched:
+            session.expire(obj)
+    if emit_balance:
+        emit_balances(session, site_id, touched)
+    return posted
 
 
 def emit_balances(session: Session, site_id: int, person_ids: Iterable[int]) -> None:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class FeedNotifier:
     """Per-site events swapped on each wake-up. Event-loop thread only, except `notify_threadsafe`."""
 
-    def __init__(self, db: Database, poll_interval: float = 0.5):
+    def __init__(self, db: Database, poll_interval: float = 0.25):
         self.db = db
         self.poll_interval = poll_interval
         self.heads: dict[int, int] = {}

@@ -123,15 +123,13 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
 
     if new_rows:
         session.execute(m.Passage.__table__.insert(), new_rows)
-        charged = set()
-        for row in new_rows:
-            if row["person_id"] is not None and row["price_cents"]:
-                ledger.post(session, site.id, row["person_id"], -row["price_cents"], "passage", row["id"],
-                            label=f"{row['kind']} {row['local_date'].isoformat()} {row['service'] or ''}".strip(),
-                            at=row["at"], emit_balance=False)
-                charged.add(row["person_id"])
+        charges = [{"person_id": row["person_id"], "amount_cents": -row["price_cents"], "kind": "passage",
+                    "cause": row["id"], "at": row["at"],
+                    "label": f"{row['kind']} {row['local_date'].isoformat()} {row['service'] or ''}".strip()}
+                   for row in new_rows if row["person_id"] is not None and row["price_cents"]]
+        ledger.post_many(session, site.id, charges, emit_balance=False)
         feed.emit_many(session, site.id, [("passage", "upsert", _wire(row), None) for row in new_rows])
-        ledger.emit_balances(session, site.id, charged)
+        ledger.emit_balances(session, site.id, {c["person_id"] for c in charges})
     return results, ledger.balances_of(session, involved)
 
 

@@ -1,0 +1,328 @@
+"""Central server: push throughput, change-feed latency, and 500 long-polling stations under load.
+
+Every run starts a real `plateau server` process on loopback (tests/support/server.py) on a
+fresh database and talks HTTP to it:
+
+1. push throughput: 1,000-passage batches (`POST /sync/passages`), passages per second, against
+   the baseline of a bare multi-row INSERT of the same rows into the same database (what the
+   storage alone costs; the server adds validation, idempotency, ledger, feed and HTTP);
+2. change-feed latency: a station long-polls; another station pushes one passage; time from the
+   push being acknowledged (the commit is done) to the poll answering, p50/p99; and the same for
+   a write committed by another process (seen by the server's feed watcher);
+3. load: 500 stations (50 sites x 10) long-poll one server while passages arrive at 50/s from
+   random stations; each push wakes the 10 stations of its site. p50/p99 of the push latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+import requests
+
+from tests.support.server import running_server
+
+
+def _pct(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def _passage(person_id, station, at, price=420):
+    return {"id": str(uuid.uuid4()), "station": station, "at": at.isoformat(), "local_date": at.date().isoformat(),
+            "service": "dejeuner", "card_uid": None, "person_id": person_id, "kind": "badge", "accepted": True,
+            "reason": "ok", "price_cents": price, "balance_after_cents": None, "staff_id": None, "motive": None,
+            "ref": None, "warnings": []}
+
+
+def _setup(db_url, sites=1, stations_per_site=2, persons_per_site=200):
+    """Sites with persons and station tokens, written straight into the database."""
+    from plateau.server import feed, store
+    from plateau.server import models as m
+    from plateau.server.db import Database, open_database
+    from plateau.server.tokens import PREFIX_STATION, hash_token, new_token
+
+    db = Database(open_database(db_url))
+    out = []  # (site code, [(station id, token)], [person ids])
+    with db.write() as s:
+        for n in range(sites):
+            site = store.create_site(s, f"{690000 + n:07d}B", f"Site {n}", "Europe/Paris", "Zone A")
+            store.upsert_service(s, site, "dejeuner", "Déjeuner", "11:15", "13:45")
+            store.upsert_tariff(s, site, "eleve", 420)
+            persons = [store.upsert_person(s, site, external_id=f"{n}-{i}", last_name=f"NOM{i}", first_name="Prénom",
+                                           category="eleve", plan="ticket").id for i in range(persons_per_site)]
+            tokens = []
+            for k in range(stations_per_site):
+                token = new_token(PREFIX_STATION)
+                s.add(m.Station(site_id=site.id, station_id=f"self-{k + 1}", token_hash=hash_token(token),
+                                revoked=False, created_at=feed.now()))
+                tokens.append((f"self-{k + 1}", token))
+            out.append((site.code, tokens, persons))
+    return db, out
+
+
+# --- 1. push throughput ------------------------------------------------------------------------
+
+def bench_push(db_url, batches, label):
+    db, [(code, stations, persons)] = _setup(db_url)
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    payloads = [[_passage(random.choice(persons), "self-1", start + timedelta(seconds=b * 1000 + i))
+                 for i in range(1000)] for b in range(batches)]
+    with running_server(db_url) as srv:
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {stations[0][1]}"
+        http.post(srv.url + "/api/v1/sync/passages", json={"passages": [_passage(persons[0], "self-1", start)]})
+        times = []
+        for batch in payloads:
+            t0 = time.perf_counter()
+            r = http.post(srv.url + "/api/v1/sync/passages", json={"passages": batch}, timeout=120)
+            times.append(time.perf_counter() - t0)
+            assert r.status_code == 200 and all(x["status"] == "stored" for x in r.json()["results"])
+        t0 = time.perf_counter()
+        http.post(srv.url + "/api/v1/sync/passages", json={"passages": payloads[0]}, timeout=120)
+        replay = time.perf_counter() - t0
+    # baseline: the same rows, bare multi-row INSERT in one transaction per batch, same database
+    from plateau.server import models as m
+
+    base_times = []
+    for batch in payloads:
+        rows = [{**p, "id": str(uuid.uuid4()), "site_id": 1, "at": datetime.fromisoformat(p["at"]),
+                 "local_date": datetime.fromisoformat(p["at"]).date(), "received_at": start} for p in batch]
+        t0 = time.perf_counter()
+        with db.write() as s:
+            s.execute(m.Passage.__table__.insert(), rows)
+        base_times.append(time.perf_counter() - t0)
+    db.engine.dispose()
+    push_rate = 1000 * len(times) / sum(times)
+    base_rate = 1000 * len(base_times) / sum(base_times)
+    return (f"| {label} | {push_rate:,.0f} /s ({statistics.median(times) * 1000:.0f} ms per batch) | "
+            f"{base_rate:,.0f} /s ({statistics.median(base_times) * 1000:.0f} ms) | {base_rate / push_rate:.1f}x | "
+            f"{replay * 1000:.0f} ms |")
+
+
+# --- 2. change-feed latency ----------------------------------------------------------------------
+
+def bench_feed_latency(db_url, samples, label):
+    db, [(code, stations, persons)] = _setup(db_url)
+    (s1, t1), (s2, t2) = stations
+    at = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)
+    in_process, cross_process = [], []
+    with running_server(db_url) as srv:
+        poll = requests.Session()
+        poll.headers["Authorization"] = f"Bearer {t2}"
+        push = requests.Session()
+        push.headers["Authorization"] = f"Bearer {t1}"
+        cursor = poll.get(srv.url + "/api/v1/sync/changes?since=0&limit=5000").json()["cursor"]
+
+        def one(write):
+            nonlocal cursor
+            answered = {}
+
+            def poller():
+                r = poll.get(srv.url + f"/api/v1/sync/changes?since={cursor}&wait=20", timeout=30)
+                answered["t"] = time.perf_counter()
+                answered["cursor"] = r.json()["cursor"]
+
+            th = threading.Thread(target=poller)
+            th.start()
+            time.sleep(0.05)  # the poll is waiting on the server
+            committed = write()
+            th.join(timeout=30)
+            cursor = answered["cursor"]
+            return answered["t"] - committed
+
+        def by_push():
+            push.post(srv.url + "/api/v1/sync/passages",
+                      json={"passages": [_passage(random.choice(persons), s1, at)]}, timeout=30)
+            return time.perf_counter()
+
+        prices = iter(range(300, 100_000))
+
+        def by_other_process():
+            from plateau.server import store
+
+            with db.write() as s:  # a price that really changes, so the feed gets an item
+                store.upsert_tariff(s, store.get_site(s, code), "eleve", next(prices))
+            return time.perf_counter()
+
+        for _ in range(samples):
+            in_process.append(one(by_push))
+        for _ in range(max(5, samples // 4)):
+            cross_process.append(one(by_other_process))
+    db.engine.dispose()
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    return [f"| {label}, push by another station (same server process) | {ms(_pct(in_process, 50))} | "
+            f"{ms(_pct(in_process, 99))} | {len(in_process)} |",
+            f"| {label}, write by another process (`plateau import`, `admin`) | {ms(_pct(cross_process, 50))} | "
+            f"{ms(_pct(cross_process, 99))} | {len(cross_process)} |"]
+
+
+# --- 3. 500 long-polling stations + 50 passages/s --------------------------------------------------
+
+async def _load(url, sites, seconds, rate):
+    stop = asyncio.Event()
+    polls = {"answers": 0, "errors": 0}
+    ready: set[str] = set()
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    timeout = httpx.Timeout(60.0)
+
+    async def station_loop(client, token):
+        cursor = 0
+        headers = {"Authorization": f"Bearer {token}"}
+        while not stop.is_set():
+            try:
+                r = await client.get(f"{url}/api/v1/sync/changes", params={"since": cursor, "wait": 25,
+                                                                            "limit": 500}, headers=headers)
+                body = r.json()
+                cursor = body["cursor"]
+                polls["answers"] += 1
+                ready.add(token)
+            except (httpx.HTTPError, ValueError, KeyError):
+                polls["errors"] += 1
+                await asyncio.sleep(0.5)
+
+    latencies, push_errors = [], 0
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        tasks = [asyncio.create_task(station_loop(client, token)) for _, stations, _ in sites
+                 for _, token in stations]
+        waited = time.perf_counter()
+        while len(ready) < len(tasks) and time.perf_counter() - waited < 120:
+            await asyncio.sleep(0.2)  # every station has caught up and waits
+        polls["answers"] = 0
+        at = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)
+        interval = 1 / rate
+        t_end = time.perf_counter() + seconds
+        next_at = time.perf_counter()
+        pushes = []
+
+        async def one_push():
+            nonlocal push_errors
+            code, stations, persons = random.choice(sites)
+            station, token = random.choice(stations)
+            t0 = time.perf_counter()
+            try:
+                r = await client.post(f"{url}/api/v1/sync/passages", headers={"Authorization": f"Bearer {token}"},
+                                      json={"passages": [_passage(random.choice(persons), station, at)]})
+                if r.status_code != 200:
+                    push_errors += 1
+            except httpx.HTTPError:
+                push_errors += 1
+            latencies.append(time.perf_counter() - t0)
+
+        while time.perf_counter() < t_end:
+            pushes.append(asyncio.create_task(one_push()))
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        await asyncio.wait_for(asyncio.gather(*pushes), timeout=60)
+        stop.set()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return latencies, push_errors, polls
+
+
+def bench_load(db_url, seconds):
+    db, sites = _setup(db_url, sites=50, stations_per_site=10, persons_per_site=20)
+    db.engine.dispose()
+    with running_server(db_url) as srv:
+        t0 = time.perf_counter()
+        latencies, errors, polls = asyncio.run(_load(srv.url, sites, seconds, rate=50))
+        elapsed = time.perf_counter() - t0
+    with running_server(db_url) as srv:  # baseline: the same pushes with nobody long-polling
+        base, _, _ = asyncio.run(_load_pushes_only(srv.url, sites, seconds / 2))
+    return latencies, errors, polls, elapsed, base
+
+
+async def _load_pushes_only(url, sites, seconds):
+    latencies = []
+    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0)) as client:
+        at = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)
+        t_end = time.perf_counter() + seconds
+        next_at = time.perf_counter()
+        pushes = []
+
+        async def one():
+            code, stations, persons = random.choice(sites)
+            station, token = random.choice(stations)
+            t0 = time.perf_counter()
+            await client.post(f"{url}/api/v1/sync/passages", headers={"Authorization": f"Bearer {token}"},
+                              json={"passages": [_passage(random.choice(persons), station, at)]})
+            latencies.append(time.perf_counter() - t0)
+
+        while time.perf_counter() < t_end:
+            pushes.append(asyncio.create_task(one()))
+            next_at += 1 / 50
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        await asyncio.wait_for(asyncio.gather(*pushes), timeout=60)
+    return latencies, 0, {}
+
+
+def _pg_cluster():
+    """A throwaway PostgreSQL cluster, or None when PostgreSQL is not installed."""
+    from tests.support.postgres import PostgresCluster, find_pg_bin
+
+    return PostgresCluster().start() if find_pg_bin() else None
+
+
+def main(quick: bool = False) -> str:
+    random.seed(7)
+    batches = 3 if quick else 10
+    samples = 20 if quick else 100
+    load_seconds = 8 if quick else 30
+    lines = ["## Central server", "",
+             "A real `plateau server` process on loopback, driven over HTTP (`requests`/`httpx`) from the benchmark "
+             "process, on the same 2 shared cores.", "",
+             "### Push throughput (1,000-passage batches)", "",
+             "| database | pushed through the API | baseline: bare INSERT of the same rows | overhead | "
+             "replay of a stored batch |",
+             "|---|---|---|---|---|"]
+    cluster = None
+    with TemporaryDirectory() as tmp:
+        lines.append(bench_push(str(Path(tmp) / "push.db"), batches, "SQLite"))
+        cluster = _pg_cluster()
+        try:
+            if cluster:
+                lines.append(bench_push(cluster.create_database("bench_push"), batches, "PostgreSQL"))
+            lines += ["", "Goal: a station's whole lunch (1,500 passages) is absorbed in well under a second; "
+                      "the work beyond the bare INSERT is validation, the idempotency check, the ledger "
+                      "entries and balances, the feed items and HTTP/JSON.", "",
+                      "### Change-feed latency (change committed → long-polling station answered)", "",
+                      "| path | p50 | p99 | samples |", "|---|---|---|---|"]
+            lines += bench_feed_latency(str(Path(tmp) / "feed.db"), samples, "SQLite")
+            if cluster:
+                lines += bench_feed_latency(cluster.create_database("bench_feed"), samples, "PostgreSQL")
+            lines += ["", "Goal: within a second or two (DOMAIN.md: top-ups and blocks reach the station in seconds, "
+                      "not at the next morning's sync). Writes of other processes are seen by the server's feed "
+                      "watcher, which reads the feed heads every 0.25 s while someone waits.", "",
+                      "### Load: 500 long-polling stations (50 sites × 10) and 50 passages/s", ""]
+            lat, errors, polls, elapsed, base = bench_load(str(Path(tmp) / "load.db"), load_seconds)
+            lines += ["| measure | with 500 stations long-polling | baseline: same pushes, nobody polling | ratio |",
+                      "|---|---|---|---|",
+                      f"| push latency p50 | {_pct(lat, 50) * 1000:.0f} ms | {_pct(base, 50) * 1000:.0f} ms | "
+                      f"{_pct(lat, 50) / _pct(base, 50):.1f}x |",
+                      f"| push latency p99 | {_pct(lat, 99) * 1000:.0f} ms | {_pct(base, 99) * 1000:.0f} ms | "
+                      f"{_pct(lat, 99) / _pct(base, 99):.1f}x |",
+                      f"| pushes (errors) | {len(lat)} ({errors}) in {load_seconds} s | {len(base)} | |",
+                      f"| long-poll answers (wake-ups) | {polls['answers']} ({polls['answers'] / load_seconds:.0f}/s),"
+                      f" {polls['errors']} errors | | |",
+                      "", "SQLite database. Each pushed passage wakes the 10 stations of its site, which ask again "
+                      "at once: about 500 feed reads per second on top of the pushes. Goal: p99 push latency under "
+                      "one second, no errors."]
+        finally:
+            if cluster:
+                cluster.stop()
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(main(quick=True))
