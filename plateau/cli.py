@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("plateau.reports.cli", "headcount reports (PDF, CSV)"),
     "demo": ("plateau.demo.run", "the whole system on this machine with a demo school"),
     "backup": ("plateau.db.backup", "online backup of the station database, keeping the newest N"),
+    "reader": ("plateau.devices.cli", "try the configured badge reader: print each card's canonical UID"),
 }
 
 log = logging.getLogger("plateau")
