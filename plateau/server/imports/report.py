@@ -101,11 +101,3 @@ class ImportRejected(UserError):
         super().__init__(message if line is None else
                          f"{message} (line {line}" + (f", column {column})" if column is not None else ")"))
         self.reason = message
-
-
-class ImportFailed(UserError):
-    """The file was read but had errors: the report lists them; nothing was changed."""
-
-    def __init__(self, report: ImportReport):
-        self.report = report
-        super().__init__(report.summary())

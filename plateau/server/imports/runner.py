@@ -16,7 +16,7 @@ from typing import Any
 
 from plateau.server import feed, store
 from plateau.server.imports.context import ImportContext
-from plateau.server.imports.report import ImportFailed, ImportRejected, ImportReport
+from plateau.server.imports.report import ImportRejected, ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,3 @@ def _sort(report: ImportReport) -> None:
     report.errors.sort(key=lambda e: e.line or 0)
     report.notes.sort(key=lambda e: e.line or 0)
 
-
-def raise_if_failed(report: ImportReport) -> ImportReport:
-    if report.errors:
-        raise ImportFailed(report)
-    return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,9 @@ def check_content(data: bytes) -> None:
         raise ImportRejected("the file is empty")
     head = data[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return  # UTF-16 with a BOM: text, decoded later
+        if not decode_text(data).strip():  # UTF-16 with a BOM: text (binary zeros are its high bytes)
+            raise ImportRejected("the file is empty")
+        return
     if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         hint = ""
         if head.startswith(b"PK\x03\x04"):
@@ -142,6 +143,8 @@ def csv_rows(data: bytes, kind: str, required: Iterable[str], optional: Iterable
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
+    except StopIteration:
+        raise ImportRejected("the file is empty") from None
     except csv.Error as exc:
         raise ImportRejected(f"the header line cannot be read: {exc}", line=1) from None
     aliases = aliases or {}
@@ -175,6 +178,3 @@ def csv_rows(data: bytes, kind: str, required: Iterable[str], optional: Iterable
 
     return names, rows()
 
-
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
