@@ -73,6 +73,9 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[PersonL
 
 
 def apply(session, site, lines: list[PersonLine], ctx: ImportContext, report: ImportReport) -> None:
+    from sqlalchemy import select
+
+    from plateau.server import models as m
     from plateau.server.imports.people import PersonIndex, save_people
 
     index = PersonIndex.load(session, site)
@@ -84,3 +87,9 @@ def apply(session, site, lines: list[PersonLine], ctx: ImportContext, report: Im
             desired["external_id"] = ln.ref
         items.append((ln.line, person, desired))
     save_people(session, site, index, items, report)
+    priced = set(session.execute(select(m.Tariff.category).where(m.Tariff.site_id == site.id)).scalars())
+    if "default" not in priced:
+        for category in sorted({ln.fields["category"] for ln in lines} - priced):
+            first = next(ln.line for ln in lines if ln.fields["category"] == category)
+            report.note(first, f"category {category!r} has no tariff yet: its meals are free until one is "
+                               f"added (plateau admin tariff add {site.code} {category} --price-cents N)")

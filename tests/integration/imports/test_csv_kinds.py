@@ -148,3 +148,10 @@ def test_a_person_unknown_to_the_site_is_reported_with_its_line(school):
     report = run(school, "cards", "person;uid\nADULT-001;04A23B4C5D6E7F\nNOBODY-9;11223344\n")
     assert [e.line for e in report.errors] == [3] and "NOBODY-9" in report.errors[0].message
     assert table_counts(school) == before
+
+
+def test_a_category_without_tariff_is_flagged(server_db):
+    report = run(server_db, "persons", "person;last_name;first_name;category;class;plan\n"
+                                       "X1;A;B;commensal;;ticket\nX2;C;D;stagiaire;;ticket\nX3;E;F;stagiaire;;ticket\n")
+    assert report.applied
+    assert [(n.line, "no tariff" in n.message and "stagiaire" in n.message) for n in report.notes] == [(3, True)]
