@@ -27,6 +27,10 @@ from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, WedgeA
 
 log = logging.getLogger(__name__)
 
+_MODIFIER_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr,
+                            Qt.Key.Key_Meta, Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock})
+
+
 class KeyboardWedge(QObject):
     """Emits `badge(str uid)` for reader-speed bursts typed into `window`.
 
@@ -75,6 +79,8 @@ class KeyboardWedge(QObject):
         if obj is not (QApplication.focusWidget() or self._window):
             return False
         assert isinstance(event, QKeyEvent)
+        if event.key() in _MODIFIER_KEYS:
+            return False  # readers press Shift for upper-case hex: part of a burst, not a person's key
         now = self._clock()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._timer.stop()

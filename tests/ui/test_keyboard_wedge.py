@@ -188,3 +188,17 @@ def test_keys_held_down_and_editing_keys_reach_the_field_in_order(qtbot, kiosk):
     qtbot.keyClick(search, "c")
     qtbot.wait(120)
     assert search.text() == "Ac" and badges == []
+
+
+def test_a_reader_that_presses_shift_for_upper_case_hex(qtbot, kiosk):
+    """HID readers send Shift before each upper-case letter, as a keyboard would."""
+    window, search, wedge, badges, entered = kiosk
+    for ch in "1A2B3C4D":
+        if ch.isalpha():
+            qtbot.keyPress(search, Qt.Key.Key_Shift)
+            qtbot.keyClick(search, ch, Qt.KeyboardModifier.ShiftModifier)
+            qtbot.keyRelease(search, Qt.Key.Key_Shift)
+        else:
+            qtbot.keyClick(search, ch)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert badges == ["1A2B3C4D"] and search.text() == ""
