@@ -23,7 +23,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from plateau.devices.debounce import Debouncer
-from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, WedgeAssembler
+from plateau.devices.wedge import DEFAULT_MAX_GAP_MS, DEFAULT_MIN_LENGTH, WedgeAssembler, reader_char
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,11 @@ class KeyboardWedge(QObject):
             self._assembler.reset()
             self._replay()
             return False
-        if self._assembler.key(text, now):
+        if self._assembler.key(reader_char(text, event.nativeScanCode()), now):
             self._replay()  # the held run was too slow for a reader: a person's keys
-        self._held.append(QKeyEvent(event.type(), event.key(), event.modifiers(), event.text(),
+        # a copy (Qt reuses the event) with everything a widget may look at, for a replay
+        self._held.append(QKeyEvent(event.type(), event.key(), event.modifiers(), event.nativeScanCode(),
+                                    event.nativeVirtualKey(), event.nativeModifiers(), event.text(),
                                     event.isAutoRepeat(), event.count()))
         self._target = obj
         self._timer.start(self._timer_ms)

@@ -14,6 +14,25 @@ DEFAULT_MIN_LENGTH = 4
 _MAX_LENGTH = 40
 
 
+# USB readers type as a US keyboard: they send the key positions of "1".."0" and "a".."f". On a
+# French AZERTY desktop the same positions print "&é\"'(-è_çà" and "q" instead of "a" (the other
+# hex letters sit where they are). The X11/evdev key codes of those positions do not depend on the
+# layout, so they give the character the reader meant; without a key code (synthetic events) the
+# AZERTY characters are mapped back, as none of them can be part of a UID.
+_US_BY_KEYCODE = {10: "1", 11: "2", 12: "3", 13: "4", 14: "5", 15: "6", 16: "7", 17: "8", 18: "9", 19: "0",
+                  38: "a", 56: "b", 54: "c", 40: "d", 26: "e", 41: "f",
+                  87: "1", 88: "2", 89: "3", 83: "4", 84: "5", 85: "6", 79: "7", 80: "8", 81: "9", 90: "0"}
+_FROM_AZERTY = str.maketrans("&é\"'(-è_çàqQ", "1234567890aA")
+
+
+def reader_char(text: str, keycode: int = 0) -> str:
+    """The character a US-layout reader meant by a key event (`keycode`: X11/evdev, 0 if unknown)."""
+    if keycode in _US_BY_KEYCODE:
+        char = _US_BY_KEYCODE[keycode]
+        return char.upper() if text.isupper() else char
+    return text.translate(_FROM_AZERTY)
+
+
 @dataclass
 class WedgeAssembler:
     """Assembles reader bursts from (character, instant) pairs. Pure; owned by one thread."""

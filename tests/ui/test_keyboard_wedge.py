@@ -202,3 +202,34 @@ def test_a_reader_that_presses_shift_for_upper_case_hex(qtbot, kiosk):
             qtbot.keyClick(search, ch)
     qtbot.keyClick(search, Qt.Key.Key_Return)
     assert badges == ["1A2B3C4D"] and search.text() == ""
+
+
+def test_a_qwerty_reader_on_an_azerty_kiosk(qtbot, kiosk):
+    """The reader sends the keys of "1a2b3c4d"; the French layout turns them into "&qé"b'c(d"."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    window, search, wedge, badges, entered = kiosk
+    keys = [("&", 10), ("q", 38), ("é", 11), ("b", 56), ("\"", 12), ("c", 54), ("'", 13), ("d", 40)]
+    for text, code in keys:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(search, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, code + 0, 0, 0,
+                                                     text, False, 1))
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert badges == ["1A2B3C4D"] and search.text() == ""
+
+
+def test_azerty_typing_by_a_person_reaches_the_field_unchanged(qtbot, kiosk):
+    # QTest.keyClick cannot type "é": send the events an AZERTY keyboard gives, 20 ms apart
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    window, search, wedge, badges, entered = kiosk
+    for ch, code in [("H", 43), ("é", 11), ("l", 46), ("è", 16), ("n", 57), ("e", 26)]:
+        QApplication.sendEvent(search, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier,
+                                                 code, 0, 0, ch, False, 1))
+        qtbot.wait(20)
+    qtbot.wait(120)
+    assert search.text() == "Hélène" and badges == []

@@ -178,3 +178,19 @@ def test_a_plugged_reader_that_nfcpy_skips_is_explained(monkeypatch):
     assert "072f:2200" in str(err) and "pn533_usb" in str(err)
     monkeypatch.setattr(transport.USB, "find", staticmethod(lambda path: [(0x1234, 0x5678, 1, 7)]))
     assert diagnose_usb("usb") is None            # not a reader nfcpy supports: just "not found"
+
+
+def test_a_us_layout_reader_on_a_french_azerty_desktop():
+    from plateau.devices.wedge import WedgeAssembler, reader_char
+
+    # key codes (X11/evdev) of the digit row and of the "a" key give what the reader meant
+    assert [reader_char(t, k) for t, k in [("&", 10), ("é", 11), ("à", 19), ("q", 38), ("Q", 38), ("b", 56)]] \
+        == ["1", "2", "0", "a", "A", "b"]
+    # without key codes, the AZERTY characters are mapped back
+    azerty = '&q"b' + "'c(d"          # what "1a3b4c5d" becomes on AZERTY
+    assert "".join(reader_char(c) for c in azerty) == "1a3b4c5d"
+    asm = WedgeAssembler()
+    for i, ch in enumerate(azerty):
+        asm.key(reader_char(ch), i * 0.005)
+    assert asm.enter(0.05) == ("1A3B4C5D", [])
+    assert reader_char("x") == "x" and reader_char("1", 0) == "1"
