@@ -173,6 +173,9 @@ class Sounds:
                 log.warning("sounds event=missing_file sound=%s path=%r", name, path)
                 continue
             effect = QSoundEffect()
+            # loading is asynchronous: a file Qt cannot decode is reported here, then plays as silence
+            effect.statusChanged.connect(lambda e=effect, n=name, p=path: e.status() == QSoundEffect.Status.Error
+                                         and log.warning("sounds event=bad_file sound=%s path=%r", n, p))
             effect.setSource(QUrl.fromLocalFile(os.path.abspath(path)))
             effect.setVolume(max(0.0, min(1.0, volume)))
             self._effects[name] = effect
