@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "import") -> None
     parser.add_argument("--zone", help="calendar: the zone to import (default: the site's zone)")
     parser.add_argument("--population", help="calendar: population rows to use (default: Élèves)")
     parser.add_argument("--source", help="oppositions: default source (absence, unpaid, discipline, manual)")
+    parser.add_argument("--archive-missing", action="store_true",
+                        help="siecle: archive the pupils of earlier imports that this export no longer lists")
     parser.add_argument("--today", help=argparse.SUPPRESS)  # tests: the site's local date
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         site = args.site.upper() if args.site else _only_site(db)
         options = {"format": args.format, "zone": args.zone, "population": args.population,
-                   "source": args.source}
+                   "source": args.source, "archive_missing": "1" if args.archive_missing else None}
         today = date.fromisoformat(args.today) if args.today else None
         report = run_import(db, site, args.kind, data, options, today=today)
     finally:

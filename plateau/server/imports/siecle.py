@@ -285,4 +285,34 @@ def apply(session, site, pupils: list[Pupil], ctx: ImportContext, report: Import
         if person is None:
             desired["category"] = "eleve"
         items.append((p.line, person, desired))
+    _missing_pupils(index, items, ctx, report)
     save_people(session, site, index, items, report)
+
+
+def _missing_pupils(index, items: list, ctx: ImportContext, report: ImportReport) -> None:
+    """Pupils an earlier SIÈCLE import brought (they have a régime) that this file omits.
+
+    After the summer's changeover, last year's leavers are simply absent from the export: with
+    the `archive_missing` option they are archived (appended to `items`), otherwise they are
+    listed. A file with under half of the known pupils looks like a partial export (one class):
+    archiving from it is refused.
+    """
+    in_file = {desired["external_id"] for _line, _person, desired in items}
+    in_file |= {person.external_id for _line, person, _desired in items if person is not None}
+    known = [p for p in index.by_external.values() if p.regime is not None]
+    missing = [p for p in known if p.external_id not in in_file and p.status == "active"]
+    if not missing:
+        return
+    names = ", ".join(f"{p.first_name} {p.last_name} ({p.external_id})" for p in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    if ctx.options.get("archive_missing", "").lower() not in ("1", "true", "yes"):
+        report.note(None, f"{len(missing)} pupil(s) imported earlier are not in this file and stay active: "
+                          f"{names}{more}. If they left, import again with --archive-missing")
+        return
+    if len(missing) * 2 > len(known):
+        report.error(None, f"this file lacks {len(missing)} of the {len(known)} pupils known: it looks like a "
+                           "partial export, so --archive-missing was refused (export every pupil from SIÈCLE)")
+        return
+    for person in missing:
+        items.append((None, person, {"status": "archived"}))
+    report.note(None, f"{len(missing)} pupil(s) not in this file archived (left the school): {names}{more}")

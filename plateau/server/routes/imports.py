@@ -77,10 +77,13 @@ async def import_file(kind: Annotated[Kind, Path()], request: Request, caller: A
                                                           "calendar: csv or ics")] = None,
                       zone: Annotated[str | None, Query(max_length=64)] = None,
                       population: Annotated[str | None, Query(max_length=64)] = None,
-                      source: Annotated[str | None, Query(max_length=32)] = None):
+                      source: Annotated[str | None, Query(max_length=32)] = None,
+                      archive_missing: Annotated[bool, Query(description="siecle: archive the pupils of earlier "
+                                                             "imports this export no longer lists")] = False):
     """Import one file of `kind` into `site`, all or nothing, and answer the report."""
     data = await _read_body(request, kind)
-    options = {"format": format, "zone": zone, "population": population, "source": source}
+    options = {"format": format, "zone": zone, "population": population, "source": source,
+               "archive_missing": "1" if archive_missing else None}
     try:
         report = await run_in_threadpool(run_import, db, site.upper(), kind, data, options)
     except ImportRejected as exc:

@@ -122,3 +122,29 @@ def test_three_thousand_pupils_of_the_demo_school(server_db, demo_school):
     assert report.applied and report.created == 650
     again = run(server_db, "siecle", demo_school_siecle(demo_school))
     assert again.unchanged == 650
+
+
+def _without_ines(data: bytes) -> bytes:
+    start = data.index(b'<ELEVE ELEVE_ID="4103"')
+    return data[:start] + data[data.index(b"</ELEVE>", start) + len(b"</ELEVE>"):]
+
+
+def test_pupils_missing_from_next_export_are_listed_then_archived_on_request(server_db):
+    data = (DATA / "siecle_iso8859-15.xml").read_bytes()
+    run(server_db, "siecle", data)
+    report = run(server_db, "siecle", _without_ines(data))
+    assert report.applied and report.updated == 0
+    assert any("1 pupil(s) imported earlier are not in this file" in n.message and "Inès NGUYEN" in n.message
+               for n in report.notes)
+    assert persons(server_db)["4103"].status == "active"
+    report = run(server_db, "siecle", _without_ines(data), archive_missing="1")
+    assert report.applied and report.updated == 1
+    assert persons(server_db)["4103"].status == "archived"
+
+
+def test_archiving_from_a_partial_export_is_refused(server_db):
+    run(server_db, "siecle", (DATA / "siecle_iso8859-15.xml").read_bytes())
+    before = table_counts(server_db)
+    report = run(server_db, "siecle", (DATA / "siecle_old_nom.xml").read_bytes(), archive_missing="1")
+    assert not report.applied and "partial export" in report.errors[0].message
+    assert table_counts(server_db) == before
