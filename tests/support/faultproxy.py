@@ -85,6 +85,7 @@ class FaultProxy:
                                    "truncate": 0.08, "corrupt": 0.08}
         self.stall_seconds = stall_seconds
         self.rewriter = lambda body: body
+        self.script: list[str] = []   # modes for the next connections, in order, before `mode`
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -124,6 +125,8 @@ class FaultProxy:
     # -- internals ----------------------------------------------------------------------------
     def _pick(self) -> str:
         with self._lock:
+            if self.script:
+                return self.script.pop(0)
             if self.mode != "random":
                 return self.mode
             names, weights = zip(*self.weights.items())
@@ -134,7 +137,9 @@ class FaultProxy:
             try:
                 conn, _ = self._sock.accept()
             except OSError:
-                return
+                if self._closed.is_set():
+                    return
+                continue  # a client that died before we accepted it (ECONNABORTED): keep serving
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:

@@ -120,7 +120,7 @@ class Station:
         while time.monotonic() - started < timeout:
             try:
                 value = self.scalar(sql, params)
-            except sqlite3.OperationalError:
+            except (sqlite3.OperationalError, IndexError):  # no file, table or row yet
                 value = None
             if value == expected:
                 return time.monotonic() - started

@@ -169,3 +169,30 @@ def test_a_clock_before_the_build_date_is_reported_as_the_kiosk_refuses(replica)
         check_clock(wrong)
     with replica.connect() as conn:
         assert status.read_status(conn).last_error == str(refused.value)
+
+
+def test_a_page_applied_at_once_equals_the_changes_applied_one_by_one(tmp_path, demo_school):
+    """apply_changes runs consecutive same-statement changes as one executemany: same result."""
+    from plateau.db.engine import open_replica
+    from plateau.db.replica import apply_changes
+
+    page = [Change(n + 1, kind, "upsert", KINDS[kind].key_of(data), data)
+            for n, (kind, data) in enumerate(demo_school.changes)]
+    pid = page[[c.kind for c in page].index("person")].data["id"]
+    n = len(page)
+    page += [Change(n + 1, "balance", "upsert", str(pid), {"person_id": pid, "balance_cents": 500, "version": 90}),
+             Change(n + 2, "balance", "upsert", str(pid), {"person_id": pid, "balance_cents": 100, "version": 80}),
+             Change(n + 3, "card", "delete", demo_school.cards[pid], None),
+             Change(n + 4, "card", "upsert", "AABBCCDD", {"uid": "AABBCCDD", "person_id": pid, "status": "active"})]
+    a, b = open_replica(tmp_path / "a.db"), open_replica(tmp_path / "b.db")
+    with a.begin() as conn:
+        assert apply_changes(conn, page) == len(page)
+    with b.begin() as conn:
+        for change in page:
+            apply_changes(conn, [change])
+    from tests.integration.sync.harness import reference_rows
+    rows_a, rows_b = reference_rows(tmp_path / "a.db"), reference_rows(tmp_path / "b.db")
+    a.dispose(), b.dispose()
+    assert rows_a == rows_b
+    assert (pid, 500, 90) in rows_a["balance"]
+    assert not any(r[0] == demo_school.cards[pid] for r in rows_a["card"])

@@ -1,0 +1,140 @@
+"""The daemon's loops against a real `plateau server` through the fault proxy: what a bad
+answer must never do, and what a refused passage becomes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from plateau.db.engine import open_replica
+from plateau.sync import status
+from plateau.sync.client import ServerUnreachable
+from plateau.sync.loops import SyncLoops, SyncOptions
+from tests.e2e.test_sync_e2e import school, seeded_template  # noqa: F401  (fixtures)
+from tests.integration.sync.harness import (Station, add_station, reference_rows, server_passages)
+from tests.support.faultproxy import FaultProxy
+from tests.support.server import running_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seeded_template):
+    db = tmp_path_factory.mktemp("faults") / "server.db"
+    shutil.copy(seeded_template, db)
+    with running_server(str(db)) as srv, FaultProxy(srv.port) as proxy:
+        yield srv, proxy, str(db)
+
+
+@pytest.fixture
+def setup(server, tmp_path):
+    """A new station (own id, token and replica) of the module's server, behind its proxy."""
+    srv, proxy, db = server
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    token = add_station(db, name)
+    proxy.set("pass")
+    st = Station(tmp_path / name, name, proxy.url, token)
+    engine = open_replica(st.db)
+    loops = SyncLoops(engine, SyncOptions(url=proxy.url, token=token, timeout=2, wait=0))
+    yield srv, proxy, st, engine, loops, db
+    engine.dispose()
+
+
+def _state(engine):
+    with engine.connect() as conn:
+        cursor = conn.execute(text("SELECT value FROM sync_state WHERE key = 'cursor'")).scalar()
+        return cursor, conn.execute(text("SELECT count(*) FROM person")).scalar()
+
+
+@pytest.mark.parametrize("fault", ["truncate", "corrupt", "drop", "stall", "fail", "unavailable", "bad_field",
+                                   "out_of_order", "bad_key"])
+def test_a_bad_page_never_touches_the_replica(setup, fault):
+    srv, proxy, st, engine, loops, db = setup
+    rewrites = {
+        "bad_field": lambda b: b.replace(b'"last_name":', b'"last_name":1,"x":', 1),
+        "out_of_order": lambda b: _swap_first_two(b),
+        "bad_key": lambda b: b.replace(b'"key":"', b'"key":"9', 1),
+    }
+    proxy.stall_seconds = 2.5
+    if fault in rewrites:
+        proxy.rewriter = rewrites[fault]
+        proxy.set("rewrite")
+    else:
+        proxy.set(fault)
+    client = loops.client()
+    with pytest.raises(ServerUnreachable):
+        loops.pull_all(client)
+    assert _state(engine) == (None, 0)              # nothing applied, no cursor
+    proxy.set("pass")
+    loops.pull_all(client)                           # then the same pages apply whole
+    client.close()
+    cursor, persons = _state(engine)
+    assert int(cursor) > 0 and persons > 0
+
+
+def _swap_first_two(body: bytes) -> bytes:
+    page = json.loads(body)
+    page["changes"][0], page["changes"][1] = page["changes"][1], page["changes"][0]
+    return json.dumps(page).encode()
+
+
+def test_a_passage_the_server_rejects_is_parked_and_shown(setup, school):
+    srv, proxy, st, engine, loops, db = setup
+    loops.pull_all(loops.client())
+    good = str(uuid.uuid4())
+    bad = str(uuid.uuid4())
+    with engine.begin() as conn:  # a passage naming a person the site does not have, before a good one
+        for pid, person in ((bad, 999_999), (good, None)):
+            conn.execute(text(
+                "INSERT INTO passage (id, station, at, local_date, service, card_uid, person_id, kind, accepted, "
+                "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, origin) VALUES "
+                "(:id, :st, '2026-11-23T11:00:00.000000+00:00', '2026-11-23', 'dejeuner', NULL, :p, "
+                "'badge', 0, 'unknown_card', 0, NULL, NULL, NULL, NULL, '[]', 'local')"),
+                {"id": pid, "p": person, "st": st.station_id})
+            conn.execute(text("INSERT INTO outbox (passage_id, seq, person_id, price_cents, attempts, parked) "
+                              "VALUES (:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), :p, 0, 0, 0)"),
+                         {"id": pid, "p": person})
+    loops.push_all(loops.client())
+    with engine.connect() as conn:
+        s = status.read_status(conn)
+        parked = conn.execute(text("SELECT passage_id, error FROM outbox WHERE parked = 1")).all()
+    assert (s.waiting, s.parked) == (0, 1)
+    assert parked[0][0] == bad and "999999" in parked[0][1]
+    assert good in server_passages(db) and bad not in server_passages(db)
+    assert loops.push_all(loops.client()) == 0       # never sent again by itself
+
+
+def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
+    """SIGKILL `plateau sync --once` after the first page of a first sync: the next run resumes
+    from the stored cursor (pulls only the rest) and ends with the same replica."""
+    db = tmp_path / "server.db"
+    shutil.copy(seeded_template, db)
+    with running_server(str(db)) as srv, FaultProxy(srv.port) as proxy:
+        token = add_station(str(db), "self-1")
+        st = Station(tmp_path / "self-1", "self-1", proxy.url, token, timeout_seconds=30)
+        proxy.script = ["pass", "stall"]             # the first page arrives, the second never does
+        proxy.stall_seconds = 60
+        import subprocess
+        from tests.integration.sync.harness import PLATEAU
+
+        proc = subprocess.Popen([PLATEAU, "sync", "--once", "--config", str(st.config)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            st.wait_for("SELECT value FROM sync_state WHERE key = 'cursor'", "1000", timeout=30)
+            progress = st.scalar("SELECT value FROM sync_state WHERE key = 'pull_progress'")
+        finally:
+            proc.kill()
+            proc.wait(10)
+        assert progress.startswith("1000/")
+        assert st.scalar("SELECT count(*) FROM sync_state WHERE key = 'first_sync_done'") == 0
+        proxy.set("pass")
+        done = st.sync_once(check=False)
+        assert done.returncode == 0, (dict(proxy.counts), proxy.script, done.stderr[-500:])
+        total = int(st.scalar("SELECT value FROM sync_state WHERE key = 'cursor'"))
+        assert f"pulled {total - 1000} changes" in done.stdout
+        fresh = Station(tmp_path / "fresh", "self-1", srv.url, token)
+        fresh.sync_once()
+        assert reference_rows(st.db) == reference_rows(fresh.db)
