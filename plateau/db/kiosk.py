@@ -128,6 +128,12 @@ def pending_card_events(conn: Connection) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def mark_card_events_sent(conn: Connection, event_ids: list[str]) -> None:
+    """The server acknowledged these events (for the sync daemon's push, on its transaction)."""
+    for event_id in event_ids:
+        conn.execute(text("UPDATE card_event SET sent = 1, error = NULL WHERE id = :id"), {"id": event_id})
+
+
 def request_sync(engine: Engine, at: datetime | None = None) -> None:
     """Ask the sync daemon for a push and a pull now (it watches `sync_state.force_sync`)."""
     with engine.execution_options(plateau_immediate=True).begin() as conn:

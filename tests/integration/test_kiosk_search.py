@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from plateau.db.kiosk import CardActionError, declare_card_lost, last_passages, pending_card_events
+from plateau.db.kiosk import (CardActionError, declare_card_lost, last_passages, mark_card_events_sent,
+                              pending_card_events)
 from plateau.db.search import search_persons
 from tests.conftest import paris
 
@@ -58,3 +59,22 @@ def test_last_passages_newest_first_with_names(recorder, replica, demo_school):
         lines = last_passages(conn)
     assert [line.reason for line in lines] == ["unknown_card", "ok"]
     assert lines[1].name.startswith(demo_school.persons[1]["last_name"]) and lines[1].cancellable
+
+
+def test_a_lost_card_stays_blocked_until_the_server_has_the_event(replica, demo_school):
+    from plateau.db.replica import apply_changes
+    from plateau.sync.protocol import Change
+
+    uid = demo_school.cards[1]
+    event = declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    still_active = Change(99, "card", "upsert", uid, {"uid": uid, "person_id": 1, "status": "active"})
+    with replica.begin() as conn:  # the feed still says active: the server does not know yet
+        apply_changes(conn, [still_active])
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "lost"
+    with replica.begin() as conn:
+        mark_card_events_sent(conn, [event])
+        apply_changes(conn, [still_active])  # acknowledged: the server's word wins again
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "active"
+        assert pending_card_events(conn) == []

@@ -114,7 +114,7 @@ def attach_outputs(settings, window) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from plateau.systemd import notify
@@ -141,37 +141,51 @@ def run(args: argparse.Namespace) -> int:
     threading.excepthook = lambda hook_args: log.error(
         "unexpected error in thread %s", hook_args.thread.name if hook_args.thread else "?",
         exc_info=(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
-    reader = None
-    try:
-        reader = start_reader(settings, window)
-    except Exception as exc:  # a bad reader must not keep the kiosk from showing its screen
-        log.error("cannot start the badge reader: %s", exc, exc_info=True)
-        window.set_reader_state("error", str(exc))
-    outputs = attach_outputs(settings, window)
     # SIGTERM (systemd stop) and Ctrl-C quit cleanly: the reader and workers stop, the DB closes.
     # Python runs signal handlers only between bytecodes: a short timer gives it the chance.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: app.quit())
     wake = QTimer(interval=300, timeout=lambda: None)
     wake.start()
-    keeper = ScreenKeeper(window)
     if args.windowed:
         window.resize(*size)
         window.show()
     else:
         window.showFullScreen()
-    keeper.start()
-    # once the first frame is on screen: tell systemd (Type=notify) and the start-up benchmark
-    QTimer.singleShot(0, lambda: (notify("READY=1"), log.info("idle screen shown station=%s", settings.station.id)))
-    log.info("station started id=%s site=%s reader=%s", settings.station.id, settings.station.site,
-             settings.reader.kind)
+    started: dict = {"reader": None, "outputs": [], "keeper": None}
+
+    def after_first_frame() -> None:
+        """The idle screen is painted (goal: within 2 s): now the reader, the outputs (QtMultimedia
+        takes a while to load) and the screen keeper; the idle screen shows the reader starting."""
+        if started.get("done"):
+            return
+        started["done"] = True
+        notify("READY=1")
+        log.info("idle screen shown station=%s", settings.station.id)
+        try:
+            started["reader"] = start_reader(settings, window)
+        except Exception as exc:  # a bad reader must not keep the kiosk from showing its screen
+            log.error("cannot start the badge reader: %s", exc, exc_info=True)
+            window.set_reader_state("error", str(exc))
+        try:
+            started["outputs"] = attach_outputs(settings, window)
+        except Exception as exc:  # no gate, no sound: the kiosk still answers on screen
+            log.error("cannot start the outputs: %s", exc, exc_info=True)
+        started["keeper"] = ScreenKeeper(window)
+        started["keeper"].start()
+        log.info("station started id=%s site=%s reader=%s", settings.station.id, settings.station.site,
+                 settings.reader.kind)
+
+    window.idle.first_painted.connect(after_first_frame, Qt.ConnectionType.QueuedConnection)
+    QTimer.singleShot(5000, after_first_frame)  # a screen that never paints (no display) still gets a reader
     try:
         return int(app.exec())
     finally:
-        keeper.stop()
-        if reader is not None:
-            reader.stop()
-        for out in outputs:
+        if started["keeper"] is not None:
+            started["keeper"].stop()
+        if started["reader"] is not None:
+            started["reader"].stop()
+        for out in started["outputs"]:
             out.stop()
         window.shutdown()
         engine.dispose()

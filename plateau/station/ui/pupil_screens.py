@@ -38,10 +38,14 @@ class IdleTexts:
 
 
 class IdleScreen(QWidget):
-    """School, service and hours, clock, "Passez votre badge", served/expected, menu, status."""
+    """School, service and hours, clock, "Passez votre badge", served/expected, menu, status.
+    `first_painted` fires once, after the first paint (start-up is measured to it)."""
+
+    first_painted = Signal()
 
     def __init__(self):
         super().__init__()
+        self._painted = False
         root = page("idle")
         outer = QStackedLayout(self)
         outer.addWidget(root)
@@ -74,6 +78,12 @@ class IdleScreen(QWidget):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.reader)
         lay.addLayout(bottom)
+
+    def paintEvent(self, event):  # noqa: N802 (Qt API)
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
 
     def show_texts(self, t: IdleTexts) -> None:
         self.prompt.setText(t.prompt)

@@ -166,6 +166,7 @@ class KioskWindow(QMainWindow):
     # -- events ----------------------------------------------------------------------------------
     def badge_read(self, uid: str) -> None:
         """A badge was read (GUI thread): a staff badge asks for a PIN, any other is recorded."""
+        log.debug("read uid=%s", uid)
         with self.engine.connect() as conn:
             staff = kq.staff_for_badge(conn, uid)
         action = self.flow.on_read(staff, self._now())
@@ -268,6 +269,7 @@ class KioskWindow(QMainWindow):
 
     # -- worker answers (GUI thread) ----------------------------------------------------------------
     def _done(self, name: str, result, token: int) -> None:
+        log.debug("done action=%s in_worker_ms=%.1f", name, self.db.last_duration * 1000)
         now = self._now()
         if name in ("badge", "forgotten", "override", "cancel"):
             decision = result.decision

@@ -54,6 +54,7 @@ class DbWorker(QObject):
     @Slot(str, object, int)
     def _run(self, name: str, args: tuple, token: int) -> None:
         started = time.perf_counter()
+        log.debug("start action=%s", name)
         try:
             result = self.actions[name](*args)
         except user_facing() as exc:
