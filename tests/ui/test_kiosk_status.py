@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from plateau.db.replica import set_state
@@ -93,3 +94,13 @@ def test_the_last_resort_excepthook_shows_ask_staff(qtbot, kiosk):
     except RuntimeError:
         kiosk.unexpected(*sys.exc_info())
     assert kiosk.flow.screen is Screen.ASK_STAFF and kiosk.stack.currentWidget() is kiosk.ask
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_bug_in_a_qt_slot_reaches_the_kiosk_excepthook(qtbot, kiosk, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setattr(sys, "excepthook", kiosk.unexpected)  # as `plateau station` installs it
+    QTimer.singleShot(0, lambda: 1 / 0)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=3000)
+    assert kiosk.flow.error_text == "division by zero"

@@ -58,6 +58,7 @@ class DbWorker(QObject):
         try:
             result = self.actions[name](*args)
         except user_facing() as exc:
+            log.warning("kiosk action %s refused: %s", name, exc)
             self.failed.emit(name, str(exc), True, token)
         except Exception as exc:  # a bug: the traceback goes to the log, the kiosk carries on
             log.error("kiosk action %s failed:\n%s", name, traceback.format_exc())
