@@ -12,6 +12,7 @@ class ImportContext:
     """The site an import is for: its code, time zone, calendar zone, local today and settings.
 
     `options` carries per-import choices (`format` of card UIDs, calendar `population`, ...).
+    Immutable plain data: made on the request's thread, read by the parser and the apply step.
     """
 
     site: str
