@@ -75,7 +75,7 @@ def test_accepted_ticket_shows_price_balance_after_and_a_low_balance_warning(qtb
 def test_unknown_card(qtbot, kiosk):
     assert badge(qtbot, kiosk, UNKNOWN).reason is Reason.UNKNOWN_CARD
     out = refused(kiosk)
-    assert (out["headline"], out["name"]) == ("Badge inconnu", "badge inconnu")
+    assert (out["headline"], out["name"]) == ("Badge inconnu", "Adressez-vous au personnel")
 
 
 def test_card_blocked(qtbot, kiosk, demo_school):
@@ -148,7 +148,7 @@ def test_english_result_screens(qtbot, make_kiosk, clock, demo_school, uid_of, a
     first = demo_school.persons[FORFAIT_4_DAYS]["first_name"]
     assert plain(kiosk.result.headline.text()) == expected.format(first=first)
     if expected.startswith("Unknown"):
-        assert kiosk.result.name.text() == "unknown badge"
+        assert kiosk.result.name.text() == "Please ask a member of staff"
 
 
 def test_result_screen_goes_back_to_idle_after_the_configured_time(qtbot, make_kiosk, demo_school):

@@ -98,7 +98,6 @@ FRENCH = {
     "Reports are not available on this station": "Les rapports ne sont pas disponibles sur cette borne",
     "Loading…": "Chargement…",
     "no class": "sans classe",
-    "unknown badge": "badge inconnu",
     "Closed: {label}": "Fermé : {label}",
     "Could not do that: {error}": "Action impossible : {error}",
     "Last refusal: {name} — {reason}": "Dernier refus : {name} — {reason}",

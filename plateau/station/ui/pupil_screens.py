@@ -150,7 +150,8 @@ class ResultScreen(QWidget):
         self.icon.setText(theme.ICON_OK if accepted else theme.ICON_REFUSED)
         self.headline.setText(d.message(lang))
         person = d.person
-        self.name.setText(person.display_name if person else tr("unknown badge"))
+        # an unknown badge: no name to show; the pupil's way in is staff's forgotten-badge search
+        self.name.setText(person.display_name if person else tr("Please ask a member of staff"))
         self.class_name.setText(person.class_name or "" if person else "")
         self.class_name.setVisible(bool(person and person.class_name))
         self.money.setText(_money_line(d, lang))

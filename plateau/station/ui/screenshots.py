@@ -181,6 +181,9 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     set_state(conn, keys.OFFLINE_SINCE, (clock.at - timedelta(minutes=12)).isoformat())
                 win.refresh_status()
                 snap("idle-offline")
+                win.set_reader_state("unplugged", "/dev/ttyUSB0")
+                snap("idle-reader-unplugged")
+                win.set_reader_state("ready")
                 with engine.begin() as conn:
                     set_state(conn, keys.ONLINE, "1")
                     set_state(conn, keys.OFFLINE_SINCE, "")

@@ -403,7 +403,7 @@ class KioskWindow(QMainWindow):
             prompt=tr("No badge reader: please ask a member of staff") if self.flow.reader_down
             else tr("Present your badge"),
             status=connectivity_text(conn_state), status_ok=conn_state.online,
-            reader=reader_text(self.reader_state, self.reader_detail),
+            reader=reader_text(self.reader_state),  # the device path is for staff (staff menu)
             reader_ok=self.reader_state in (ReaderState.READY, ReaderState.STARTING)))
 
     def _fill_menu(self) -> None:
@@ -412,5 +412,6 @@ class KioskWindow(QMainWindow):
         if self.flow.last_refusal is not None:
             d = self.flow.last_refusal.decision
             refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.clock()))
+        status = connectivity_text(connectivity(self.status, self.clock())) + " — " + \
+            reader_text(self.reader_state, self.reader_detail)
         self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)
