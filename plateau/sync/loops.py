@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from plateau.db.replica import get_state
 from plateau.sync import outbox, pull
 from plateau.sync.backoff import Backoff
 from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
 REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
 CLOCK_CHECK_SECONDS = 10.0
+FORCE_SYNC = "force_sync"     # sync_state key the kiosk bumps for "sync now" (plateau.db.kiosk)
 
 
 @dataclass
@@ -123,14 +125,30 @@ class SyncLoops:
             total += n
         return total
 
+    def _forced(self) -> str | None:
+        with self.engine.connect() as conn:
+            return get_state(conn, FORCE_SYNC)
+
     def run_push(self) -> None:
+        """Push loop; also serves the kiosk's "sync now" (`sync_state.force_sync` changed) with an
+        immediate complete pull, since the pull thread may be in the middle of a long-poll."""
         client, backoff = self.client(), self.backoff()
         next_clock_check = 0.0
+        forced = self._forced()
         try:
             while not self.stop.is_set():
                 if time.monotonic() >= next_clock_check:
                     self.keeper.check_local_clock()
                     next_clock_check = time.monotonic() + CLOCK_CHECK_SECONDS
+                now_forced = self._forced()
+                if now_forced != forced and not self.token_refused.is_set():
+                    forced = now_forced
+                    log.info("sync: forced by the kiosk")
+                    try:
+                        self.push_all(client)
+                        self.pull_all(client)
+                    except SyncError as exc:
+                        self._failed("push", exc)
                 if self.token_refused.is_set():
                     self.stop.wait(self.opt.poll_interval)
                     continue
@@ -159,8 +177,12 @@ class SyncLoops:
         """Fetch and apply one page; return (new cursor, more)."""
         page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
         if page.changes or page.cursor != cursor:
-            with self.write_lock, self.writer.begin() as conn:
-                pull.apply_page(conn, page.changes, page.cursor, page.more, head=page.head)
+            try:
+                with self.write_lock, self.writer.begin() as conn:
+                    pull.apply_page(conn, page.changes, page.cursor, page.more, since=cursor, head=page.head)
+            except pull.StalePage:  # a forced pull moved the cursor meanwhile: go on from there
+                with self.engine.connect() as conn:
+                    return pull.stored_cursor(conn), True
             self.counters["pulled"] += len(page.changes)
             self.counters["pages"] += 1
             self.keeper.succeeded("pull", page.skew, stamped=True)

@@ -27,15 +27,25 @@ def stored_cursor(conn: Connection) -> int:
         return 0
 
 
-def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool, *,
+class StalePage(Exception):
+    """The page was fetched from a cursor another puller has moved since: not applied."""
+
+
+def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool, *, since: int | None = None,
                head: int | None = None, now: datetime | None = None) -> int:
     """On an open write transaction; returns the number of changes applied.
+
+    `since` is the cursor the page was fetched from: if the stored cursor is no longer that
+    (a forced pull ran meanwhile), the page is stale and StalePage is raised before anything
+    is written, so an older page can never overwrite newer rows nor move the cursor back.
 
     A passage of this station that comes back in the feed is on the server: it leaves the
     outbox here. This matters when a push was stored but its answer was lost: the server's
     balance for that pupil (later in the feed) already counts the meal, so keeping it in the
     outbox would count it twice until the next push's "duplicate" answer.
     """
+    if since is not None and stored_cursor(conn) != since:
+        raise StalePage(f"page fetched from {since}, stored cursor is {stored_cursor(conn)}")
     applied = apply_changes(conn, changes)
     for change in changes:
         if change.kind == "passage" and change.op == "upsert":

@@ -123,7 +123,12 @@ def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
         proc = subprocess.Popen([PLATEAU, "sync", "--once", "--config", str(st.config)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            st.wait_for("SELECT value FROM sync_state WHERE key = 'cursor'", "1000", timeout=30)
+            try:
+                st.wait_for("SELECT value FROM sync_state WHERE key = 'cursor'", "1000", timeout=90)
+            except AssertionError as exc:
+                proc.kill()
+                out, err = proc.communicate(timeout=10)
+                raise AssertionError(f"{exc}; proxy {dict(proxy.counts)}; sync said: {err[-800:]!r}") from None
             progress = st.scalar("SELECT value FROM sync_state WHERE key = 'pull_progress'")
         finally:
             proc.kill()
@@ -138,3 +143,55 @@ def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
         fresh = Station(tmp_path / "fresh", "self-1", srv.url, token)
         fresh.sync_once()
         assert reference_rows(st.db) == reference_rows(fresh.db)
+
+
+def test_kiosk_sync_now_pulls_at_once_even_during_a_long_poll(server, tmp_path):
+    """The kiosk's "sync now" (`plateau.db.kiosk.request_sync`) makes the daemon pull at once,
+    although its long-poll is stuck (here: held silent by the proxy)."""
+    from plateau.db.kiosk import request_sync
+
+    srv, proxy, db = server
+    token = add_station(db, "force-1")
+    proxy.set("pass")
+    st = Station(tmp_path / "force-1", "force-1", proxy.url, token, wait_seconds=25)
+    st.sync_once()
+    proxy.stall_seconds = 40
+    proxy.set("stall")
+    daemon = st.start_sync()
+    try:
+        st.wait_for("SELECT 1", 1)
+        import time
+        deadline = time.monotonic() + 15
+        while proxy.counts["stall"] == 0 and time.monotonic() < deadline:  # the long-poll is now held
+            time.sleep(0.05)
+        proxy.set("pass")
+        srv.admin("tariff", "add", "0691234X", "invite", "--price-cents", "777")
+        engine = open_replica(st.db)
+        request_sync(engine)
+        engine.dispose()
+        took = st.wait_for("SELECT count(*) FROM tariff WHERE category = 'invite' AND price_cents = 777", 1,
+                           timeout=10)
+        assert took < 5
+    finally:
+        st.stop_all()
+
+
+def test_a_stale_page_is_never_applied(tmp_path, demo_school):
+    """Two pullers (the long-poll and a forced pull): a page fetched from an old cursor is dropped."""
+    from plateau.sync import pull
+    from plateau.sync.protocol import Change, KINDS
+
+    engine = open_replica(tmp_path / "s.db")
+    pid = next(iter(demo_school.persons))
+    data = dict(demo_school.persons[pid])
+    newer = Change(20, "person", "upsert", str(pid), dict(data, last_name="NEW"))
+    older = Change(10, "person", "upsert", str(pid), dict(data, last_name="OLD"))
+    with engine.begin() as conn:
+        pull.apply_page(conn, [newer], 20, False, since=0)
+    with pytest.raises(pull.StalePage):
+        with engine.begin() as conn:
+            pull.apply_page(conn, [older], 10, False, since=0)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT last_name FROM person WHERE id = :p"), {"p": pid}).scalar() == "NEW"
+        assert pull.stored_cursor(conn) == 20
+    engine.dispose()
