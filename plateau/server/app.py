@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from plateau import __version__
 from plateau.server.db import Database, open_database
 from plateau.server.errors import error_response, install_handlers
+from plateau.server.group_commit import PushWriter
 from plateau.server.notifier import FeedNotifier
 from plateau.sync.protocol import API_PREFIX
 
@@ -94,11 +95,14 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         db = database or Database(open_database(settings.db_url))
         app.state.db = db
         app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
+        app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await app.state.notifier.start()
         try:
             yield
         finally:
             await app.state.notifier.stop()
+            if app.state.push_writer is not None:
+                app.state.push_writer.stop()
             if database is None:
                 db.engine.dispose()
 

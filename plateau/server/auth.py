@@ -2,8 +2,8 @@
 
 A station token reads only its own site and writes only its own passages; an admin token
 administers every site. Missing, unknown or revoked tokens get 401; a valid token asking for
-what it may not have gets 403. Dependencies are sync functions: FastAPI runs them on its
-thread pool, off the event loop.
+what it may not have gets 403. `authenticate` reads the database, so it is a sync function
+that FastAPI runs on its thread pool, off the event loop; the other dependencies are async.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ class Principal:
             raise ApiError(403, "forbidden", "this needs an administration token")
 
 
-def get_db(request: Request) -> Database:
+# Trivial dependencies are `async def`: FastAPI runs a sync dependency on the thread pool, and
+# each such hop costs more than the check itself under load.
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
@@ -73,12 +75,12 @@ def authenticate(request: Request) -> Principal:
     return Principal(is_admin=False, site_id=row.id, site_code=row.code, station_id=row.station_id)
 
 
-def admin_only(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def admin_only(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     principal.require_admin()
     return principal
 
 
-def station_only(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def station_only(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if principal.is_admin:
         raise ApiError(403, "forbidden", "this needs a station token")
     return principal

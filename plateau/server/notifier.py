@@ -28,6 +28,8 @@ class FeedNotifier:
         self.poll_interval = poll_interval
         self.heads: dict[int, int] = {}
         self._events: dict[int, asyncio.Event] = {}
+        self._generation: dict[int, int] = {}
+        self._reads: dict[tuple, asyncio.Future] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
 
@@ -38,8 +40,26 @@ class FeedNotifier:
             ev = self._events[site_id] = asyncio.Event()
         return ev
 
+    def generation(self, site_id: int) -> int:
+        """How many wake-ups the site had: a read started in generation g has seen every commit
+        woken before g (take it together with `event`)."""
+        return self._generation.get(site_id, 0)
+
+    async def shared_read(self, site_id: int, generation: int, args: tuple, read):
+        """`read()` on the thread pool, shared by the requests of one site asking the same `args`
+        in the same generation: when a wake-up sends the site's stations back at once, they cost
+        one database read, not one each. A read from an older generation is never joined."""
+        key = (site_id, generation, args)
+        fut = self._reads.get(key)
+        if fut is None:
+            fut = asyncio.ensure_future(run_in_threadpool(read))
+            self._reads[key] = fut
+            fut.add_done_callback(lambda _f: self._reads.pop(key, None))
+        return await asyncio.shield(fut)
+
     def wake(self, site_ids) -> None:
         for site_id in site_ids:
+            self._generation[site_id] = self._generation.get(site_id, 0) + 1
             ev = self._events.pop(site_id, None)
             if ev is not None:
                 ev.set()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 
 from plateau.server import feed, push
@@ -41,14 +44,17 @@ async def changes(request: Request, caller: Caller,
     deadline = time.monotonic() + wait
     while True:
         event = notifier.event(site_id)  # before the read: a commit during the read still wakes us
+        generation = notifier.generation(site_id)
         known = notifier.heads.get(site_id)
         if known is None or known > since or not wait:
-            items, cursor, more = await run_in_threadpool(_read, db, site_id, since, limit)
+            items, cursor, more = await notifier.shared_read(site_id, generation, (since, limit),
+                                                             partial(_read, db, site_id, since, limit))
             if items or not wait:
-                return ChangesPage(changes=items, cursor=cursor, more=more)
+                # already valid (built from checked feed rows): skip re-validating a large page
+                return JSONResponse({"changes": items, "cursor": cursor, "more": more})
         left = deadline - time.monotonic()
         if left <= 0:
-            return ChangesPage(changes=[], cursor=min(since, notifier.heads.get(site_id, since)), more=False)
+            return JSONResponse({"changes": [], "cursor": since, "more": False})
         try:
             await asyncio.wait_for(event.wait(), timeout=left)
         except asyncio.TimeoutError:
@@ -68,16 +74,26 @@ def _read(db, site_id: int, since: int, limit: int):
 
 
 @router.post("/passages", response_model=PushAnswer, responses=responses(401, 403, 413, 422))
-def push_passages(body: PushRequest, caller: StationCaller, db: Db) -> PushAnswer:
+async def push_passages(request: Request, body: PushRequest, caller: StationCaller, db: Db) -> JSONResponse:
     """Store the station's passages, idempotent by passage id, answered per item."""
     for item in body.passages:
         station = item.get("station") if isinstance(item, dict) else None
         if isinstance(station, str) and station != caller.station_id:
             raise ApiError(403, "forbidden", f"station {caller.station_id!r} may not push passages of "
                                              f"station {station[:64]!r}")
+    writer = request.app.state.push_writer
+    if writer is not None:  # SQLite: concurrent pushes share one transaction (group_commit.py)
+        results, balances = await writer.submit(caller.site_id, caller.station_id, body.passages)
+    else:
+        results, balances = await run_in_threadpool(_push, db, caller, body.passages)
+    return JSONResponse({"results": results, "balances": balances})
+
+
+def _push(db, caller, items):
+    # one trip to the thread pool for the whole unit of work (async endpoint, sync database)
     with db.write() as s:
         site = s.get(m.Site, caller.site_id)
-        results, balances = push.push(s, site, caller.station_id, body.passages)
-        station = s.query(m.Station).filter_by(site_id=site.id, station_id=caller.station_id).one()
-        station.last_seen_at = feed.now()
-    return PushAnswer(results=results, balances=balances)
+        results, balances = push.push(s, site, caller.station_id, items)
+        s.execute(update(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == caller.station_id)
+                  .values(last_seen_at=feed.now()))
+    return results, balances
