@@ -187,3 +187,14 @@ def test_staff_mode_closes_after_inactivity(qtbot, kiosk):
     login(qtbot, kiosk)
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)
     assert kiosk.flow.staff is None and kiosk.stack.currentWidget() is kiosk.idle
+
+
+def test_touching_the_screen_keeps_staff_mode_open(qtbot, kiosk):
+    kiosk.flow.staff_timeout_seconds = 1.0
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["passages"])
+    for _ in range(4):  # 2 s of reading the list, touching it now and then
+        qtbot.wait(500)
+        qtbot.mouseClick(kiosk.passages.table.viewport(), Qt.MouseButton.LeftButton)
+    assert kiosk.flow.screen is Screen.PASSAGES and kiosk.flow.staff is not None
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)

@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 from sqlalchemy import Engine
 
@@ -57,6 +57,23 @@ class ReaderBridge(QObject):
         self.state.emit(str(state), detail or "")
 
 
+class ActivityFilter(QObject):
+    """Any touch, click or key in staff mode pushes the inactivity deadline (staff reading the
+    last passages must not be logged out under their fingers). Installed on the QApplication;
+    GUI thread; never consumes the event."""
+
+    _KINDS = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.Wheel)
+
+    def __init__(self, on_activity: Callable[[], None], parent=None):
+        super().__init__(parent)
+        self.on_activity = on_activity
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in self._KINDS:
+            self.on_activity()
+        return False
+
+
 class KioskWindow(QMainWindow):
     """The station's one window. GUI thread. `clock` gives aware instants (tests pass a fake)."""
 
@@ -85,6 +102,8 @@ class KioskWindow(QMainWindow):
             worker.done.connect(self._done)
             worker.failed.connect(self._failed)
             worker.start()
+        self.activity = ActivityFilter(lambda: self.flow.touch(self._now()), self)
+        self._watching_activity = False  # installed only in staff mode: it sees every event of the app
         self.bridge = ReaderBridge()
         self.bridge.read.connect(self.badge_read)
         self.bridge.state.connect(self.set_reader_state)
@@ -144,7 +163,14 @@ class KioskWindow(QMainWindow):
         super().resizeEvent(event)
         self.setStyleSheet(theme.stylesheet(self.width(), self.height()))
 
+    def _watch_activity(self, on: bool) -> None:
+        if on != self._watching_activity:
+            app = QApplication.instance()
+            (app.installEventFilter if on else app.removeEventFilter)(self.activity)
+            self._watching_activity = on
+
     def shutdown(self) -> None:
+        self._watch_activity(False)
         for t in (self._tick, self._poll, self._stats_timer):
             t.stop()
         self.db.stop()
@@ -356,6 +382,7 @@ class KioskWindow(QMainWindow):
     def render(self) -> None:
         """Show the flow's screen with fresh contents."""
         screen = self.flow.screen
+        self._watch_activity(self.flow.staff is not None or screen is Screen.PIN)
         widget = self.manager if screen is Screen.MANAGER else self.screens[screen]
         if screen is Screen.IDLE:
             self._fill_idle()
