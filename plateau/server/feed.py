@@ -96,6 +96,9 @@ def _write_pending(session: Session) -> None:
         last = conn.execute(update(m.Site).where(m.Site.id == site_id)
                             .values(feed_seq=m.Site.feed_seq + len(rows))
                             .returning(m.Site.feed_seq)).scalar_one()
+        loaded = session.identity_map.get(identity_key(m.Site, site_id))
+        if loaded is not None:  # a Core UPDATE leaves a loaded Site as it was: keep it true
+            set_committed_value(loaded, "feed_seq", last)
         first = last - len(rows) + 1
         conn.execute(m.Change.__table__.insert(), [
             {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
