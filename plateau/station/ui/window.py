@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 from sqlalchemy import Engine
 
@@ -28,6 +28,7 @@ from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, S
                                   service_line)
 from plateau.station.ui import i18n, theme
 from plateau.station.ui.actions import KioskActions
+from plateau.station.ui.bridges import ActivityFilter, ReaderBridge
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
@@ -42,36 +43,6 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class ReaderBridge(QObject):
-    """Carries a reader's callbacks (reader thread) to the GUI thread as queued signals."""
-
-    read = Signal(str)
-    state = Signal(str, str)
-
-    def on_read(self, badge) -> None:
-        self.read.emit(badge.uid)
-
-    def on_state(self, state, detail: str = "") -> None:
-        self.state.emit(str(state), detail or "")
-
-
-class ActivityFilter(QObject):
-    """Any touch, click or key in staff mode pushes the inactivity deadline (staff reading the
-    last passages must not be logged out under their fingers). Installed on the QApplication;
-    GUI thread; never consumes the event."""
-
-    _KINDS = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.Wheel)
-
-    def __init__(self, on_activity: Callable[[], None], parent=None):
-        super().__init__(parent)
-        self.on_activity = on_activity
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
-        if event.type() in self._KINDS:
-            self.on_activity()
-        return False
 
 
 class KioskWindow(QMainWindow):
