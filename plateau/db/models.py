@@ -161,8 +161,8 @@ class Passage(Base):
     origin: Mapped[str] = mapped_column(String(8), default="local")  # local | remote (from sync)
 
     __table_args__ = (
-        Index("ix_passage_person_day", "person_id", "local_date", "service"),
-        Index("ix_passage_day", "local_date", "service"),
+        # one index for "served today?" (all three columns) and the day's reports (the prefix)
+        Index("ix_passage_day_person", "local_date", "service", "person_id"),
         # partial: most passages have no ref, and a badge should not write an index page for it
         Index("ix_passage_ref", "ref", sqlite_where=text("ref IS NOT NULL")),
     )

@@ -106,6 +106,10 @@ def test_upgrade_from_0001_keeps_every_unsynced_passage(tmp_path):
             ref_index = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ix_passage_ref'").scalar()
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT 1 FROM passage WHERE ref = 'x'").all()
         assert ref_index.endswith("WHERE ref IS NOT NULL") and "ix_passage_ref" in str(plan)
+        with engine.connect() as conn:
+            indexes = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'passage' AND sql IS NOT NULL")}
+        assert indexes == {"ix_passage_ref", "ix_passage_day_person"}
         with pytest.raises(Exception, match="append-only"):
             with engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM passage")
