@@ -82,6 +82,7 @@ def test_a_failing_write_shows_ask_staff_and_the_kiosk_carries_on(qtbot, make_ki
     kiosk.reader.feed(demo_school.cards[FORFAIT_4_DAYS])
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=5000)
     assert kiosk.ask.title.text() == "Adressez-vous au personnel"
+    assert "outbox" in kiosk.ask.cause.text()  # what went wrong, small, for staff
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)
     with replica.begin() as conn:
         conn.execute(text("ALTER TABLE outbox_gone RENAME TO outbox"))
@@ -104,3 +105,12 @@ def test_a_bug_in_a_qt_slot_reaches_the_kiosk_excepthook(qtbot, kiosk, monkeypat
     QTimer.singleShot(0, lambda: 1 / 0)
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=3000)
     assert kiosk.flow.error_text == "division by zero"
+
+
+def test_a_wrong_clock_is_refused_with_a_reason_staff_can_read(qtbot, kiosk, clock, demo_school):
+    from tests.conftest import paris
+
+    clock.at = paris(2020, 1, 6, 12, 0)  # a kiosk without a battery-backed clock, booted in the past
+    kiosk.reader.feed(demo_school.cards[FORFAIT_4_DAYS])
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=5000)
+    assert "clock" in kiosk.ask.cause.text()

@@ -203,12 +203,15 @@ class AskStaffScreen(QWidget):
         self.icon = label(theme.ICON_STAFF, "icon")
         self.title = label("", "huge")
         self.detail = label("", "normal")
+        self.cause = label("", "muted")  # for staff: what went wrong (the log has the traceback)
         lay.addStretch(1)
         lay.addWidget(self.icon)
         lay.addWidget(self.title)
         lay.addWidget(self.detail)
         lay.addStretch(1)
+        lay.addWidget(self.cause)
 
-    def show_error(self) -> None:
+    def show_error(self, cause: str = "") -> None:
         self.title.setText(tr("Please ask a member of staff"))
         self.detail.setText(tr("The station ran into a problem. Your passage may not be recorded."))
+        self.cause.setText(cause[:300])

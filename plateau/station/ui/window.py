@@ -358,7 +358,7 @@ class KioskWindow(QMainWindow):
         if screen is Screen.IDLE:
             self._fill_idle()
         elif screen is Screen.ASK_STAFF:
-            self.ask.show_error()
+            self.ask.show_error(self.flow.error_text)
         elif screen is Screen.PIN and self.stack.currentWidget() is not widget:
             self.pin.reset(self.flow.pin_for.name if self.flow.pin_for else None)
         elif screen is Screen.STAFF:
