@@ -67,6 +67,9 @@ class KioskWindow(QMainWindow):
         self._token = 0
         self.site = None
         self._build_screens()
+        # style for the smallest screen until the first resize: the window's minimum size is then
+        # small enough for a 7" 800×480 panel (Qt's default metrics would ask for ~930 px)
+        self.setStyleSheet(theme.stylesheet(800, 480))
         self.db = DbWorker(self.actions.db_actions(), "kiosk-db")
         self.stats = DbWorker(self.actions.stats_actions(), "kiosk-stats")
         for worker in (self.db, self.stats):
