@@ -32,7 +32,7 @@ _LAST = text(
     "EXISTS (SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel') AS cancelled, "
     "EXISTS (SELECT 1 FROM passage o WHERE o.ref = p.id AND o.kind = 'override') AS overridden "
     "FROM passage p LEFT JOIN person per ON per.id = p.person_id "
-    "ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
+    "WHERE p.local_date >= :since ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
 _STAFF = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")
 _STAFF_BADGE = text("SELECT id, name, role FROM staff WHERE active = 1 AND badge_uid = :uid")
 _CARD = text("SELECT uid, person_id, status FROM card WHERE uid = :uid")
@@ -78,9 +78,11 @@ def menu_text(conn: Connection, day: date, service: str) -> str:
     return conn.execute(_MENU, {"d": day.isoformat(), "s": service}).scalar() or ""
 
 
-def last_passages(conn: Connection, n: int = 50) -> list[PassageLine]:
+def last_passages(conn: Connection, n: int = 50, since: date | None = None) -> list[PassageLine]:
+    """The newest `n` passages recorded on or after the local day `since` (an index range on
+    the day: a year of passages is never sorted to show the last 50)."""
     out = []
-    for r in conn.execute(_LAST, {"n": n}):
+    for r in conn.execute(_LAST, {"n": n, "since": since.isoformat() if since else ""}):
         name = f"{r.last_name or ''} {r.first_name or ''}".strip()
         out.append(PassageLine(r.id, r.station, datetime.fromisoformat(r.at), r.kind, bool(r.accepted), r.reason,
                                r.price_cents, r.person_id, r.card_uid, name, r.class_name, bool(r.cancelled),

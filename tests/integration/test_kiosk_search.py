@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
@@ -59,6 +61,11 @@ def test_last_passages_newest_first_with_names(recorder, replica, demo_school):
         lines = last_passages(conn)
     assert [line.reason for line in lines] == ["unknown_card", "ok"]
     assert lines[1].name.startswith(demo_school.persons[1]["last_name"]) and lines[1].cancellable
+    with replica.connect() as conn:
+        assert last_passages(conn, since=date(2026, 11, 24)) == []
+        plan = " ".join(str(r[-1]) for r in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT id FROM passage WHERE local_date >= '2026-11-20' ORDER BY at DESC LIMIT 50")))
+    assert "INDEX" in plan, plan
 
 
 def test_a_lost_card_stays_blocked_until_the_server_has_the_event(replica, demo_school):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from PySide6.QtCore import QTimer
@@ -381,8 +381,9 @@ class KioskWindow(QMainWindow):
             self.result.repaint()  # paint now, in this frame: the pupil is waiting for it
 
     def _lines(self):
+        since = self._local().date() - timedelta(days=4)  # back to last Friday on a Monday
         with self.engine.connect() as conn:
-            return kq.last_passages(conn, 50)
+            return kq.last_passages(conn, 50, since)
 
     def _fill_idle(self) -> None:
         if self.site is None:
