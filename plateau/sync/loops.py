@@ -168,6 +168,7 @@ class SyncLoops:
                     continue
                 backoff.reset()
                 if moved == 0 and self._isolate == 0:
+                    self.keeper.idle("push")
                     self.stop.wait(self.opt.poll_interval)
         finally:
             client.close()

@@ -73,6 +73,17 @@ class StatusKeeper:
                 self._last_success_written = now_mono
             self._write(values)
 
+    def idle(self, loop: str) -> None:
+        """`loop` has nothing to do (e.g. the outbox emptied by the feed): it is not failing."""
+        with self._lock:
+            if loop not in self._failing and loop not in self._problems:
+                return
+            self._problems.pop(loop, None)
+            self._failing.discard(loop)
+            if not self._failing:
+                self._offline_since = None
+            self._write(self._values())
+
     def failed(self, loop: str, message: str, *, token: bool = False, skew: float | None = None) -> None:
         with self._lock:
             if self._problems.get("token" if token else loop) != message:

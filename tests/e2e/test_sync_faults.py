@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.e2e.test_sync_e2e import school, seeded_template  # noqa: F401  (fixtures)
+from tests.e2e.test_sync_e2e import pg_cluster, school, seeded_template  # noqa: F401  (fixtures)
 from tests.integration.sync.harness import fault_scenario
 from tests.support.server import running_server
 
@@ -28,6 +28,21 @@ def test_short_fault_injection_loses_and_duplicates_nothing(tmp_path, seeded_tem
     figures = _run(tmp_path, seeded_template, school, passages=400, kills=6, server_kills=1)
     assert figures["lost"] == 0 and figures["duplicated"] == 0
     assert sum(figures["proxy"].values()) > 0
+
+
+@pytest.mark.postgres
+def test_short_fault_injection_on_postgresql(tmp_path, pg_cluster, school):
+    from plateau.server.db import Database, open_database
+    from plateau.server.seed import seed_changes
+
+    url = pg_cluster.create_database("sync_faults")
+    db = Database(open_database(url))
+    with db.write() as s:
+        seed_changes(s, school.changes)
+    db.engine.dispose()
+    with running_server(url) as srv:
+        figures = fault_scenario(tmp_path, srv, school, passages=300, kills=4, server_kills=1, seed=11)
+    assert figures["lost"] == 0 and figures["duplicated"] == 0
 
 
 @pytest.mark.soak

@@ -155,6 +155,10 @@ def test_status_keeper_writes_what_the_kiosk_reads(replica):
         s = status.read_status(conn)
     assert s.online and s.offline_since is None
     assert s.clock_skew_seconds == 400.0 and "400 s behind the server's" in s.last_error
+    keeper.failed("push", "cannot reach the server: connection refused")
+    keeper.idle("push")                       # its queue was emptied by the feed: not failing any more
+    with replica.connect() as conn:
+        assert status.read_status(conn).online
     keeper.failed("push", "station token refused: revoked or wrong (HTTP 401)", token=True)
     assert keeper.last_error.startswith("station token refused")
 
