@@ -14,7 +14,7 @@ DEB_PACKAGES=(
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
   fonts-dejavu-core libpulse0 libusb-1.0-0 xvfb xauth poppler-utils postgresql sqlite3 systemd
-  python3-venv shellcheck
+  python3-venv shellcheck pulseaudio
 )
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}

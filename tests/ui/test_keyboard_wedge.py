@@ -6,8 +6,14 @@ bridge that brings a threaded reader's reads to the GUI thread.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import socket
 import struct
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import wave
@@ -233,3 +239,72 @@ def test_azerty_typing_by_a_person_reaches_the_field_unchanged(qtbot, kiosk):
         qtbot.wait(20)
     qtbot.wait(120)
     assert search.text() == "Hélène" and badges == []
+
+
+# -- sounds on a real (null) audio device -----------------------------------------------------------
+
+PLAYER = textwrap.dedent("""
+    import json, sys, time
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from plateau.devices.outputs import Sounds
+
+    def spin(ms):
+        loop = QEventLoop(); QTimer.singleShot(ms, loop.quit); loop.exec()
+
+    sounds = Sounds(sys.argv[1], sys.argv[2])
+    effect = sounds._effects.get("accept")
+    for _ in range(30):                      # loading is asynchronous
+        if effect is None or effect.isLoaded():
+            break
+        spin(100)
+    started = time.monotonic()
+    for _ in range(5):
+        sounds.accept(); sounds.refuse()
+    calls_ms = (time.monotonic() - started) * 1000
+    spin(150)
+    print(json.dumps({"silent": sounds.silent, "reason": sounds.silent_reason, "calls_ms": calls_ms,
+                      "playing": bool(effect and effect.isPlaying())}))
+""")
+
+
+@pytest.fixture
+def null_audio(tmp_path):
+    """A private PulseAudio server with a null sink: an audio device that plays into nothing."""
+    binary = shutil.which("pulseaudio")
+    if binary is None:
+        pytest.skip("pulseaudio is not installed (scripts/setup-dev.sh installs it)")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path))
+    socket_path = tmp_path / "native"
+    server = subprocess.Popen([binary, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+                               "-L", "module-null-sink sink_name=plateau",
+                               "-L", f"module-native-protocol-unix socket={socket_path} auth-anonymous=1"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not socket_path.exists() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.05)
+        if not socket_path.exists():
+            pytest.fail("the test PulseAudio server did not start")
+        yield f"unix:{socket_path}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+def test_sounds_play_on_an_audio_device_without_blocking(null_audio, tmp_path):
+    _beep(tmp_path / "ok.wav")
+    _beep(tmp_path / "no.wav")
+    env = dict(os.environ, PULSE_SERVER=null_audio, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-c", PLAYER, str(tmp_path / "ok.wav"), str(tmp_path / "no.wav")],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["silent"] is False, result["reason"]
+    assert result["playing"] is True
+    assert result["calls_ms"] < 50                   # ten calls: the kiosk never waits for a sound
