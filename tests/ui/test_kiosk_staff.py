@@ -198,3 +198,17 @@ def test_touching_the_screen_keeps_staff_mode_open(qtbot, kiosk):
         qtbot.mouseClick(kiosk.passages.table.viewport(), Qt.MouseButton.LeftButton)
     assert kiosk.flow.screen is Screen.PASSAGES and kiosk.flow.staff is not None
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.IDLE, timeout=3000)
+
+
+def test_manager_exports_the_daily_report_as_pdf_and_csv(qtbot, kiosk, demo_school, tmp_path):
+    badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS])
+    login(qtbot, kiosk, MANAGER_PIN)
+    click(qtbot, kiosk.menu.buttons["manager"])
+    qtbot.waitUntil(lambda: kiosk.manager.headcount is not None, timeout=8000)
+    click(qtbot, kiosk.manager.pdf)
+    pdf = tmp_path / "reports" / "effectifs-0691234X-2026-11-23.pdf"
+    assert kiosk.manager.message.text() == f"Enregistré : {pdf}"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    click(qtbot, kiosk.manager.csv)
+    csv = pdf.with_suffix(".csv")
+    assert csv.read_text(encoding="utf-8-sig").splitlines()[0].startswith("date")
