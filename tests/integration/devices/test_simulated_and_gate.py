@@ -122,3 +122,18 @@ def test_no_gate_configured_is_a_no_op():
     gate = Gate("")
     gate.pulse()
     assert not gate.enabled and gate._thread is None
+
+
+def test_rts_gate_on_a_port_without_modem_lines_fails_politely(tmp_path, caplog):
+    relay = PtyDevice(tmp_path, "relay")            # a pty has no RTS line: the ioctl is refused
+    gate = Gate(relay.path, mode="rts", pulse_ms=20)
+    try:
+        t = time.monotonic()
+        gate.pulse()
+        assert time.monotonic() - t < 0.05
+        assert wait_for(lambda: gate.failures == 1)
+        assert "pulse_failed" in caplog.text and "Inappropriate ioctl" in caplog.text
+        assert gate.pulses == 0
+    finally:
+        gate.stop()
+        relay.close()
