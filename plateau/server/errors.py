@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plateau.server.store import NotFound, StoreError
@@ -75,6 +76,12 @@ def install_handlers(app: FastAPI) -> None:
             reason = "this method is not allowed on this resource"
         return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), reason,
                               getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_req: Request, exc: IntegrityError):
+        log.warning("integrity error answered 409: %s", exc.orig)
+        return error_response(409, "conflict", "this conflicts with a concurrent change or an existing record; "
+                                               "read it again and retry")
 
     @app.exception_handler(Exception)
     async def _bug(req: Request, exc: Exception):

@@ -100,9 +100,12 @@ class FeedNotifier:
             try:
                 if self._events:  # nobody waiting: no query
                     heads = await run_in_threadpool(self._read_heads)
-                    moved = [sid for sid, seq in heads.items() if self.heads.get(sid, seq) != seq]
+                    # a site seen for the first time counts as moved: its waiters may have read
+                    # before the write this read is the first to see (a spare wake-up is harmless)
+                    moved = [sid for sid, seq in heads.items() if self.heads.get(sid) != seq]
                     self.heads = heads
                     if moved:
+                        log.debug("feed watcher: sites %s moved", moved)
                         self.wake(moved)
             except asyncio.CancelledError:
                 raise

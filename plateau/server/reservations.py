@@ -90,6 +90,7 @@ def _person_refusal(person: m.Person, day: date) -> Refusal | None:
 def book(session: Session, site: m.Site, person: m.Person, day: date, service_code: str,
          now: datetime | None = None) -> tuple[m.Reservation, bool]:
     """Book a meal, enforcing every rule; prepaid sites debit the price now. Raises Refusal."""
+    feed.lock_site(session, site.id)
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
     service = store.get_service(session, site, service_code)
@@ -109,6 +110,7 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
 def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_code: str,
            now: datetime | None = None) -> m.Reservation:
     """Cancel a booking before the cutoff; a prepaid one is credited back. Raises Refusal/NotFound."""
+    feed.lock_site(session, site.id)
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
     service = store.get_service(session, site, service_code)

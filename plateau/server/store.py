@@ -11,7 +11,9 @@ inside one unit of work (`Database.write()`), e.g.::
 
 Each helper validates its input and raises `StoreError` (a message for a person), emits a
 change only when the wire data really changed (re-imports do not churn the feed), and never
-commits: the caller's unit of work does. Money goes through `plateau.server.ledger`.
+commits: the caller's unit of work does. Money goes through `plateau.server.ledger`. Each
+write helper first takes the site lock (`feed.lock_site`), so concurrent writers of a site
+serialise before they read what they then write (no unique-constraint races).
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def create_site(session: Session, code: str, name: str, timezone: str = "Europe/
 
 def update_site(session: Session, site: m.Site, *, name: str | None = None, timezone: str | None = None,
                 zone: str | None = None) -> m.Site:
+    feed.lock_site(session, site.id)
     before = feed.site_data(site)
     if name is not None:
         site.name = _text("name", name, 200)
@@ -119,6 +122,7 @@ def update_site(session: Session, site: m.Site, *, name: str | None = None, time
 
 def set_settings(session: Session, site: m.Site, pairs: dict, *, remove: tuple[str, ...] = ()) -> m.Site:
     """Set (and remove) policy settings; each value is validated, then the whole map."""
+    feed.lock_site(session, site.id)
     before = feed.site_data(site)
     merged = dict(site.settings or {})
     try:
@@ -148,6 +152,7 @@ def get_service(session: Session, site: m.Site, code: str) -> m.Service:
 
 def upsert_service(session: Session, site: m.Site, code: str, label: str, start: str, end: str,
                    weekdays: str = "mon,tue,wed,thu,fri") -> m.Service:
+    feed.lock_site(session, site.id)
     code = _text("service code", code, 32)
     if not CODE.match(code):
         raise StoreError(f"service code {code!r}: use lower-case letters, digits, - or _")
@@ -174,6 +179,7 @@ def upsert_service(session: Session, site: m.Site, code: str, label: str, start:
 
 def upsert_tariff(session: Session, site: m.Site, category: str, price_cents: int,
                   label: str | None = None) -> m.Tariff:
+    feed.lock_site(session, site.id)
     category = _text("category", category, 40)
     if not isinstance(price_cents, int) or not 0 <= price_cents <= 100_000:
         raise StoreError(f"price must be 0 to 100000 cents, got {price_cents!r}")
@@ -221,6 +227,7 @@ _PERSON_FIELDS = ("external_id", "ine", "last_name", "first_name", "class_name",
 def upsert_person(session: Session, site: m.Site, *, id: int | None = None, **fields) -> m.Person:
     """Create or update a person, found by `id`, else by `external_id` (within the site).
     Only the fields given change; see `_PERSON_FIELDS`."""
+    feed.lock_site(session, site.id)
     unknown = set(fields) - set(_PERSON_FIELDS)
     if unknown:
         raise StoreError(f"unknown person field(s): {', '.join(sorted(unknown))}")
@@ -289,6 +296,7 @@ def _person_value(name: str, value):
 
 def upsert_card(session: Session, site: m.Site, uid: str, person_id: int, status: str = "active") -> m.Card:
     """Give the canonical `uid` to a person (moving it from its previous holder at the site)."""
+    feed.lock_site(session, site.id)
     uid = _text("uid", uid, 32).upper()
     if not re.fullmatch(r"[0-9A-F]{2,32}", uid):
         raise StoreError(f"{uid!r} is not a canonical hex UID")
@@ -318,6 +326,7 @@ def put_reservation(session: Session, site: m.Site, person: m.Person, day: date,
                     *, prepaid_cents: int = 0) -> tuple[m.Reservation, bool]:
     """Book (no cutoff check: see `reservations.book` for the family/office path).
     Returns (reservation, created). A prepaid booking debits `prepaid_cents` via the ledger."""
+    feed.lock_site(session, site.id)
     get_service(session, site, service)
     existing = find_reservation(session, person.id, day, service)
     if existing is not None:
@@ -335,6 +344,7 @@ def put_reservation(session: Session, site: m.Site, person: m.Person, day: date,
 
 def delete_reservation(session: Session, site: m.Site, r: m.Reservation) -> None:
     """Cancel a booking; a prepaid one is credited back (once, by its booking id)."""
+    feed.lock_site(session, site.id)
     if r.prepaid_cents:
         ledger.post(session, site.id, r.person_id, r.prepaid_cents, "cancel", r.booking,
                     label=f"annulation {r.date.isoformat()} {r.service}")
@@ -357,6 +367,7 @@ def _instant(name: str, value) -> datetime:
 
 def upsert_opposition(session: Session, site: m.Site, person_id: int, starts_at, ends_at, motive: str = "",
                       source: str = "manual", id: str | None = None) -> m.Opposition:
+    feed.lock_site(session, site.id)
     starts_at, ends_at = _instant("starts_at", starts_at), _instant("ends_at", ends_at)
     if ends_at <= starts_at:
         raise StoreError("an opposition must end after it starts")
@@ -378,6 +389,7 @@ def upsert_opposition(session: Session, site: m.Site, person_id: int, starts_at,
 
 
 def delete_opposition(session: Session, site: m.Site, oid: str) -> bool:
+    feed.lock_site(session, site.id)
     o = session.get(m.Opposition, oid)
     if o is None or o.site_id != site.id:
         return False
@@ -389,6 +401,7 @@ def delete_opposition(session: Session, site: m.Site, oid: str) -> bool:
 
 def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: str = "", source: str = "local",
                    id: str | None = None) -> m.Closure:
+    feed.lock_site(session, site.id)
     try:
         first_day = first_day if isinstance(first_day, date) else date.fromisoformat(first_day)
         last_day = last_day if isinstance(last_day, date) else date.fromisoformat(last_day)
@@ -413,6 +426,7 @@ def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: s
 
 
 def delete_closure(session: Session, site: m.Site, cid: str) -> bool:
+    feed.lock_site(session, site.id)
     c = session.get(m.Closure, cid)
     if c is None or c.site_id != site.id:
         return False
@@ -424,6 +438,7 @@ def delete_closure(session: Session, site: m.Site, cid: str) -> bool:
 
 def upsert_staff(session: Session, site: m.Site, name: str, role: str, pin_hash: str, *, id: int | None = None,
                  badge_uid: str | None = None, active: bool = True) -> m.Staff:
+    feed.lock_site(session, site.id)
     if role not in ROLES:
         raise StoreError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     st = session.get(m.Staff, id) if id is not None else None
@@ -446,6 +461,7 @@ def upsert_staff(session: Session, site: m.Site, name: str, role: str, pin_hash:
 
 
 def upsert_menu(session: Session, site: m.Site, day: date, service: str, text_: str) -> m.Menu:
+    feed.lock_site(session, site.id)
     get_service(session, site, service)
     menu = session.execute(select(m.Menu).where(m.Menu.site_id == site.id, m.Menu.date == day,
                                                 m.Menu.service == service)).scalar_one_or_none()

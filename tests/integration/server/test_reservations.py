@@ -194,3 +194,20 @@ def test_an_archived_person_cannot_book(env):
         p = store.upsert_person(s, site, external_id="B-2", last_name="GONE", first_name="Gil", status="archived")
         pid = p.id
     _conflict(_book(env, _open_day(_today() + timedelta(days=5)), person=pid), "person_inactive")
+
+
+def test_concurrent_bookings_of_the_same_meal_make_one_reservation_and_one_debit(env):
+    import threading
+
+    _settings(env, cutoff_mode="day_before", cutoff_time="00:00", booking_horizon_days=400,
+              reservation_prepaid="true")
+    day = _open_day(_today() + timedelta(days=40))
+    start = env.admin.get(f"/api/v1/persons/{env.person_b}").json()["balance_cents"]
+    codes = []
+    threads = [threading.Thread(target=lambda: codes.append(_book(env, day).status_code)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(codes) == [200] * 5 + [201]
+    assert env.admin.get(f"/api/v1/persons/{env.person_b}").json()["balance_cents"] == start - 400
