@@ -577,3 +577,17 @@ def test_override_of_any_refusal_charges_a_ticket_meal_as_a_ticket_meal(make):
     assert not refused.accepted and refused.would_charge_cents == 420
     d = override(refused, staff_id=1, motive="badge perdu, élève présent")
     assert d.price_cents == 420 and d.balance_after_cents == 580
+
+
+def test_negative_balance_warning_texts():
+    s = site({"overdraft_cents": "1000"})
+    d = decide(UID, paris(MONDAY), snap(ticket(), balance_cents=120, the_site=s))
+    assert d.accepted and d.warnings == ("negative_balance",)
+    assert d.warning_messages("fr") == ["Solde négatif : -3,00\u00a0€"]
+    assert d.warning_messages("en") == ["Negative balance: -€3.00"]
+
+
+def test_unknown_warning_code_is_shown_as_is():
+    from plateau.station.messages import warning_text
+
+    assert warning_text("something_new", "fr") == "something_new"
