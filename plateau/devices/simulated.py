@@ -100,6 +100,7 @@ class SimulatedReader(ThreadedReader):
             listener.setblocking(False)
             self._listener = listener
             self.address = listener.getsockname()[:2]
+            log.info("reader=%s event=listening address=tcp:%s:%d", self.name, *self.address)
             selector.register(listener, selectors.EVENT_READ, None)
         self._selector = selector
 
