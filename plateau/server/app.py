@@ -94,6 +94,7 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     async def lifespan(app: FastAPI):
         db = database or Database(open_database(settings.db_url))
         app.state.db = db
+        app.state.auth_cache = {}
         app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await app.state.notifier.start()

@@ -2,17 +2,19 @@
 
 A station token reads only its own site and writes only its own passages; an admin token
 administers every site. Missing, unknown or revoked tokens get 401; a valid token asking for
-what it may not have gets 403. `authenticate` reads the database, so it is a sync function
-that FastAPI runs on its thread pool, off the event loop; the other dependencies are async.
+what it may not have gets 403. The dependencies run on the event loop; `authenticate` reads
+the database on the thread pool, and remembers valid tokens for `CACHE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from plateau.server import models as m
 from plateau.server.db import Database
@@ -49,7 +51,14 @@ async def get_db(request: Request) -> Database:
 Db = Annotated[Database, Depends(get_db)]
 
 
-def authenticate(request: Request) -> Principal:
+# Valid tokens are remembered for a second: a station long-polling answers and asks again many
+# times a second under load, and each check would otherwise be a trip to the thread pool and
+# the database. So a revocation takes effect within CACHE_SECONDS. Refusals are not cached.
+CACHE_SECONDS = 1.0
+_CACHE_MAX = 20_000
+
+
+async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -58,7 +67,19 @@ def authenticate(request: Request) -> Principal:
     if len(token) > 200:
         raise ApiError(401, "unauthorized", "unknown token", _CHALLENGE)
     digest = hash_token(token)
-    db: Database = request.app.state.db
+    cache: dict = request.app.state.auth_cache
+    hit = cache.get(digest)
+    now = time.monotonic()
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    principal = await run_in_threadpool(_lookup, request.app.state.db, digest)
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[digest] = (principal, now + CACHE_SECONDS)
+    return principal
+
+
+def _lookup(db: Database, digest: str) -> Principal:
     with db.read() as s:
         admin = s.execute(select(m.ApiToken.revoked).where(m.ApiToken.token_hash == digest)).first()
         if admin is not None:

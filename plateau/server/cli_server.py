@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be 1 to 65535, got {args.port}")
+    from plateau.logs import setup_logging
+
+    setup_logging("server", "DEBUG" if getattr(args, "debug", False) else args.log_level.upper())
     database = Database(open_database(args.db))  # fail fast, before binding the port
     settings = ServerSettings(db_url=args.db, max_body_bytes=int(args.max_body_mb * 1024 * 1024))
     app = create_app(settings, database=database)
