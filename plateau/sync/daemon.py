@@ -94,10 +94,24 @@ def run_forever(loops: SyncLoops) -> int:
         log.info("sync: signal %d, stopping", signum)
         stop.set()
 
+    crashed: list[str] = []
+
+    def _guard(loop):
+        # the loops handle every expected failure themselves; anything escaping is a bug or a
+        # broken database: stop the process (systemd restarts it) rather than run half a daemon
+        def run():
+            try:
+                loop()
+            except BaseException:
+                log.exception("sync: %s stopped unexpectedly", threading.current_thread().name)
+                crashed.append(threading.current_thread().name)
+                stop.set()
+        return run
+
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    threads = [threading.Thread(target=loops.run_push, name="sync-push", daemon=True),
-               threading.Thread(target=loops.run_pull, name="sync-pull", daemon=True)]
+    threads = [threading.Thread(target=_guard(loops.run_push), name="sync-push", daemon=True),
+               threading.Thread(target=_guard(loops.run_pull), name="sync-pull", daemon=True)]
     for t in threads:
         t.start()
     log.info("sync: started")
@@ -110,7 +124,7 @@ def run_forever(loops: SyncLoops) -> int:
     if not loops.write_lock.acquire(timeout=10):
         log.warning("sync: a replica write did not finish in 10 s; leaving it to SQLite's journal")
     log.info("sync: stopped (pushed %d, pulled %d)", loops.counters["pushed"], loops.counters["pulled"])
-    return 0
+    return 1 if crashed else 0
 
 
 def _idle_without_server(settings: StationSettings) -> int:

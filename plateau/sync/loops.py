@@ -125,9 +125,13 @@ class SyncLoops:
             total += n
         return total
 
-    def _forced(self) -> str | None:
-        with self.engine.connect() as conn:
-            return get_state(conn, FORCE_SYNC)
+    def _forced(self, previous: str | None = None) -> str | None:
+        try:
+            with self.engine.connect() as conn:
+                return get_state(conn, FORCE_SYNC)
+        except Exception:  # a busy or briefly unreadable replica: ask again at the next poll
+            log.warning("sync: cannot read the kiosk's sync request", exc_info=True)
+            return previous
 
     def run_push(self) -> None:
         """Push loop; also serves the kiosk's "sync now" (`sync_state.force_sync` changed) with an
@@ -140,7 +144,7 @@ class SyncLoops:
                 if time.monotonic() >= next_clock_check:
                     self.keeper.check_local_clock()
                     next_clock_check = time.monotonic() + CLOCK_CHECK_SECONDS
-                now_forced = self._forced()
+                now_forced = self._forced(forced)
                 if now_forced != forced and not self.token_refused.is_set():
                     forced = now_forced
                     log.info("sync: forced by the kiosk")
