@@ -208,3 +208,33 @@ class Deleted(BaseModel):
 class SettingsIn(Strict):
     settings: dict[Text(80, 1), Text(200)] = Field(default_factory=dict, max_length=200)
     unset: list[Text(80, 1)] = Field(default_factory=list, max_length=200)
+
+
+class PassageOut(BaseModel):
+    id: str
+    station: str
+    at: datetime
+    local_date: date
+    service: str | None
+    kind: str
+    accepted: bool
+    reason: str
+    price_cents: int
+
+
+class LedgerOut(BaseModel):
+    at: datetime
+    kind: str
+    amount_cents: int
+    label: str
+    balance_version: int
+
+
+class History(BaseModel):
+    """What a family portal shows: the balance, and the latest passages and money movements."""
+
+    person: int
+    balance_cents: int
+    balance_version: int
+    passages: list[PassageOut]
+    ledger: list[LedgerOut]

@@ -12,8 +12,8 @@ from plateau.server import ledger, store
 from plateau.server import models as m
 from plateau.server.auth import Admin, Caller, Db
 from plateau.server.errors import ApiError, responses
-from plateau.server.schemas import (CardIn, CardOut, Deleted, OppositionIn, OppositionOut, PaymentIn, PaymentOut,
-                                    PersonId, PersonIn, PersonList, PersonOut)
+from plateau.server.schemas import (CardIn, CardOut, Deleted, History, LedgerOut, OppositionIn, OppositionOut,
+                                    PassageOut, PaymentIn, PaymentOut, PersonId, PersonIn, PersonList, PersonOut)
 
 router = APIRouter(tags=["persons"])
 
@@ -68,6 +68,26 @@ def get_person(person_id: Pid, caller: Caller, db: Db) -> PersonOut:
     with db.read() as s:
         person, site = _person(s, caller, person_id)
         return _out(s, person, site.code)
+
+
+@router.get("/persons/{person_id}/history", response_model=History, responses=responses(401, 403, 404, 422))
+def history(person_id: Pid, caller: Caller, db: Db,
+            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> History:
+    """The balance and the latest passages and money movements of a person, newest first."""
+    with db.read() as s:
+        person, _site = _person(s, caller, person_id)
+        bal = ledger.balances_of(s, [person.id])[0]
+        passages = s.execute(select(m.Passage).where(m.Passage.person_id == person.id,
+                                                     m.Passage.site_id == person.site_id)
+                             .order_by(m.Passage.at.desc()).limit(limit)).scalars()
+        entries = s.execute(select(m.LedgerEntry).where(m.LedgerEntry.person_id == person.id)
+                            .order_by(m.LedgerEntry.id.desc()).limit(limit)).scalars()
+        return History(person=person.id, balance_cents=bal["balance_cents"], balance_version=bal["version"],
+                       passages=[PassageOut(id=p.id, station=p.station, at=p.at, local_date=p.local_date,
+                                            service=p.service, kind=p.kind, accepted=p.accepted, reason=p.reason,
+                                            price_cents=p.price_cents) for p in passages],
+                       ledger=[LedgerOut(at=e.at, kind=e.kind, amount_cents=e.amount_cents, label=e.label,
+                                         balance_version=e.version) for e in entries])
 
 
 @router.put("/persons/{person_id}/cards/{uid}", response_model=PersonOut, responses=responses(401, 403, 404, 422))

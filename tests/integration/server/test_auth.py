@@ -26,6 +26,7 @@ def _endpoints(env):
         ("GET", f"/api/v1/sites/{SITE_A}/persons", None),
         ("POST", f"/api/v1/sites/{SITE_A}/persons", {"last_name": "X", "first_name": "Y"}),
         ("GET", f"/api/v1/persons/{pid}", None),
+        ("GET", f"/api/v1/persons/{pid}/history", None),
         ("PUT", f"/api/v1/persons/{pid}/cards/0102030405", {"status": "lost"}),
         ("POST", f"/api/v1/persons/{pid}/payments", {"reference": "auth-1", "amount_cents": 100}),
         ("POST", f"/api/v1/persons/{pid}/oppositions",

@@ -166,3 +166,18 @@ def test_stored_passages_reach_the_other_stations_through_the_feed(env):
     assert ("passage", item["id"]) in kinds
     assert ("balance", str(pid)) in kinds
     assert cursor["more"] is True
+
+
+def test_a_family_sees_the_balance_passages_and_payments_of_its_child(env):
+    pid = ticket_persons(env.school, 1, offset=52)[0]
+    r = env.admin.post(f"/api/v1/persons/{pid}/payments", {"reference": "CB-2026-0001", "amount_cents": 2000})
+    assert r.status_code == 200 and r.json()["status"] == "credited"
+    again = env.admin.post(f"/api/v1/persons/{pid}/payments", {"reference": "CB-2026-0001", "amount_cents": 2000})
+    assert again.json()["status"] == "duplicate" and again.json()["balance_cents"] == r.json()["balance_cents"]
+    item = passage(pid, price=PRICE)
+    env.station().post("/api/v1/sync/passages", {"passages": [item]})
+    h = env.admin.get(f"/api/v1/persons/{pid}/history").json()
+    assert h["balance_cents"] == r.json()["balance_cents"] - PRICE
+    assert h["passages"][0]["id"] == item["id"]
+    assert [e["kind"] for e in h["ledger"][:2]] == ["passage", "payment"]
+    assert env.api(env.station_b).get(f"/api/v1/persons/{pid}/history").status_code == 403
