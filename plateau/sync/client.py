@@ -42,6 +42,10 @@ class ServerUnreachable(SyncError):
 class TokenRefused(SyncError):
     """401/403: the station token was refused (revoked, wrong, or another site's)."""
 
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
+
 
 class RequestRefused(SyncError):
     """A 4xx other than 401/403: the server will refuse the same request again."""
@@ -165,7 +169,7 @@ class SyncClient:
         if status in (401, 403):
             code, reason = _error_text(resp)
             raise TokenRefused(f"station token refused: revoked or wrong (HTTP {status}"
-                               + (f": {reason}" if reason else "") + ")")
+                               + (f": {reason}" if reason else "") + ")", reason)
         if status >= 500:
             raise ServerUnreachable(f"the server failed (HTTP {status})")
         if status >= 400:
@@ -210,7 +214,15 @@ class SyncClient:
 
     def push(self, passages: list[dict]) -> PushAnswer:
         """`POST /sync/passages` with wire-format passages; per-item results."""
-        body, skew = self._call("POST", "/sync/passages", json={"passages": passages}, read_timeout=self.timeout)
+        try:
+            body, skew = self._call("POST", "/sync/passages", json={"passages": passages},
+                                    read_timeout=self.timeout)
+        except TokenRefused as exc:
+            # the token is fine but a passage names another station (the station's id was changed
+            # in its config with passages still queued): refuse those passages, not the station
+            if "may not push passages of station" in exc.reason:
+                raise RequestRefused(f"passage refused by the server: {exc.reason}", 403, "forbidden") from exc
+            raise
         try:
             results, balances = parse_push_answer(body, {p["id"] for p in passages})
         except ProtocolError as exc:

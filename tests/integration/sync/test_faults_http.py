@@ -195,3 +195,28 @@ def test_a_stale_page_is_never_applied(tmp_path, demo_school):
         assert conn.execute(text("SELECT last_name FROM person WHERE id = :p"), {"p": pid}).scalar() == "NEW"
         assert pull.stored_cursor(conn) == 20
     engine.dispose()
+
+
+def test_a_passage_of_another_station_id_is_parked_not_taken_for_a_revoked_token(setup):
+    """The server refuses a whole batch (403) when a passage names another station: the daemon
+    isolates it, parks it with the server's reason, and sends the rest."""
+    srv, proxy, st, engine, loops, db = setup
+    loops.pull_all(loops.client())
+    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
+    with engine.begin() as conn:
+        for pid, station in ((bad, "renamed-station"), (good, st.station_id)):
+            conn.execute(text(
+                "INSERT INTO passage (id, station, at, local_date, service, card_uid, person_id, kind, accepted, "
+                "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, origin) VALUES "
+                "(:id, :st, '2026-11-23T11:00:00.000000+00:00', '2026-11-23', 'dejeuner', NULL, NULL, "
+                "'badge', 0, 'unknown_card', 0, NULL, NULL, NULL, NULL, '[]', 'local')"), {"id": pid, "st": station})
+            conn.execute(text("INSERT INTO outbox (passage_id, seq, person_id, price_cents, attempts, parked) "
+                              "VALUES (:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), NULL, 0, 0, 0)"),
+                         {"id": pid})
+    loops.push_all(loops.client())
+    with engine.connect() as conn:
+        parked = conn.execute(text("SELECT passage_id, error FROM outbox WHERE parked = 1")).all()
+        assert conn.execute(text("SELECT count(*) FROM outbox WHERE parked = 0")).scalar() == 0
+    assert parked[0][0] == bad and "may not push passages of station 'renamed-station'" in parked[0][1]
+    assert good in server_passages(db)
+    assert not loops.token_refused.is_set() and "token" not in loops.keeper.last_error
