@@ -1,7 +1,7 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
 Commands (PROTOCOL.md): site add/set/list, service add, tariff add, station add/list/revoke,
-token add/list/revoke, staff add/list, plus demo-seed. Every command opens the database given by
+token add/list/revoke, staff add/list, feed compact, plus demo-seed. Every command opens the database given by
 ``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
 first. A new token is printed once, as the last line of stdout, and stored only as a hash.
 Runs on the main thread of a short-lived process.
@@ -94,6 +94,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
     p.add_argument("--badge", default=None, help="the staff member's badge UID")
     p = staff.add_parser("list", help="list a site's staff")
     p.add_argument("uai")
+
+    feedp = groups.add_parser("feed", help="the stations' change feed").add_subparsers(
+        dest="action", required=True, parser_class=type(parser))
+    feedp.add_parser("compact", help="drop feed items superseded by later ones (the server also does it)")
 
     p = groups.add_parser("demo-seed", help="load the demo school (plateau.demo) into the server")
     p.add_argument("--pupils", type=int, default=650)
@@ -256,6 +260,13 @@ def _staff_list(db: Database, a) -> None:
             print(f"{st.id}\t{st.name}\t{st.role}\t{'active' if st.active else 'inactive'}")
 
 
+def _feed_compact(db: Database, a) -> None:
+    from plateau.server.maintenance import compact_all
+
+    for code, dropped in compact_all(db).items():
+        print(f"{code}: {dropped} superseded feed items dropped")
+
+
 def _demo_seed(db: Database, a) -> None:
     from plateau.demo.school import generate
     from plateau.server.seed import seed_changes
@@ -274,4 +285,5 @@ _HANDLERS = {
     ("station", "list"): _station_list, ("station", "revoke"): _station_revoke,
     ("token", "add"): _token_add, ("token", "list"): _token_list, ("token", "revoke"): _token_revoke,
     ("staff", "add"): _staff_add, ("staff", "list"): _staff_list, ("demo-seed", None): _demo_seed,
+    ("feed", "compact"): _feed_compact,
 }

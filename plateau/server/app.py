@@ -18,6 +18,7 @@ from plateau import __version__
 from plateau.server.db import Database, open_database
 from plateau.server.errors import error_response, install_handlers
 from plateau.server.group_commit import PushWriter
+from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
 from plateau.sync.protocol import API_PREFIX
 
@@ -31,6 +32,8 @@ class ServerSettings:
     db_url: str | None = None          # None: $PLATEAU_SERVER_DB, else plateau-server.db here
     max_body_bytes: int = 8 * 1024 * 1024
     feed_poll_interval: float = 0.25   # how often other processes' writes are looked for
+    compact_first_delay: float = 600   # feed compaction: first run after start, then every...
+    compact_every: float = 6 * 3600
 
 
 class BodyLimit:
@@ -98,9 +101,12 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await app.state.notifier.start()
+        compactor = Compactor(db, settings.compact_first_delay, settings.compact_every)
+        compactor.start()
         try:
             yield
         finally:
+            await compactor.stop()
             await app.state.notifier.stop()
             if app.state.push_writer is not None:
                 app.state.push_writer.stop()

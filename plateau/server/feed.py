@@ -135,6 +135,22 @@ def read_changes(session: Session, site_id: int, since: int, limit: int) -> tupl
     return items, cursor, more
 
 
+def compact(session: Session, site_id: int) -> int:
+    """Drop the feed items superseded by a later item of the same key; return how many.
+
+    Safe for every cursor: a station at cursor c needs, for each key changed after c, only
+    its latest state, and the latest item of a key is never dropped (deletes included, as
+    tombstones). Passages have one item each and are left alone. Seqs stay monotonic, with gaps.
+    """
+    lock_site(session, site_id)
+    c2 = m.Change.__table__.alias("later")
+    t = m.Change.__table__
+    superseded = select(c2.c.seq).where(c2.c.site_id == t.c.site_id, c2.c.kind == t.c.kind, c2.c.key == t.c.key,
+                                        c2.c.seq > t.c.seq).exists()
+    result = session.execute(t.delete().where(t.c.site_id == site_id, t.c.kind != "passage", superseded))
+    return result.rowcount or 0
+
+
 def head_seqs(session: Session) -> dict[int, int]:
     """{site id: last seq} for every site (the long-poll watcher's one cheap query)."""
     return {r.id: r.feed_seq for r in session.execute(select(m.Site.id, m.Site.feed_seq))}

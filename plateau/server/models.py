@@ -288,3 +288,6 @@ class Change(Base):
     key: Mapped[str] = mapped_column(String(120))
     data: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # compaction finds the superseded items of a key (feed.compact)
+    __table_args__ = (Index("ix_change_key", "site_id", "kind", "key", "seq"),)

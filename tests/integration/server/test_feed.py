@@ -105,3 +105,45 @@ def test_writes_of_the_test_process_are_seen_and_unchanged_rewrites_emit_nothing
         store.delete_opposition(s, store.get_site(s, SITE_A), "opp-feed-1")
     body = env.station().get(f"/api/v1/sync/changes?since={body['cursor']}").json()
     assert [(c["kind"], c["op"], c["data"]) for c in body["changes"]] == [("opposition", "delete", None)]
+
+
+def _fold(state: dict, changes) -> dict:
+    for c in changes:
+        state[(c["kind"], c["key"])] = c["data"] if c["op"] == "upsert" else None
+    return state
+
+
+def _read_from(api, since):
+    items = []
+    while True:
+        page = api.get(f"/api/v1/sync/changes?since={since}&limit=300").json()
+        items += page["changes"]
+        since = page["cursor"]
+        if not page["more"]:
+            return items, since
+
+
+def test_compaction_keeps_every_cursor_correct(env):
+    from plateau.server import feed as feed_mod
+
+    api = env.station()
+    before, head = _read_from(api, 0)
+    middle = before[len(before) // 2]["seq"]
+    with env.db.write() as s:
+        site = store.get_site(s, SITE_A)
+        for price in range(600, 606):
+            store.upsert_tariff(s, site, "passager", price)
+        store.upsert_closure(s, site, "2031-01-02", "2031-01-02", "Inventaire", id="compact-1")
+        store.delete_closure(s, site, "compact-1")
+    everything, _ = _read_from(api, 0)
+    truth = _fold({}, everything)
+    with env.db.write() as s:
+        dropped = feed_mod.compact(s, store.get_site(s, SITE_A).id)
+    assert dropped >= 5
+    compacted, cursor = _read_from(api, 0)
+    assert len(compacted) == len(everything) - dropped
+    assert _fold({}, compacted) == truth
+    at_middle = _fold({}, [c for c in before if c["seq"] <= middle])
+    rest, _ = _read_from(api, middle)
+    assert _fold(at_middle, rest) == truth
+    assert truth[("closure", "compact-1")] is None  # the delete survives as a tombstone

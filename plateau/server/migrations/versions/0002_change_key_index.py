@@ -1,0 +1,20 @@
+"""Index the change feed by key, for compaction.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22
+"""
+from alembic import op
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_change_key", "change", ["site_id", "kind", "key", "seq"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_change_key", table_name="change")
