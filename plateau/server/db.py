@@ -90,6 +90,8 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    # Alembic narrates every plugin it loads at INFO: not an event an operator needs in the log
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger("alembic").level))
     with engine.begin() as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
