@@ -212,3 +212,18 @@ def test_manager_exports_the_daily_report_as_pdf_and_csv(qtbot, kiosk, demo_scho
     click(qtbot, kiosk.manager.csv)
     csv = pdf.with_suffix(".csv")
     assert csv.read_text(encoding="utf-8-sig").splitlines()[0].startswith("date")
+
+
+def test_a_staff_badge_opens_the_pin_pad_for_that_person(qtbot, kiosk, replica):
+    with replica.begin() as conn:
+        conn.execute(text("UPDATE staff SET badge_uid = 'CAFE0002' WHERE id = 2"))
+    kiosk.reader.feed("CAFE0002")
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.PIN, timeout=3000)
+    assert kiosk.pin.title.text() == "Code de M. Gestionnaire"
+    type_pin(qtbot, kiosk, STAFF_PIN)  # another person's PIN does not open this badge's session
+    qtbot.waitUntil(lambda: kiosk.pin.message.text() == "Code incorrect", timeout=5000)
+    type_pin(qtbot, kiosk, MANAGER_PIN)
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.STAFF, timeout=5000)
+    assert kiosk.menu.buttons["manager"].isVisibleTo(kiosk.menu)
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM passage")).scalar() == 0  # a staff badge is no meal
