@@ -9,12 +9,9 @@ them. The fault-injection scenario is the one of `make soak` (tests/e2e/test_syn
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -117,7 +114,7 @@ def main(quick: bool = False) -> str:
                      _ms(first), f"download only: {_ms(download)}", f"{first / download:.1f}×", "≤ 20 s",
                      "✅" if first <= 20 else "❌"))
 
-        daemon = st.start_sync()
+        st.start_sync()
         time.sleep(2.0)
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {admin}"

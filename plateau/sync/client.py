@@ -17,7 +17,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import shutil
 import signal
-import subprocess
 import time
 from datetime import date
 
 import pytest
 import requests
 
-from tests.integration.sync.harness import (UAI, Station, add_station, plateau, server_balances, server_passages)
+from tests.integration.sync.harness import (UAI, Station, add_station, server_balances, server_passages)
 from tests.support.server import running_server
 
 PUPILS = 150

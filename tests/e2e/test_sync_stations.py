@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.e2e.test_sync_e2e import first_ticket_pupil, school, seeded_template  # noqa: F401  (fixtures)
+from tests.e2e.test_sync_e2e import school, seeded_template  # noqa: F401  (fixtures)
 from tests.integration.sync.harness import (Station, add_station, badge_plan, server_passages,
                                             wait_drained_and_caught_up)
 from tests.support.server import running_server

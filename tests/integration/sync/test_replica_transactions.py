@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from plateau.db.queries import effective_balance
-from plateau.db.replica import get_state, set_state
+from plateau.db.replica import get_state
 from plateau.sync import outbox, pull, status
 from plateau.sync.protocol import Change, KINDS, check_passage
 from plateau.sync.state import StatusKeeper
