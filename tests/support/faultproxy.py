@@ -86,6 +86,7 @@ class FaultProxy:
         self.stall_seconds = stall_seconds
         self.rewriter = lambda body: body
         self.script: list[str] = []   # modes for the next connections, in order, before `mode`
+        self.date_offset = 0.0        # seconds added to the server's `Date` header (a server clock ahead)
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -161,7 +162,7 @@ class FaultProxy:
                     self.counts["upstream_down"] += 1
                 return
             if fault == "pass":
-                conn.sendall(answer)
+                conn.sendall(self._shift_date(answer) if self.date_offset else answer)
             elif fault == "drop":
                 return
             elif fault == "fail":
@@ -215,6 +216,17 @@ class FaultProxy:
         for i in positions:
             data[i] = 0xFF
         return head + sep + bytes(data)
+
+    def _shift_date(self, answer: bytes) -> bytes:
+        from email.utils import formatdate, parsedate_to_datetime
+
+        head, sep, body = answer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        for i, line in enumerate(lines):
+            if line.lower().startswith(b"date:"):
+                when = parsedate_to_datetime(line[5:].strip().decode()).timestamp() + self.date_offset
+                lines[i] = b"date: " + formatdate(when, usegmt=True).encode()
+        return b"\r\n".join(lines) + sep + body
 
     def _rewrite(self, answer: bytes) -> bytes:
         head, _, body = answer.partition(b"\r\n\r\n")

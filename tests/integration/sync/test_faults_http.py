@@ -218,3 +218,20 @@ def test_a_passage_of_another_station_id_is_parked_not_taken_for_a_revoked_token
     assert parked[0][0] == bad and "may not push passages of station 'renamed-station'" in parked[0][1]
     assert good in server_passages(db)
     assert not loops.token_refused.is_set() and "token" not in loops.keeper.last_error
+
+
+def test_clock_skew_is_measured_and_reported_to_staff(setup):
+    """The server's `Date` says 10 minutes later than the station's clock: the status shows the
+    skew and a sentence for staff; back in step, the warning goes away."""
+    srv, proxy, st, engine, loops, db = setup
+    proxy.date_offset = 600
+    loops.pull_all(loops.client())
+    with engine.connect() as conn:
+        s = status.read_status(conn)
+    assert 598 <= s.clock_skew_seconds <= 602
+    assert "behind the server's" in s.last_error and "NTP" in s.last_error
+    proxy.date_offset = 0
+    loops.pull_all(loops.client())
+    with engine.connect() as conn:
+        s = status.read_status(conn)
+    assert abs(s.clock_skew_seconds) < 2 and s.last_error == ""
