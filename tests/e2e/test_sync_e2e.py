@@ -156,3 +156,17 @@ def test_bad_configuration_is_one_line(tmp_path):
     done = st.sync_once(check=False)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "token is required" in done.stderr
+
+
+def test_a_station_without_server_url_idles_quietly(tmp_path):
+    """An empty [server] url is a station meant to run alone: the daemon stays up (no restart loop
+    under systemd) and stops cleanly; `--once` says what is missing."""
+    st = Station(tmp_path / "alone", "self-1", "", "")
+    once = st.sync_once(check=False)
+    assert once.returncode == 2 and "url is required" in once.stderr
+    daemon = st.start_sync()
+    time.sleep(1.5)
+    assert daemon.poll() is None
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(10) == 0
+    assert "does not sync" in st.log()
