@@ -33,6 +33,10 @@ UTC = timezone.utc
 DAY = date(2027, 6, 28)            # the last Monday of the 2026-2027 school year
 YEAR_START = date(2026, 9, 1)
 P99_RATIO_GOAL = 1.5
+# Pupils badge every 2-3 s; the writes here come every 40 ms (a lunch compressed ~60x), enough
+# for the station's background WAL checkpoint to run in the pauses, as it does between pupils
+# (passages.Checkpointer), instead of inside a pupil's commit. Both series get the same pauses.
+PACE_SECONDS = 0.04
 P99_DECISION_GOAL_MS = 1.0
 NOISE_NOTE = ("**The machine was shared while this ran**: the fixed loop's or the bare read's p99 is many times "
               "its p50, so the wall-clock p99s above include preemption by other processes (time slices of "
@@ -134,6 +138,12 @@ def _bare(path: Path) -> sqlite3.Connection:
     return con
 
 
+def _bare_read(con: sqlite3.Connection, passage_id: str) -> None:
+    con.execute("BEGIN")
+    con.execute("SELECT * FROM passage WHERE id = ?", (passage_id,)).fetchone()
+    con.execute("COMMIT")
+
+
 def _bare_insert(con: sqlite3.Connection, n: int, at: datetime) -> None:
     con.execute("BEGIN IMMEDIATE")
     con.execute("INSERT INTO passage VALUES (?, 'self-1', ?, ?, 'dejeuner', '04A1B2C3', ?, 'badge', 1, 'ok', 420, "
@@ -149,7 +159,7 @@ def main(quick: bool = False) -> str:
 
     persons = 600 if quick else 3000
     n_check = 500 if quick else 5000
-    n_write = 200 if quick else 2000
+    n_write = 200 if quick else 1500
     rng = random.Random(2027)
     root = Path(tempfile.mkdtemp(prefix="plateau-bench-", dir=os.environ.get("PLATEAU_BENCH_DIR")))
     try:
@@ -183,10 +193,19 @@ def main(quick: bool = False) -> str:
             _spin()
             noise_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            bare.execute("BEGIN")
-            bare.execute("SELECT * FROM passage WHERE id = ?", (bare_ids[i % len(bare_ids)],)).fetchone()
-            bare.execute("COMMIT")
+            _bare_read(bare, bare_ids[i % len(bare_ids)])
             read_s.append(time.perf_counter() - t0)
+        paused_s, paused_read_s = [], []  # as at the kiosk: each read after a pause
+        for i in range(n_check // 10):
+            time.sleep(PACE_SECONDS)
+            uid, at = rng.choice(uids), lunch + timedelta(seconds=rng.randrange(8000))
+            t0 = time.perf_counter()
+            recorder.check(uid, at)
+            paused_s.append(time.perf_counter() - t0)
+            time.sleep(PACE_SECONDS)
+            t0 = time.perf_counter()
+            _bare_read(bare, bare_ids[i % len(bare_ids)])
+            paused_read_s.append(time.perf_counter() - t0)
         with engine.connect() as conn:  # the pure rules alone, on ready-made snapshots
             site = recorder.sites.get(conn)
             snaps = [snapshot_for_card(conn, site, rng.choice(uids), lunch) for _ in range(500)]
@@ -201,6 +220,7 @@ def main(quick: bool = False) -> str:
         gc.collect()
         for n, uid in enumerate(order):
             at = lunch + timedelta(seconds=3 * n)
+            time.sleep(PACE_SECONDS)  # the pause between two pupils, compressed (see PACE_SECONDS)
             for first in ((0, 1) if n % 2 else (1, 0)):
                 if first:
                     c0, t0 = time.thread_time(), time.perf_counter()
@@ -232,7 +252,8 @@ def main(quick: bool = False) -> str:
 
 Replica: the demo school scaled to **{counts['person']:,} persons** with a school year of history,
 **{total_rows:,} rows** ({rows_detail}); built in {build_s:.1f} s. Reads at lunch on {DAY.isoformat()},
-random cards of persons who eat; writes are a lunch's worth of badges ({accepted} accepted of {len(badge_s)}).
+random cards of persons who eat; writes are a lunch's worth of badges ({accepted} accepted of {len(badge_s)}),
+{PACE_SECONDS * 1000:.0f} ms apart (pupils come every 2-3 s; the pauses let the WAL checkpoint run between them).
 Baseline measured in the same run, interleaved read for read: a bare SQLite `INSERT` + `COMMIT` of a
 passage-sized row, WAL + `synchronous=FULL`, in a file beside the replica (same disk).
 
@@ -240,6 +261,8 @@ passage-sized row, WAL + `synchronous=FULL`, in a file beside the replica (same 
 |---|---:|---:|---:|
 | decision alone: `Recorder.check` (indexed snapshot queries + rules) | {len(check_s)} | {_ms(p50c)} | {_ms(p99c)} |
 | … its CPU time (`time.thread_time`: the work itself, without preemption) | {len(check_cpu)} | {_ms(_pct(check_cpu, .5))} | {_ms(p99cpu)} |
+| decision alone, each after a {PACE_SECONDS * 1000:.0f} ms pause (as between pupils) | {len(paused_s)} | {_ms(_pct(paused_s, .5))} | {_ms(_pct(paused_s, .99))} |
+| … baseline: the bare primary-key read, each after the same pause | {len(paused_read_s)} | {_ms(_pct(paused_read_s, .5))} | {_ms(_pct(paused_read_s, .99))} |
 | rules alone: `rules.decide` on a ready snapshot | {len(pure_s)} | {_ms(_pct(pure_s, .5))} | {_ms(_pct(pure_s, .99))} |
 | baseline read: one bare SQLite primary-key `SELECT` in its own transaction, interleaved | {len(read_s)} | {_ms(_pct(read_s, .5))} | {_ms(_pct(read_s, .99))} |
 | machine noise: a fixed pure-Python loop, interleaved with the decisions | {len(noise_s)} | {_ms(_pct(noise_s, .5))} | {_ms(_pct(noise_s, .99))} |
@@ -251,6 +274,11 @@ passage-sized row, WAL + `synchronous=FULL`, in a file beside the replica (same 
 Goals: p99 ratio ≤ {P99_RATIO_GOAL} — **{'met' if ok_ratio else 'MISSED'}** ({ratio99:.2f});
 p99 decision alone ≤ {P99_DECISION_GOAL_MS:.0f} ms — **{'met' if ok_decision else 'MISSED'}** ({_ms(p99c)} ms wall clock;
 {'met' if ok_cpu else 'MISSED'} in CPU time, {_ms(p99cpu)} ms). {cpu_count} CPUs, load average {load:.1f} at the end.
+After an idle pause every system call on this VM is several times slower (the bare read too), hence the
+paused rows; the goal is judged on the back-to-back figure, and the paused p99 is shown as it is.
+The p50 ratio compares the decision's extra {_ms(p50b - p50r)} ms (its reads, the rules, 7 b-tree pages written
+instead of 2) with this disk's {_ms(p50r)} ms commit; with a kiosk SD card's 5 ms commit the same extra work
+would be a ratio of {(5 + (p50b - p50r) * 1000) / 5:.2f}.
 {NOISE_NOTE if noisy else ''}
 """
 
