@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from plateau.server import reservations as booking
+from plateau.server import models as m
 from plateau.server import store
 from plateau.server.auth import Admin, Db
 from plateau.server.errors import ApiError, responses
@@ -24,7 +25,7 @@ def book(person_id: Annotated[PersonId, Path()], day: Annotated[Day, Path()], se
     """Book a meal before the site's cutoff (409 with the reason past it)."""
     with db.write() as s:
         person = store.get_person(s, None, person_id)
-        site = s.get(store.m.Site, person.site_id)
+        site = s.get(m.Site, person.site_id)
         try:
             r, created = booking.book(s, site, person, day, service)
         except booking.Refusal as refusal:
@@ -41,7 +42,7 @@ def cancel(person_id: Annotated[PersonId, Path()], day: Annotated[Day, Path()], 
     """Cancel a booking before the cutoff; a prepaid meal is credited back."""
     with db.write() as s:
         person = store.get_person(s, None, person_id)
-        site = s.get(store.m.Site, person.site_id)
+        site = s.get(m.Site, person.site_id)
         try:
             r = booking.cancel(s, site, person, day, service)
         except booking.Refusal as refusal:
