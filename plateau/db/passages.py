@@ -15,13 +15,16 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
 from plateau import BUILD_DATE
-from plateau.db.queries import SiteCache, raw_connection, snapshot_for_card, snapshot_for_person
+from plateau.db.queries import (SiteCache, raw_connection, snapshot_for_card_raw, snapshot_for_person,
+                                snapshot_for_person_raw)
 from plateau.db.types import utc_text
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.station import rules
@@ -66,9 +69,15 @@ def write_passage(conn: Connection, decision: Decision, station: str, *, staff_i
                   motive: str | None = None, ref: str | None = None, passage_id: str | None = None) -> str:
     """Insert one passage and its outbox entry on an open write transaction."""
 
+    return write_passage_raw(raw_connection(conn), decision, station, staff_id=staff_id, motive=motive, ref=ref,
+                             passage_id=passage_id)
+
+
+def write_passage_raw(raw: sqlite3.Connection, decision: Decision, station: str, *, staff_id: int | None = None,
+                      motive: str | None = None, ref: str | None = None, passage_id: str | None = None) -> str:
+    """The same on a sqlite3 connection inside a write transaction (the Recorder's hot path)."""
     pid = passage_id or str(uuid.uuid4())
     person_id = decision.person.id if decision.person else None
-    raw = raw_connection(conn)
     raw.execute(_INSERT, (
         pid, station, utc_text(decision.at), decision.local_date.isoformat(),
         decision.service.code if decision.service else None, decision.card_uid, person_id, str(decision.kind),
@@ -139,21 +148,46 @@ class Recorder:
         self.sites = SiteCache()
         database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
         self.checkpointer = Checkpointer(database if database and database != ":memory:" else None)
+        self._pooled = None  # this Recorder's own DB-API connection, for badge / check / forgotten
+
+    def close(self) -> None:
+        """Give back the Recorder's connection (it is opened again on the next read)."""
+        if self._pooled is not None:
+            self._pooled.close()
+            self._pooled = None
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction on the Recorder's own sqlite3 connection (pragmas of `make_engine`).
+
+        The badge path skips SQLAlchemy: a pool checkout, Connection and transaction objects
+        and their events per badge cost more than the decision itself, several times more
+        after the idle pause between two pupils (benchmarks/bench_decision.py). Writers take
+        the write lock up front (BEGIN IMMEDIATE), as `engine._begin` does."""
+        if self._pooled is None:
+            self._pooled = self.reader.raw_connection()
+        raw = self._pooled.dbapi_connection
+        raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield raw
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
 
     # -- reads ------------------------------------------------------------------------------
     def check(self, uid: str, at: datetime) -> Decision:
         """The decision for `uid` at `at`, recording nothing (`plateau check`)."""
-        with self.reader.connect() as conn:
-            site = self.sites.get(conn)
-            return rules.decide(uid, at, snapshot_for_card(conn, site, uid, at))
+        with self._transaction(write=False) as raw:
+            return rules.decide(uid, at, snapshot_for_card_raw(raw, self.sites.get_raw(raw), uid, at))
 
     # -- writes -----------------------------------------------------------------------------
     def badge(self, uid: str, at: datetime) -> Recorded:
         check_clock(at)
-        with self.engine.begin() as conn:
-            site = self.sites.get(conn)
-            decision = rules.decide(uid, at, snapshot_for_card(conn, site, uid, at))
-            pid = write_passage(conn, decision, self.station)
+        with self._transaction(write=True) as raw:
+            decision = rules.decide(uid, at, snapshot_for_card_raw(raw, self.sites.get_raw(raw), uid, at))
+            pid = write_passage_raw(raw, decision, self.station)
         self.checkpointer.recorded()
         log.info("passage station=%s id=%s uid=%s person=%s reason=%s price=%s", self.station, pid, uid,
                  decision.person.id if decision.person else None, decision.reason, decision.price_cents)
@@ -162,13 +196,12 @@ class Recorder:
     def forgotten(self, person_id: int, at: datetime, staff_id: int) -> Recorded:
         """Staff found the person by name: the same rules, without a card."""
         check_clock(at)
-        with self.engine.begin() as conn:
-            site = self.sites.get(conn)
-            snap = snapshot_for_person(conn, site, person_id, at)
+        with self._transaction(write=True) as raw:
+            snap = snapshot_for_person_raw(raw, self.sites.get_raw(raw), person_id, at)
             if snap.person is None:
                 raise PassageError(f"unknown person {person_id}")
             decision = rules.decide(None, at, snap, kind=PassageKind.FORGOTTEN)
-            pid = write_passage(conn, decision, self.station, staff_id=staff_id)
+            pid = write_passage_raw(raw, decision, self.station, staff_id=staff_id)
         self.checkpointer.recorded()
         log.info("passage station=%s id=%s forgotten person=%s staff=%s reason=%s", self.station, pid,
                  person_id, staff_id, decision.reason)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from plateau.db.types import utc_text
 from plateau.domain.policy import policy_from_settings
@@ -25,9 +25,9 @@ from plateau.station.snapshot import (CardInfo, OppositionInfo, PersonInfo, Serv
 # transaction: a badge is read and decided under the same BEGIN IMMEDIATE that records it, and
 # SQLAlchemy's per-statement machinery (result metadata, events) was most of a decision's cost
 # (benchmarks/bench_decision.py). Plain `?` parameters, sqlite3's own statement cache.
-_SITE = text("SELECT code, name, timezone, settings FROM site LIMIT 1")
-_SERVICES = text("SELECT code, label, start, \"end\", weekdays FROM service ORDER BY start")
-_TARIFFS = text("SELECT category, price_cents FROM tariff")
+_SITE = "SELECT code, name, timezone, settings FROM site LIMIT 1"
+_SERVICES = "SELECT code, label, start, \"end\", weekdays FROM service ORDER BY start"
+_TARIFFS = "SELECT category, price_cents FROM tariff"
 _SITE_VERSION = "SELECT value FROM sync_state WHERE key = 'site_version'"
 _PERSON_COLUMNS = ("id, last_name, first_name, class_name, category, plan, forfait_days, status, "
                    "arrival_date, leaving_date, photo, external_id")
@@ -88,24 +88,32 @@ class SiteCache:
     site: SiteInfo | None = None
 
     def get(self, conn: Connection) -> SiteInfo:
-        row = raw_connection(conn).execute(_SITE_VERSION).fetchone()
+        return self.get_raw(raw_connection(conn))
+
+    def get_raw(self, raw) -> SiteInfo:
+        """The same on a sqlite3 connection inside a transaction (the Recorder's hot path)."""
+        row = raw.execute(_SITE_VERSION).fetchone()
         version = row[0] if row else None
         if self.site is None or version != self.version:
-            self.site = load_site(conn)
+            self.site = load_site_raw(raw)
             self.version = version
         return self.site
 
 
 def load_site(conn: Connection) -> SiteInfo:
-    row = conn.execute(_SITE).first()
+    return load_site_raw(raw_connection(conn))
+
+
+def load_site_raw(raw) -> SiteInfo:
+    row = raw.execute(_SITE).fetchone()
     if row is None:
         raise NotConfigured("this station has no site data yet: run `plateau sync --once`")
-    settings = row.settings if isinstance(row.settings, dict) else json.loads(row.settings or "{}")
-    services = tuple(
-        ServiceInfo(s.code, s.label, parse_hhmm(s.start), parse_hhmm(s.end), parse_weekdays(s.weekdays))
-        for s in conn.execute(_SERVICES))
-    prices = {t.category: t.price_cents for t in conn.execute(_TARIFFS)}
-    return SiteInfo(row.code, row.name, row.timezone, policy_from_settings(settings), services, prices)
+    code, name, tz, settings = row
+    settings = settings if isinstance(settings, dict) else json.loads(settings or "{}")
+    services = tuple(ServiceInfo(c, label, parse_hhmm(start), parse_hhmm(end), parse_weekdays(days))
+                     for c, label, start, end, days in raw.execute(_SERVICES))
+    prices = {category: cents for category, cents in raw.execute(_TARIFFS)}
+    return SiteInfo(code, name, tz, policy_from_settings(settings), services, prices)
 
 
 def effective_balance(conn: Connection, person_id: int) -> int:
@@ -119,7 +127,15 @@ def load_person(conn: Connection, person_id: int) -> PersonInfo | None:
 
 
 def snapshot_for_card(conn: Connection, site: SiteInfo, uid: str, at: datetime) -> Snapshot:
-    raw = raw_connection(conn)
+    return snapshot_for_card_raw(raw_connection(conn), site, uid, at)
+
+
+def snapshot_for_person(conn: Connection, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
+    return snapshot_for_person_raw(raw_connection(conn), site, person_id, at)
+
+
+def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime) -> Snapshot:
+    """What the rules need for a badge read, on a sqlite3 connection inside a transaction."""
     row = raw.execute(_CARD, (uid,)).fetchone()
     if row is None:
         return Snapshot(site=site)
@@ -129,8 +145,7 @@ def snapshot_for_card(conn: Connection, site: SiteInfo, uid: str, at: datetime) 
     return _complete(raw, site, _person(row, 3), at, card)
 
 
-def snapshot_for_person(conn: Connection, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
-    raw = raw_connection(conn)
+def snapshot_for_person_raw(raw, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
     row = raw.execute(_PERSON, (person_id,)).fetchone()
     if row is None:
         return Snapshot(site=site)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -59,15 +60,16 @@ def parse_instant(text: str | None, tz: str) -> datetime:
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except OperationalError as exc:
+    except (OperationalError, sqlite3.OperationalError) as exc:
         # locked past the busy timeout, unreadable, read-only: the person can act on it
-        raise UserError(f"the station database cannot be used: {exc.orig or exc}") from None
+        raise UserError(f"the station database cannot be used: {getattr(exc, 'orig', None) or exc}") from None
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     uid = normalize_uid(args.uid, args.format or settings.reader.uid_format)
     engine = open_replica(settings.db.path, create=False)
+    recorder = None
     try:
         recorder = Recorder(engine, settings.station.id)
         with engine.connect() as conn:
@@ -80,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             decision, passage_id = recorder.check(uid, at), None
     finally:
+        if recorder is not None:
+            recorder.close()
         engine.dispose()
     if args.json:
         out = decision.to_json(lang)
