@@ -65,6 +65,7 @@ class KioskWindow(QMainWindow):
         self.expected: dict[str, int] = {}
         self.staff_message = ""
         self._token = 0
+        self._headcount_pending = False
         self.site = None
         self._build_screens()
         # style for the smallest screen until the first resize: the window's minimum size is then
@@ -218,7 +219,7 @@ class KioskWindow(QMainWindow):
         if key in pages:
             self._act(lambda: self.flow.open(pages[key], now))
             if self.flow.screen is Screen.MANAGER:
-                self._submit(self.stats, "headcount", self._local().date())
+                self.refresh_expected()
         elif key == "sync":
             self._submit(self.db, "sync")
         elif key == "close":
@@ -303,6 +304,7 @@ class KioskWindow(QMainWindow):
         elif name == "sync":
             self.staff_message = tr("Sync requested")
         elif name == "headcount":
+            self._headcount_pending = False
             if result is not None and result.day == self._local().date():
                 for s in result.services:
                     if s.code:
@@ -317,6 +319,7 @@ class KioskWindow(QMainWindow):
         now = self._now()
         if name in ("badge",) or not user_error:
             if name == "headcount":
+                self._headcount_pending = False
                 log.warning("headcount failed: %s", message)
                 if self._manager is not None:
                     self._manager.message.setText(tr("Could not do that: {error}", error=message))
@@ -350,7 +353,11 @@ class KioskWindow(QMainWindow):
             self._fill_idle()
 
     def refresh_expected(self) -> None:
-        self._submit(self.stats, "headcount", self._local().date())
+        """Ask the stats thread for today's headcount, unless one is already being computed
+        (a slow computation must not pile up requests behind it)."""
+        if not self._headcount_pending:
+            self._headcount_pending = True
+            self._submit(self.stats, "headcount", self._local().date())
 
     # -- showing -------------------------------------------------------------------------------------
     def render(self) -> None:
