@@ -38,7 +38,7 @@ class ServerSettings:
 
 class BodyLimit:
     """ASGI middleware refusing bodies above `limit` bytes with 413, declared or streamed,
-    and URLs holding NUL characters with 422."""
+    and URLs holding NUL characters with 422. Runs on the event loop, per request."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
