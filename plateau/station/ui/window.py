@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from plateau.config import StationSettings
 from plateau.db import kiosk as kq
+from plateau.db.queries import SiteCache
 from plateau.db.search import search_persons
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
@@ -57,7 +58,8 @@ class KioskWindow(QMainWindow):
         self.station = settings.station.id
         self.reports_dir = reports_dir
         self.actions = KioskActions(engine, self.station, clock)
-        self.recorder = self.actions.recorder
+        self.recorder = self.actions.recorder    # used on the kiosk-db thread only
+        self.sites = SiteCache()                  # the GUI thread's own cache (the recorder's is not shared)
         self.flow = KioskFlow(result_seconds=settings.station.result_seconds,
                               staff_timeout_seconds=settings.station.staff_timeout_seconds)
         self.outcome_hooks: list[Callable] = []   # gate, sounds: called with each shown Decision
@@ -347,7 +349,7 @@ class KioskWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         with self.engine.connect() as conn:
-            self.site = self.recorder.sites.get(conn)
+            self.site = self.sites.get(conn)
             self.status = read_status(conn)
         if self.flow.screen is Screen.IDLE:
             self._fill_idle()
