@@ -165,3 +165,15 @@ def test_reader_unplugged_then_ready():
     assert flow.reader_down
     flow.reader_changed("ready")
     assert not flow.reader_down
+
+
+def test_staff_mode_expiring_during_a_pupils_result_goes_back_to_idle():
+    flow = KioskFlow(result_seconds=2, staff_timeout_seconds=10)
+    flow.request_staff(0.0)
+    flow.pin_checked(AGENT, 0.0)
+    flow.open(Screen.PASSAGES, 0.0)
+    flow.show_result(decision(True), "p", 9.0)
+    flow.tick(10.5)  # staff timed out while the pupil's answer is on screen
+    assert flow.staff is None and flow.screen is Screen.RESULT
+    flow.tick(11.5)
+    assert flow.screen is Screen.IDLE
