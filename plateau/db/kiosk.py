@@ -125,6 +125,13 @@ def declare_card_lost(engine: Engine, uid: str, *, station: str, staff_id: int, 
 
 
 def pending_card_events(conn: Connection) -> list[dict]:
+    """Card events not acknowledged yet, oldest first, for the sync daemon's push.
+
+    Proposed wire shape (not implemented by the server yet): `POST /api/v1/sync/card-events`
+    `{"events": [{"id", "uid", "person_id", "status", "at", "station", "staff_id"}]}` answered per
+    event like passages (`stored` | `duplicate` | `rejected`), idempotent by `id`; then
+    `mark_card_events_sent`. The server sets the card's status and emits the `card` change to
+    every station of the site; migration 0005 keeps the card lost here until then."""
     rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, staff_id FROM card_event "
                              "WHERE sent = 0 ORDER BY seq")).mappings().all()
     return [dict(r) for r in rows]
