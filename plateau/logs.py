@@ -27,9 +27,11 @@ from typing import IO, Mapping
 
 # Attributes every LogRecord has: anything else on a record came from ``extra=`` and is logged.
 _STANDARD = set(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {"message", "asctime"}
+# uvicorn adds a copy of the message with terminal colour codes: noise in a log line
+_STANDARD |= {"color_message"}
 _SYSLOG_PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
 # Libraries that are chatty at INFO/DEBUG and say nothing an operator needs.
-_QUIET = ("urllib3", "asyncio", "multipart", "PIL", "alembic.runtime.migration")
+_QUIET = ("urllib3", "asyncio", "multipart", "PIL", "alembic.runtime.migration", "alembic.runtime.plugins")
 
 
 def quote(value: object) -> str:

@@ -8,6 +8,7 @@ line), then uvicorn serving `create_app` on the main thread's event loop.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 
 from plateau.errors import UserError
@@ -23,20 +24,29 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from plateau.server.app import ServerSettings, create_app
-    from plateau.server.db import Database, open_database
+    from plateau.logs import setup_logging
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be 1 to 65535, got {args.port}")
-    from plateau.logs import setup_logging
+    # first: importing the app (alembic, fastapi) already logs at DEBUG
+    level = "debug" if getattr(args, "debug", False) else args.log_level
+    setup_logging("server", level.upper())
+    import uvicorn
 
-    setup_logging("server", "DEBUG" if getattr(args, "debug", False) else args.log_level.upper())
+    from plateau import __version__
+    from plateau.server.app import ServerSettings, create_app
+    from plateau.server.db import Database, open_database
+
     database = Database(open_database(args.db))  # fail fast, before binding the port
     settings = ServerSettings(db_url=args.db, max_body_bytes=int(args.max_body_mb * 1024 * 1024))
+    log = logging.getLogger("plateau.server")
+    log.info("plateau server %s: database %s", __version__, database.engine.url.render_as_string(hide_password=True))
+    log.debug("settings: %s", settings)
     app = create_app(settings, database=database)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+    # log_config=None: uvicorn's own records go through plateau.logs (one key=value line each)
+    # instead of the plain "INFO:     ..." handlers uvicorn would install by default
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=level, access_log=False,
+                            log_config=None,
                             timeout_graceful_shutdown=5, limit_concurrency=4000, backlog=2048)
     try:
         uvicorn.Server(config).run()

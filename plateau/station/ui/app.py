@@ -128,13 +128,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         from plateau.logs import setup_logging
 
-        setup_logging("station", settings.station.log_level, settings.station.id)
+        level = "DEBUG" if getattr(args, "debug", False) else settings.station.log_level
+        setup_logging("station", level, settings.station.id)
     except ImportError:
         pass
     engine = open_station_replica(settings.db.path)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("plateau-station")
-    window = KioskWindow(engine, settings, reports_dir=str(Path(settings.db.path).parent / "reports"))
+    from plateau.demo.clock import station_clock, utc_now
+
+    window = KioskWindow(engine, settings, clock=station_clock(settings.station), wall_clock=utc_now,
+                         reports_dir=str(Path(settings.db.path).parent / "reports"))
 
     # a bug anywhere must show "ask staff" and let the next pupil badge, never kill the kiosk
     sys.excepthook = window.unexpected
