@@ -59,6 +59,8 @@ class ChangesPage(BaseModel):
     changes: list[ChangeItem]
     cursor: int
     more: bool
+    head: int = Field(description="the site's latest seq when the page was read (>= cursor): a first "
+                                  "sync shows cursor/head as its progress")
 
 
 class PushRequest(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import requests
 
 from plateau import __version__
-from plateau.sync.protocol import API_PREFIX, Change, ProtocolError, parse_changes_page
+from plateau.sync.protocol import API_PREFIX, Change, ProtocolError, changes_page_head, parse_changes_page
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +207,7 @@ class SyncClient:
                         "(server restored from a backup?): following it from there", cursor, since)
         if changes and changes[0].seq <= since:
             raise ServerUnreachable(f"the change feed repeated changes at or before {since}")
-        head = body.get("head")
-        head = head if isinstance(head, int) and not isinstance(head, bool) else None
-        return Page(changes, cursor, more, head, skew)
+        return Page(changes, cursor, more, changes_page_head(body), skew)
 
     def push(self, passages: list[dict]) -> PushAnswer:
         """`POST /sync/passages` with wire-format passages; per-item results."""

@@ -195,6 +195,20 @@ def parse_changes_page(body: Any) -> tuple[list[Change], int, bool]:
     return changes, cursor, more
 
 
+def changes_page_head(body: Any) -> int | None:
+    """The `head` of a `GET /sync/changes` answer (the site's latest seq), or None.
+
+    Informational only (a first sync's progress), so it is read tolerantly: a server older
+    than this field does not send it, and a value that is not a non-negative integer at
+    least the page's cursor is ignored rather than refusing the page."""
+    if not isinstance(body, dict):
+        return None
+    head, cursor = body.get("head"), body.get("cursor")
+    if not _int(head) or head < 0 or (_int(cursor) and head < cursor):
+        return None
+    return head
+
+
 def passage_to_wire(row: Mapping[str, Any]) -> dict:
     """A replica passage row (mapping) as the dict pushed to the server."""
     out = {}

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
 from plateau.server import feed, push
@@ -31,7 +31,8 @@ async def changes(request: Request, caller: Caller,
                   site: Annotated[str | None, Query(max_length=16, description="admin tokens: the site code")] = None,
                   ) -> ChangesPage:
     """The caller's site changes after `since`, oldest first. With `wait`, an empty answer waits up
-    to `wait` seconds for the next change (woken as soon as one commits)."""
+    to `wait` seconds for the next change (woken as soon as one commits). `head` is the site's
+    latest seq when the page was read (a first sync's total; older servers do not send it)."""
     db = request.app.state.db
     notifier = request.app.state.notifier
     site_id = caller.site_id
@@ -47,14 +48,14 @@ async def changes(request: Request, caller: Caller,
         generation = notifier.generation(site_id)
         known = notifier.heads.get(site_id)
         if known is None or known > since or not wait:
-            items, cursor, more = await notifier.shared_read(site_id, generation, (since, limit),
-                                                             partial(_read, db, site_id, since, limit))
+            items, cursor, more, head = await notifier.shared_read(site_id, generation, (since, limit),
+                                                                   partial(_read, db, site_id, since, limit))
             if items or not wait:
                 # already valid (built from checked feed rows): skip re-validating a large page
-                return JSONResponse({"changes": items, "cursor": cursor, "more": more})
+                return JSONResponse({"changes": items, "cursor": cursor, "more": more, "head": head})
         left = deadline - time.monotonic()
-        if left <= 0:
-            return JSONResponse({"changes": [], "cursor": since, "more": False})
+        if left <= 0:  # nothing after `since` committed meanwhile: the station is at the head
+            return JSONResponse({"changes": [], "cursor": since, "more": False, "head": since})
         try:
             await asyncio.wait_for(event.wait(), timeout=left)
         except asyncio.TimeoutError:
@@ -70,7 +71,10 @@ def _site_id(db, code: str) -> int:
 
 def _read(db, site_id: int, since: int, limit: int):
     with db.read() as s:
-        return feed.read_changes(s, site_id, since, limit)
+        items, cursor, more = feed.read_changes(s, site_id, since, limit)
+        # the site's latest seq, in the same read: a first sync shows "received/total"
+        head = max(cursor, s.execute(select(m.Site.feed_seq).where(m.Site.id == site_id)).scalar() or 0)
+        return items, cursor, more, head
 
 
 @router.post("/passages", response_model=PushAnswer, responses=responses(401, 403, 413, 422))

@@ -50,7 +50,22 @@ def test_an_empty_wait_returns_after_the_wait_with_the_same_cursor(env):
     t0 = time.monotonic()
     r = env.station().get(f"/api/v1/sync/changes?since={head}&wait=1")
     assert 0.9 <= time.monotonic() - t0 < 5
-    assert r.json() == {"changes": [], "cursor": head, "more": False}
+    assert r.json() == {"changes": [], "cursor": head, "more": False, "head": head}
+
+
+def test_every_page_says_the_site_head_so_a_first_sync_shows_a_total(env):
+    from plateau.sync.protocol import changes_page_head
+
+    last = env.station().get("/api/v1/sync/changes?since=0&limit=5000").json()
+    assert not last["more"] and last["head"] == last["cursor"]
+    first = env.station().get("/api/v1/sync/changes?since=0&limit=7").json()
+    assert first["more"] and first["cursor"] < first["head"]
+    assert changes_page_head(first) == first["head"] >= last["head"]  # (pushes of other tests may add)
+    # an older server without `head`, or a nonsense one, is read as "no total", never refused
+    assert changes_page_head({"changes": [], "cursor": 5, "more": False}) is None
+    for bad in (None, "12", True, -1, 4):
+        assert changes_page_head({"changes": [], "cursor": 5, "more": False, "head": bad}) is None
+    parse_changes_page({"changes": [], "cursor": 5, "more": False})  # still valid without it
 
 
 def _long_poll(env, since, out):

@@ -139,6 +139,7 @@ def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
         assert done.returncode == 0, (dict(proxy.counts), proxy.script, done.stderr[-500:])
         total = int(st.scalar("SELECT value FROM sync_state WHERE key = 'cursor'"))
         assert f"pulled {total - 1000} changes" in done.stdout
+        assert progress == f"1000/{total}"          # the server's head: "received/total"
         fresh = Station(tmp_path / "fresh", "self-1", srv.url, token)
         fresh.sync_once()
         assert reference_rows(st.db) == reference_rows(fresh.db)
