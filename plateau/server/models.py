@@ -276,6 +276,25 @@ class Passage(Base):
     )
 
 
+class CardEvent(Base):
+    """A card blocked at a station (staff declared it lost), pushed by its sync daemon: stored
+    once (the station's UUID is the key, so a replay is a duplicate), never updated. The card's
+    own status is changed through the store in the same transaction (`card_events.py`)."""
+
+    __tablename__ = "card_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    uid: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    station: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_card_event_site_uid", "site_id", "uid"),)
+
+
 class Change(Base):
     """One item of a site's change feed: `seq` is dense and monotonic per site, in commit order.
     `data` is the wire `data` of the kind (None for a delete)."""

@@ -85,6 +85,16 @@ class PushAnswer(BaseModel):
     balances: list[BalanceOut]
 
 
+class CardEventsRequest(BaseModel):
+    # checked one by one (plateau.sync.protocol.check_card_event): one bad event is rejected alone
+    events: list[Any] = Field(max_length=1000, description="card events: id (UUID), uid, person_id, status "
+                                                           "(lost | blocked), at, station, staff_id")
+
+
+class CardEventsAnswer(BaseModel):
+    results: list[PushResult]
+
+
 class ReservationOut(BaseModel):
     person: int
     date: date

@@ -10,6 +10,7 @@ instants as ISO 8601 text, instants with an offset, money as integer cents).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
@@ -193,6 +194,42 @@ def parse_changes_page(body: Any) -> tuple[list[Change], int, bool]:
     if seqs != sorted(seqs) or len(set(seqs)) != len(seqs) or (seqs and seqs[-1] > cursor):
         raise ProtocolError("the change feed answer is out of order")
     return changes, cursor, more
+
+
+# A card event: a station blocking a card (staff declared it lost at the kiosk), pushed with
+# `POST /sync/card-events` {"events": [...]} and answered per item like passages. A station
+# may only block cards: "found again" is the office's decision, made on the server.
+CARD_EVENT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": _str, "uid": _str, "person_id": _opt_int, "status": _str, "at": _instant, "station": _str,
+    "staff_id": _opt_int,
+}
+CARD_EVENT_STATUSES = ("lost", "blocked")
+CARD_EVENT_KIND = Kind("card_event", "card_event", ("id",), CARD_EVENT_FIELDS)
+
+
+def check_card_event(raw: Any) -> dict:
+    """Validate one pushed card event (both ends); return its wire fields only.
+
+    Raises ProtocolError: fields missing or of the wrong type, an id that is not a UUID, a UID
+    that is not canonical hex (`plateau.domain.uid`), or a status that does not block the card."""
+    event = check_fields(CARD_EVENT_KIND, raw, where="card event")
+    try:
+        if len(event["id"]) != 36 or str(uuid.UUID(event["id"])) != event["id"].lower():
+            raise ValueError
+    except ValueError:
+        raise ProtocolError("card event: id must be a UUID") from None
+    uid = event["uid"]
+    if not 2 <= len(uid) <= 32 or any(c not in "0123456789ABCDEF" for c in uid):
+        raise ProtocolError(f"card event: uid {uid[:40]!r} is not a canonical hex UID")
+    if event["status"] not in CARD_EVENT_STATUSES:
+        raise ProtocolError(f"card event: a station may only block a card (status {', '.join(CARD_EVENT_STATUSES)}),"
+                            f" not set it {event['status'][:20]!r}")
+    if not event["station"] or len(event["station"]) > 64:
+        raise ProtocolError("card event: bad station")
+    for name in ("person_id", "staff_id"):
+        if event[name] is not None and not 0 < event[name] < 2**31:
+            raise ProtocolError(f"card event: {name} out of range")
+    return event
 
 
 def changes_page_head(body: Any) -> int | None:

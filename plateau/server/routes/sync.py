@@ -1,4 +1,5 @@
-"""The station sync endpoints: the site's change feed (long-poll) and the passage push."""
+"""The station sync endpoints: the site's change feed (long-poll), the passage push and the
+card-event push (cards declared lost at a kiosk)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
-from plateau.server import feed, push
+from plateau.server import card_events, feed, push
 from plateau.server import models as m
 from plateau.server.auth import Caller, Db, StationCaller
 from plateau.server.errors import ApiError, responses
-from plateau.server.schemas import ChangesPage, PushAnswer, PushRequest
+from plateau.server.schemas import CardEventsAnswer, CardEventsRequest, ChangesPage, PushAnswer, PushRequest
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -101,3 +102,21 @@ def _push(db, caller, items):
         s.execute(update(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == caller.station_id)
                   .values(last_seen_at=feed.now()))
     return results, balances
+
+
+@router.post("/card-events", response_model=CardEventsAnswer, responses=responses(401, 403, 413, 422))
+async def push_card_events(body: CardEventsRequest, caller: StationCaller, db: Db) -> JSONResponse:
+    """Store the station's card events (cards blocked at the kiosk), idempotent by event id,
+    answered per item. A station blocks only cards of its own site, in its own name; the card's
+    new status reaches every station of the site through the change feed."""
+    results = await run_in_threadpool(_store_card_events, db, caller, body.events)
+    return JSONResponse({"results": results})
+
+
+def _store_card_events(db, caller, items):
+    with db.write() as s:
+        site = s.get(m.Site, caller.site_id)
+        results = card_events.store_card_events(s, site, caller.station_id, items)
+        s.execute(update(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == caller.station_id)
+                  .values(last_seen_at=feed.now()))
+    return results
