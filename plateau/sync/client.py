@@ -227,6 +227,19 @@ class SyncClient:
         return PushAnswer(results, balances, skew)
 
 
+    def push_card_events(self, events: list[dict]) -> PushAnswer:
+        """`POST /sync/card-events` with wire-format card events (cards blocked at the kiosk);
+        per-item results, validated like a passage push (no balances)."""
+        body, skew = self._call("POST", "/sync/card-events", json={"events": events}, read_timeout=self.timeout)
+        if isinstance(body, dict) and "balances" in body:
+            raise ServerUnreachable("malformed card-event answer: unexpected balances")
+        try:
+            results, _ = parse_push_answer(body, {e["id"] for e in events})
+        except ProtocolError as exc:
+            raise ServerUnreachable(f"malformed card-event answer: {exc}") from exc
+        return PushAnswer(results, [], skew)
+
+
 def _short(exc: Exception) -> str:
     text = str(exc)
     # urllib3 wraps the useful part in layers of reprs; the innermost reason is enough for staff

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from plateau.db import kiosk
 from plateau.db.replica import get_state
 from plateau.sync import outbox, pull
 from plateau.sync.backoff import Backoff
 from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
+from plateau.sync.protocol import ProtocolError, check_card_event
 from plateau.sync.state import StatusKeeper
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,9 @@ class SyncLoops:
         self.write_lock = threading.Lock()
         self.token_refused = threading.Event()
         self._isolate = 0   # items still to send one by one after a batch was refused as a whole
-        self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0}
+        self._card_events_retry_at = 0.0   # monotonic: a server without card events is asked again then
+        self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0,
+                         "card_events": 0}
 
     def client(self) -> SyncClient:
         return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify)
@@ -73,9 +77,63 @@ class SyncLoops:
         return Backoff(self.opt.backoff_base, self.opt.backoff_cap, random.Random(self.rng.random()))
 
     # -- push ---------------------------------------------------------------------------------
+    def push_card_events_step(self, client: SyncClient) -> int:
+        """Push the cards declared lost at the kiosk (before passages: every other station must
+        refuse the card soon). Same discipline as passages: an event leaves the queue only on
+        the server's per-item word; rejected → parked with its reason (`kiosk.park_card_events`).
+        Returns how many left the queue. Raises SyncError subclasses."""
+        if time.monotonic() < self._card_events_retry_at:
+            return 0
+        with self.engine.connect() as conn:
+            events = kiosk.pending_card_events(conn, self.opt.push_batch)
+        if not events:
+            return 0
+        wire, invalid = [], {}
+        for event in events:
+            try:
+                wire.append(check_card_event(event))
+            except ProtocolError as exc:
+                invalid[event["id"]] = f"cannot be sent: {exc}"
+        results: dict[str, tuple[str, str | None]] = {}
+        try:
+            if wire:
+                results = client.push_card_events(wire).results
+        except RequestRefused as exc:
+            if exc.status in (404, 405):  # a server older than card events: keep them, ask later
+                log.warning("push: the server does not take card events yet (%s); %d waiting", exc, len(wire))
+                self._card_events_retry_at = time.monotonic() + REFUSED_PULL_RETRY
+                return self._park_card_events(invalid)
+            for event in wire:  # one bad event must not hold the others: one at a time
+                try:
+                    results.update(client.push_card_events([event]).results)
+                except RequestRefused as one:
+                    results[event["id"]] = ("rejected", str(one))
+        acked = [eid for eid, (state, _) in results.items() if state in ("stored", "duplicate")]
+        rejected = {eid: error or "" for eid, (state, error) in results.items() if state == "rejected"}
+        with self.write_lock, self.writer.begin() as conn:
+            kiosk.mark_card_events_sent(conn, acked)
+        for eid in acked:
+            log.info("push: card event %s acknowledged by the server", eid)
+        self._park_card_events({**invalid, **rejected})
+        self.counters["card_events"] += len(acked)
+        return len(acked) + len(invalid) + len(rejected)
+
+    def _park_card_events(self, errors: dict[str, str]) -> int:
+        if errors:
+            for eid, error in errors.items():
+                log.error("push: card event %s rejected: %s (parked)", eid, error)
+            with self.write_lock, self.writer.begin() as conn:
+                kiosk.park_card_events(conn, errors)
+            self.counters["parked"] += len(errors)
+        return len(errors)
+
     def push_step(self, client: SyncClient) -> int:
-        """Send one batch and apply the answer; return how many passages left the queue
-        (0: nothing was waiting). Raises SyncError subclasses."""
+        """Send one batch (card events first, then passages) and apply the answers; return how
+        many items left the queues (0: nothing was waiting). Raises SyncError subclasses."""
+        cards = self.push_card_events_step(client)
+        return cards + self._push_passages_step(client)
+
+    def _push_passages_step(self, client: SyncClient) -> int:
         limit = 1 if self._isolate > 0 else self.opt.push_batch
         with self.engine.connect() as conn:
             batch = outbox.read_batch(conn, limit)

@@ -28,7 +28,7 @@ class SyncStatus:
     last_success_at: datetime | None
     offline_since: datetime | None
     waiting: int          # local passages not yet acknowledged (not parked)
-    parked: int           # passages the server rejected: need a person
+    parked: int           # passages and card events the server rejected: need a person
     clock_skew_seconds: float | None
     last_error: str
 
@@ -36,7 +36,8 @@ class SyncStatus:
 _STATE = text("SELECT key, value FROM sync_state WHERE key IN "
               "('online', 'last_success_at', 'offline_since', 'clock_skew_seconds', 'last_error')")
 _COUNTS = text("SELECT COALESCE(SUM(CASE WHEN parked THEN 0 ELSE 1 END), 0), "
-               "COALESCE(SUM(CASE WHEN parked THEN 1 ELSE 0 END), 0) FROM outbox")
+               "COALESCE(SUM(CASE WHEN parked THEN 1 ELSE 0 END), 0) "
+               "+ (SELECT COUNT(*) FROM card_event WHERE error IS NOT NULL) FROM outbox")
 
 
 def _instant(value: str | None) -> datetime | None:
