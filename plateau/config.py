@@ -29,6 +29,11 @@ class StationSection:
     result_seconds: float = 2.0     # how long the result screen stays
     staff_timeout_seconds: int = 60  # staff mode leaves after this much inactivity
     log_level: str = "INFO"
+    # demos and training only (plateau demo): the kiosk's clock reads this ISO instant at start
+    # and runs clock_speed times faster; empty = the system clock (plateau/demo/clock.py)
+    clock_start: str = ""
+    clock_speed: float = 1.0
+    clock_anchor: str = ""          # the real instant at which the clock reads clock_start (default: start-up)
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,17 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [reader] device is required for a serial reader")
         if self.server.url and not self.server.url.startswith(("http://", "https://")):
             raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
+        if self.station.clock_start:
+            from plateau.demo.clock import parse_start
+
+            try:
+                parse_start(self.station.clock_start)
+                if self.station.clock_anchor:
+                    parse_start(self.station.clock_anchor)
+            except ValueError as exc:
+                raise ConfigError(f"{self.source}: [station] {exc}") from None
+        if self.station.clock_speed <= 0:
+            raise ConfigError(f"{self.source}: [station] clock_speed must be positive")
         if self.station.result_seconds <= 0 or self.reader.debounce_ms < 0:
             raise ConfigError(f"{self.source}: durations must be positive")
         from plateau.devices.checks import check_outputs, check_reader

@@ -37,12 +37,15 @@ LAST_NAMES = (
     "Guillaume Lecomte Lopez Jean Dupuy Guillot Hubert Berger Carpentier Sánchez Dupuis Moulin Louis "
     "Deschamps Huet Vasseur Perez Boucher Fleury Royer Klein Jacquet Adam Paris Poirier Marty Aubry Guyot "
     "Carré Charles Renault Charpentier Ménard Maillard Baron Bertin Bailly Hervé Schneider Fernandez "
-    "Le Gall Collet Léger Bouvier Julien Prévost Millet Perrot Daniel Le Roux Cousin Germain Breton Besson "
-    "Langlois Rémy Le Goff Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber Mallet Hamon "
+    "Le_Gall Lebon Collet Léger Bouvier Julien Prévost Millet Perrot Daniel Le_Roux Leduc Cousin Germain Breton Besson "
+    "Langlois Rémy Le_Goff Lefort Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber Mallet Hamon "
     "Boulanger Jacob Monnier Michaud Rodriguez Guichard Gillet Étienne Grondin Poulain Tessier Chevallier "
-    "Collin Chauvin Da Silva Bouchet Gay Lemaître Bénard Marécha Humbert Reynaud Antoine Hoarau Perret "
+    "Collin Chauvin Da_Silva Dias Bouchet Gay Lemaître Bénard Marécha Humbert Reynaud Antoine Hoarau Perret "
     "Barthélemy Cordier Pichon Lejeune Gilbert Lamy Delaunay Pasquier Carlier Laporte Diallo Traoré Nguyen "
     "Benali Haddad Kaya Yilmaz Mendes Ferreira Costa Ribeiro").split()
+# "_" joins the words of a compound surname (Le Gall, Da Silva); each one takes the place of
+# the two words the list had before, so the generator draws exactly the same random numbers
+LAST_NAMES = tuple(name.replace("_", " ") for name in LAST_NAMES)
 FIRST_NAMES = (
     "Gabriel Léo Raphaël Louis Arthur Jules Adam Maël Lucas Hugo Noah Liam Sacha Gabin Nathan Aaron Mohamed "
     "Paul Tom Éthan Timéo Mathis Théo Axel Léon Marius Victor Nino Malo Isaac Ayden Eden Robin Yanis Naël "

@@ -47,12 +47,16 @@ def utc_now() -> datetime:
 
 
 class KioskWindow(QMainWindow):
-    """The station's one window. GUI thread. `clock` gives aware instants (tests pass a fake)."""
+    """The station's one window. GUI thread. `clock` gives aware instants (tests pass a fake);
+    `wall_clock` (default: `clock`) dates the sync status, which the daemon writes in real time
+    even when a demo shifts the kiosk's clock (`[station] clock_start`)."""
 
     def __init__(self, engine: Engine, settings: StationSettings, *, clock: Callable[[], datetime] = utc_now,
-                 lang: str | None = None, reports_dir: str | None = None):
+                 lang: str | None = None, reports_dir: str | None = None,
+                 wall_clock: Callable[[], datetime] | None = None):
         super().__init__()
         self.engine, self.settings, self.clock = engine, settings, clock
+        self.wall_clock = wall_clock or clock
         self.lang = lang or settings.station.language
         i18n.install(self.lang)
         self.station = settings.station.id
@@ -407,7 +411,7 @@ class KioskWindow(QMainWindow):
                 served = kq.served_count(conn, local.date(), svc.code)
                 menu = kq.menu_text(conn, local.date(), svc.code)
             counts = counts_text(served, self.expected.get(svc.code))
-        conn_state = connectivity(self.status, now)
+        conn_state = connectivity(self.status, self.wall_clock())
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
             menu=f"{tr('Menu')} : {menu}" if menu and self.lang == "fr" else (f"{tr('Menu')}: {menu}" if menu else ""),
@@ -423,6 +427,6 @@ class KioskWindow(QMainWindow):
         if self.flow.last_refusal is not None:
             d = self.flow.last_refusal.decision
             refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.clock())) + " — " + \
+        status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
             reader_text(self.reader_state, self.reader_detail)
         self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)
