@@ -31,6 +31,9 @@ class ServerSettings:
 
     db_url: str | None = None          # None: $PLATEAU_SERVER_DB, else plateau-server.db here
     max_body_bytes: int = 8 * 1024 * 1024
+    # imports (`POST /admin/imports/{kind}`) take files up to their kind's own limit (64 MiB for
+    # SIÈCLE, `imports.source.MAX_BYTES`), checked by the route while it reads; this bounds them all
+    max_import_bytes: int = 64 * 1024 * 1024
     feed_poll_interval: float = 0.25   # how often other processes' writes are looked for
     compact_first_delay: float = 600   # feed compaction: first run after start, then every...
     compact_every: float = 6 * 3600
@@ -38,26 +41,38 @@ class ServerSettings:
 
 class BodyLimit:
     """ASGI middleware refusing bodies above `limit` bytes with 413, declared or streamed,
-    and URLs holding NUL characters with 422. Runs on the event loop, per request."""
+    and URLs holding NUL characters with 422. Runs on the event loop, per request.
 
-    def __init__(self, app, limit: int):
+    `streamed` maps a path prefix to a larger limit for routes that read their body in bounded
+    chunks themselves (the imports: each kind's own limit, 413 beyond it): there a declared
+    length above that limit is refused here, and the body is passed on unbuffered (a 60 MB
+    upload is never held twice). Every other route keeps `limit`."""
+
+    def __init__(self, app, limit: int, streamed: dict[str, int] | None = None):
         self.app, self.limit = app, limit
+        self.streamed = dict(streamed or {})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+        path = scope.get("path", "")
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
             # PostgreSQL cannot store NUL characters: refuse them before any route sees them
             response = error_response(422, "invalid_request", "the URL contains a NUL character")
             return await response(scope, receive, send)
+        limit = next((n for prefix, n in self.streamed.items() if path.startswith(prefix)), None)
+        streamed = limit is not None and scope.get("method") == "POST"
+        limit = limit if streamed else self.limit
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.limit
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = True
                 if too_big:
-                    return await self._refuse(scope, receive, send)
+                    return await self._refuse(scope, receive, send, limit)
+        if streamed:
+            return await self.app(scope, receive, send)
         # read the whole body first (at most `limit` bytes are ever held), so an oversized
         # streamed body is answered 413 before any route parses it
         chunks, size = [], 0
@@ -68,7 +83,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                return await self._refuse(scope, receive, send)
+                return await self._refuse(scope, receive, send, self.limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -84,8 +99,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope, receive, send):
-        response = error_response(413, "request_too_large", f"the request body is larger than {self.limit} bytes")
+    async def _refuse(self, scope, receive, send, limit: int):
+        response = error_response(413, "request_too_large", f"the request body is larger than {limit} bytes")
         await response(scope, receive, send)
 
 
@@ -127,5 +142,6 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
             raise
     else:
         app.include_router(imports.router, prefix=API_PREFIX)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed={f"{API_PREFIX}/admin/imports/": imports_limit})
     return app

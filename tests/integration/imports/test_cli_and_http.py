@@ -119,3 +119,48 @@ def test_http_import_answers_the_report_all_or_nothing(db_url):
                           data=b"<" + b"x" * (100 * 1024 * 1024))
         assert r.status_code == 413 and r.json()["error"] == "request_too_large"
         assert requests.get(f"{srv.url}/api/v1/health", timeout=10).status_code == 200
+
+
+def _big_siecle(size: int) -> bytes:
+    """A SIÈCLE-shaped export of about `size` bytes (pupils with long address-like blocks, as the
+    exports with addresses have), valid for the importer."""
+    from plateau.server.imports.samples import bee_document, pupil_xml, structure_xml
+
+    padding = "<ADRESSE><LIGNE1_ADRESSE>" + "12 rue des Lilas, " * 500 + "</LIGNE1_ADRESSE></ADRESSE>"
+    n = size // (len(padding) + 400) + 1
+    pupils = [pupil_xml(f"{1000000 + i}", f"NOM{i}", f"Prénom{i}", ine=f"{i:09d}AB", extra=padding)
+              for i in range(n)]
+    structures = [structure_xml(f"{1000000 + i}", "6A") for i in range(n)]
+    return bee_document(pupils, structures, uaj=SITE).encode("ISO-8859-15", "xmlcharrefreplace")
+
+
+def test_http_siecle_import_takes_a_20_mb_export_but_other_routes_keep_8_mb(db_url):
+    data = _big_siecle(20 * 1024 * 1024)
+    assert len(data) > 20 * 1024 * 1024
+    with running_server(db_url) as srv:
+        token = srv.admin("token", "add", "--admin").strip().splitlines()[-1]
+        auth = {"Authorization": f"Bearer {token}"}
+        r = requests.post(f"{srv.url}/api/v1/admin/imports/siecle", params={"site": SITE}, headers=auth,
+                          data=data, timeout=300)
+        assert r.status_code in (200, 422), r.text[:500]
+        body = r.json()
+        report = body if r.status_code == 200 else body["report"]
+        assert report["records"] > 0 and report["kind"] == "siecle"
+        # streamed without a declared length: the route's own per-kind limit still holds
+        over = b"<" + b"x" * (65 * 1024 * 1024)
+        chunks = (over[i:i + 1024 * 1024] for i in range(0, len(over), 1024 * 1024))
+        r = requests.post(f"{srv.url}/api/v1/admin/imports/siecle", params={"site": SITE}, headers=auth,
+                          data=chunks, timeout=120)
+        assert r.status_code == 413 and r.json()["error"] == "request_too_large"
+        # a calendar import has a lower limit of its own (16 MB)
+        r = requests.post(f"{srv.url}/api/v1/admin/imports/calendar", params={"site": SITE}, headers=auth,
+                          data=b"x" * (17 * 1024 * 1024), timeout=120)
+        assert r.status_code == 413
+        # any other route keeps the global 8 MiB limit
+        r = requests.put(f"{srv.url}/api/v1/admin/imports/siecle", headers=auth, data=b"x" * (9 * 1024 * 1024),
+                         timeout=60)
+        assert r.status_code == 413
+        r = requests.post(f"{srv.url}/api/v1/sync/passages", headers=auth, data=b"x" * (9 * 1024 * 1024),
+                          timeout=60)
+        assert r.status_code == 413
+        assert requests.get(f"{srv.url}/api/v1/health", timeout=10).status_code == 200
