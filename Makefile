@@ -11,8 +11,9 @@ export QT_QPA_PLATFORM ?= offscreen
 setup:
 	@scripts/setup-dev.sh all
 
+# `make demo DEMO_ARGS="--passages 60 --speed 200"` for a short run; `plateau demo --help` lists the options
 demo: setup
-	$(VENV)/bin/plateau demo
+	$(VENV)/bin/plateau demo $(DEMO_ARGS)
 
 # pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
 test: setup

@@ -337,9 +337,16 @@ class Demo:
         try:
             codes = self.children.stop_all()
             if codes:
-                self.say("Stopped: " + ", ".join(f"{name} ({code})" for name, code in codes.items()))
+                self.say("Stopped: " + ", ".join(f"{name} ({_status(code)})" for name, code in codes.items()))
         finally:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _status(code: int | None) -> str:
+    """uvicorn re-raises the SIGTERM it handled gracefully: say so rather than show -15."""
+    if code is not None and code < 0:
+        return f"on {signal.Signals(-code).name}"
+    return f"exit {code}"
 
 
 def _python() -> str:

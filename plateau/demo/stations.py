@@ -43,7 +43,7 @@ class StationFiles:
                       f'clock_anchor = "{anchor.isoformat()}"']
         lines += ["[server]", f'url = "{url}"', f'token = "{token}"', "wait_seconds = 10", "timeout_seconds = 5",
                   "[db]", f'path = "{self.db}"',
-                  "[reader]", 'kind = "simulated"', f'simulated_source = "{reader_source}"', "debounce_ms = 800"]
+                  "[reader]", 'kind = "simulated"', f'simulated_source = "{reader_source}"', "debounce_ms = 300"]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def scalar(self, sql: str, params=()):
