@@ -215,7 +215,6 @@ class Demo:
         worker.start()
         reader = socket.create_connection(("127.0.0.1", reader_port), timeout=5)
         shots_after = {"tries again", "in opposition", "unknown card"}
-        shot_times: list[float] = []
         try:
             for n, ev in enumerate(events):
                 delay = (clock.wall_at(ev.at) - datetime.now(timezone.utc)).total_seconds()
@@ -226,19 +225,16 @@ class Demo:
                     self.sent[KIOSK] += 1
                     if ev.note:
                         self.say(f"  {ev.at:%H:%M:%S} {ev.station} badge {ev.uid}  [{ev.note}]")
-                    if ev.note in shots_after or n in (len(events) // 4,):
+                    if ev.note in shots_after or n == len(events) // 4:
                         shots_after.discard(ev.note)
-                        shot_times.append(time.monotonic() + 0.6)
+                        time.sleep(0.3)         # the answer is on screen; the next pupil waits a moment
+                        self.screenshot()
+                        time.sleep(0.2)
                 else:
                     jobs.put(ev)
-                while shot_times and shot_times[0] <= time.monotonic():
-                    shot_times.pop(0)
-                    self.screenshot()
                 self._tail_kiosk()
-            for due in shot_times:
-                time.sleep(max(0.0, due - time.monotonic()))
-                self.screenshot()
-            time.sleep(1.0)
+            time.sleep(2.5)                     # back to the idle screen, with the day's count
+            self.screenshot()
             self._tail_kiosk()
         finally:
             jobs.put(None)
@@ -282,7 +278,7 @@ class Demo:
             p = self.school.persons.get(person_id) if person_id else None
             who = f"{p['first_name']} {p['last_name'].title()}" if p else uid
             local = datetime.fromisoformat(at).astimezone(ZoneInfo(TIMEZONE))
-            self.say(f"  {local:%H:%M:%S} self-1 {who:<26} {'OK ' if accepted else 'NON'} {reason}")
+            self.say(f"  {local:%H:%M:%S} self-1 {who:<26} {'OK ' if accepted else 'NON'} {_reason(reason)}")
 
     def _print(self, ev, answer: dict | None) -> None:
         who = ""
@@ -340,6 +336,19 @@ class Demo:
                 self.say("Stopped: " + ", ".join(f"{name} ({_status(code)})" for name, code in codes.items()))
         finally:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _reason(code: str) -> str:
+    """A refusal's words without the details only the kiosk's decision has; else its code."""
+    from plateau.domain.reasons import Reason
+    from plateau.station.messages import reason_text
+
+    try:
+        text = "accepted" if code == "ok" else reason_text(Reason(code), "fr")
+    except Exception:  # an unknown code: the code says enough
+        return code
+    # a text that needs details only the decision had (the time of the first meal): the code
+    return code if "()" in text or text.rstrip().endswith((" à", ":")) else text
 
 
 def _status(code: int | None) -> str:
