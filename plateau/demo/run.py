@@ -71,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.speed <= 0 or args.passages < 12:
         raise UserError("--speed must be positive and --passages at least 12")
-    signal.signal(signal.SIGTERM, _interrupt)  # systemd/kill: the same clean stop as Ctrl-C
+    # kill and Ctrl-C stop cleanly; SIGINT is set explicitly since a shell starting us in the
+    # background hands us SIGINT ignored
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     demo = Demo(args, _prepare(Path(args.dir)))
     try:
         return demo.main()
@@ -135,8 +138,8 @@ class Demo:
             self.say("\nCtrl-C: the lunch stops here; finishing the report.")
         code = self.finish()
         if not interrupted and not self.args.exit and self.windowed:
-            self.say("\nEverything keeps running: badge on the kiosk by typing UIDs into "
-                     f"`nc 127.0.0.1 {reader_port}`. Ctrl-C stops everything.")
+            self.say("\nEverything keeps running: badge on the kiosk with "
+                     f"`echo 0BADC0DE > /dev/tcp/127.0.0.1/{reader_port}` (bash). Ctrl-C stops everything.")
             try:
                 while all(c.alive() for c in self.children.items):
                     time.sleep(0.5)
@@ -335,7 +338,7 @@ class Demo:
             if codes:
                 self.say("Stopped: " + ", ".join(f"{name} ({_status(code)})" for name, code in codes.items()))
         finally:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGINT, _interrupt)
 
 
 def _reason(code: str) -> str:
