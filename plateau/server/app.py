@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from plateau import __version__
+from plateau.server.auth import CredentialWatcher
 from plateau.server.db import Database, open_database
 from plateau.server.errors import error_response, install_handlers
 from plateau.server.group_commit import PushWriter
@@ -37,6 +38,7 @@ class ServerSettings:
     feed_poll_interval: float = 0.25   # how often other processes' writes are looked for
     compact_first_delay: float = 600   # feed compaction: first run after start, then every...
     compact_every: float = 6 * 3600
+    auth_cache_seconds: float = 1.0    # how long a valid token is remembered (0: checked on every request)
 
 
 class BodyLimit:
@@ -113,6 +115,10 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         db = database or Database(open_database(settings.db_url))
         app.state.db = db
         app.state.auth_cache = {}
+        app.state.auth_cache_seconds = settings.auth_cache_seconds
+        credentials = app.state.credentials = CredentialWatcher(db, app.state.auth_cache,
+                                                                settings.feed_poll_interval)
+        credentials.start()
         app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await app.state.notifier.start()
@@ -122,6 +128,7 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
             yield
         finally:
             await compactor.stop()
+            await credentials.stop()
             await app.state.notifier.stop()
             if app.state.push_writer is not None:
                 app.state.push_writer.stop()

@@ -8,6 +8,8 @@ the database on the thread pool, and remembers valid tokens for `CACHE_SECONDS`.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,6 +24,7 @@ from plateau.server.errors import ApiError
 from plateau.server.tokens import hash_token
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,62 @@ Db = Annotated[Database, Depends(get_db)]
 
 # Valid tokens are remembered for a second: a station long-polling answers and asks again many
 # times a second under load, and each check would otherwise be a trip to the thread pool and
-# the database. So a revocation takes effect within CACHE_SECONDS. Refusals are not cached.
+# the database (measured: 500 long-polling stations + 50 pushes/s, push p50 276 ms with the
+# cache, 465 ms without). Refusals are not cached. Tokens are revoked or re-issued by
+# `plateau admin`, another process: `CredentialWatcher` notices within a feed-poll interval
+# (0.25 s) and forgets every remembered token, so a revocation never waits the whole second.
 CACHE_SECONDS = 1.0
 _CACHE_MAX = 20_000
+
+
+def credentials_fingerprint(db: Database) -> int:
+    """A number that changes whenever a token is added, revoked or re-issued (thread pool)."""
+    with db.read() as s:
+        rows = s.execute(select(m.Station.token_hash, m.Station.revoked)).all()
+        rows += s.execute(select(m.ApiToken.token_hash, m.ApiToken.revoked)).all()
+    return hash(frozenset((h, bool(r)) for h, r in rows))
+
+
+class CredentialWatcher:
+    """Forgets the remembered tokens when the token tables change (revocations made by another
+    process). An asyncio task on the event loop; reads on the thread pool, only while tokens
+    are remembered."""
+
+    def __init__(self, db: Database, cache: dict, interval: float):
+        self.db, self.cache, self.interval = db, cache, interval
+        self._task: asyncio.Task | None = None
+        self._seen: int | None = None
+        self.generation = 0   # bumped at each clearing: a lookup begun before it is not remembered
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="credential-watcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def check(self) -> None:
+        seen = await run_in_threadpool(credentials_fingerprint, self.db)
+        if self._seen is not None and seen != self._seen:
+            self.generation += 1
+            self.cache.clear()
+            log.info("tokens changed (added, revoked or re-issued): remembered tokens forgotten")
+        self._seen = seen
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self.cache or self._seen is None:
+                    await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not stop the watcher; the TTL still holds
+                log.warning("credential watcher: cannot read the tokens", exc_info=True)
+            await asyncio.sleep(self.interval)
 
 
 async def authenticate(request: Request) -> Principal:
@@ -67,15 +123,20 @@ async def authenticate(request: Request) -> Principal:
     if len(token) > 200:
         raise ApiError(401, "unauthorized", "unknown token", _CHALLENGE)
     digest = hash_token(token)
+    ttl = getattr(request.app.state, "auth_cache_seconds", CACHE_SECONDS)
     cache: dict = request.app.state.auth_cache
-    hit = cache.get(digest)
     now = time.monotonic()
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    if ttl > 0:
+        hit = cache.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+    watcher = getattr(request.app.state, "credentials", None)
+    generation = watcher.generation if watcher else 0
     principal = await run_in_threadpool(_lookup, request.app.state.db, digest)
-    if len(cache) >= _CACHE_MAX:
-        cache.clear()
-    cache[digest] = (principal, now + CACHE_SECONDS)
+    if ttl > 0 and (watcher.generation if watcher else 0) == generation:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[digest] = (principal, now + ttl)
     return principal
 
 

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None
     parser.add_argument("--max-body-mb", type=float, default=8.0, help="largest request body accepted (MiB)")
     parser.add_argument("--max-import-mb", type=float, default=64.0,
                         help="largest import upload accepted (MiB; each kind has its own lower limit too)")
+    parser.add_argument("--auth-cache-seconds", type=float,
+                        default=float(os.environ.get("PLATEAU_SERVER_AUTH_CACHE_SECONDS", "1")),
+                        help="remember a valid token this long (0: look it up on every request)")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
@@ -41,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     database = Database(open_database(args.db))  # fail fast, before binding the port
     settings = ServerSettings(db_url=args.db, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
-                              max_import_bytes=int(args.max_import_mb * 1024 * 1024))
+                              max_import_bytes=int(args.max_import_mb * 1024 * 1024),
+                              auth_cache_seconds=max(0.0, args.auth_cache_seconds))
     log = logging.getLogger("plateau.server")
     log.info("plateau server %s: database %s", __version__, database.engine.url.render_as_string(hide_password=True))
     log.debug("settings: %s", settings)
