@@ -150,5 +150,6 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     else:
         app.include_router(imports.router, prefix=API_PREFIX)
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed={f"{API_PREFIX}/admin/imports/": imports_limit})
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       streamed={f"{API_PREFIX}/admin/imports/": imports_limit})
     return app

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import time
 from datetime import datetime, timezone
 
 import pytest

@@ -64,13 +64,9 @@ def test_each_event_is_answered_alone(env):
     statuses = {c["data"]["uid"]: c["data"]["status"] for c in
                 env.station().get("/api/v1/sync/changes?since=0&limit=5000").json()["changes"] if c["kind"] == "card"}
     assert statuses[uid] == "lost" and statuses[uid2] == "active" and statuses[uid3] == "active"
-    b_cards = [c["data"] for c in Api_b(env).get("/api/v1/sync/changes?since=0").json()["changes"]
-               if c["kind"] == "card"]
+    site_b = env.api(env.station_b).get("/api/v1/sync/changes?since=0").json()["changes"]
+    b_cards = [c["data"] for c in site_b if c["kind"] == "card"]
     assert b_cards == [{"uid": "0A0B0C0D", "person_id": env.person_b, "status": "active"}]
-
-
-def Api_b(env):
-    return env.api(env.station_b)
 
 
 def test_only_station_tokens_and_bounded_batches(env):
