@@ -109,8 +109,8 @@ def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
 def declare_card_lost(engine: Engine, uid: str, *, station: str, staff_id: int, at: datetime) -> str:
     """Block the card at once in the replica and queue the event for the server, in one transaction.
 
-    Returns the event id. The sync daemon pushes unsent `card_event` rows (see the report of
-    issue 7: the push side belongs to the daemon)."""
+    Returns the event id. The sync daemon pushes unsent `card_event` rows to the server
+    (`POST /sync/card-events`), which blocks the card for every station of the site."""
     with engine.execution_options(plateau_immediate=True).begin() as conn:
         card = conn.execute(_CARD, {"uid": uid}).first()
         if card is None:
