@@ -73,7 +73,11 @@ def _site_id(db, code: str) -> int:
 def _read(db, site_id: int, since: int, limit: int):
     with db.read() as s:
         items, cursor, more = feed.read_changes(s, site_id, since, limit)
-        # the site's latest seq, in the same read: a first sync shows "received/total"
+        if not more:
+            # the page ends the feed (its last item is never compacted away): the cursor is the
+            # head, no second query on the hot path of long-polls
+            return items, cursor, more, cursor
+        # a first sync's page: the site's latest seq, in the same read, for "received/total"
         head = max(cursor, s.execute(select(m.Site.feed_seq).where(m.Site.id == site_id)).scalar() or 0)
         return items, cursor, more, head
 
