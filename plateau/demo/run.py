@@ -105,7 +105,7 @@ class Demo:
 
     # -- setting up -------------------------------------------------------------------------
     def main(self) -> int:
-        from plateau.demo.lunch import KIOSK, plan_lunch
+        from plateau.demo.lunch import KIOSK, opening, plan_lunch
 
         self.say(f"Plateau demo in {self.folder}")
         self.say(f"Loading {self.school.of_kind('site')[0]['name']} ({len(self.school.persons)} persons) "
@@ -115,7 +115,7 @@ class Demo:
         tokens = load_school(self.folder / "server" / "server.db", self.school, tuple(self.stations), say=self.say)
         self.start_server()
         events = plan_lunch(self.school, self.args.passages)
-        start = events[0].at.replace(minute=events[0].at.minute, second=0) - timedelta(minutes=2)
+        start = opening(self.school)[0] - timedelta(minutes=2)  # the idle screen before the doors open
         reader_port = _free_port()
         for sid, files in self.stations.items():
             files.write_config(self.school.of_kind("site")[0]["code"], self.url, tokens[sid], lang=self.args.lang,
@@ -124,7 +124,8 @@ class Demo:
         for sid, files in self.stations.items():
             self.children.start(f"sync-{sid}", _argv("sync", "--config", str(files.config)))
         self.say("Sync daemons started (plateau sync), one per station")
-        anchor = datetime.now(timezone.utc) + timedelta(seconds=6)  # the kiosk needs a few seconds to start
+        # the kiosk's clock is anchored now, just before it starts (a few seconds), not at the first sync
+        anchor = datetime.now(timezone.utc) + timedelta(seconds=6)
         self.clock = (start, self.args.speed, anchor)
         self.stations[KIOSK].write_config(self.school.of_kind("site")[0]["code"], self.url, tokens[KIOSK],
                                           reader_source=f"tcp:127.0.0.1:{reader_port}", clock=self.clock,

@@ -9,6 +9,7 @@ through the same `Recorder` the kiosk uses. Main thread (configs), the self-2 wo
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -44,7 +45,10 @@ class StationFiles:
         lines += ["[server]", f'url = "{url}"', f'token = "{token}"', "wait_seconds = 10", "timeout_seconds = 5",
                   "[db]", f'path = "{self.db}"',
                   "[reader]", 'kind = "simulated"', f'simulated_source = "{reader_source}"', "debounce_ms = 300"]
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # atomically: the station's sync daemon may be reading it when the kiosk's clock is added
+        tmp = self.config.with_suffix(".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, self.config)
 
     def scalar(self, sql: str, params=()):
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
