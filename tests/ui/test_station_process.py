@@ -79,3 +79,42 @@ def test_the_kiosk_process_records_a_badge_from_its_reader_and_stops_on_sigterm(
             proc.kill()
             proc.wait(5)
         proc.stdout.close()
+
+
+def test_the_kiosk_tells_systemd_it_is_ready_and_feeds_the_watchdog(station_files, tmp_path):
+    """plateau-kiosk.service is Type=notify with WatchdogSec=: without READY=1 and regular WATCHDOG=1
+    from the GUI thread, systemd would kill the kiosk. A real notify socket listens here."""
+    config, _db, _port = station_files
+    sock_path = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(sock_path))
+    listener.settimeout(0.5)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="600000")
+    proc = subprocess.Popen([sys.executable, "-m", "plateau.cli", "station", "--windowed", "--config", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    messages: list[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (any(m.startswith("READY=1") for m in messages)
+                                                   and messages.count("WATCHDOG=1") >= 3):
+            try:
+                messages.append(listener.recv(4096).decode())
+            except socket.timeout:
+                pass
+        assert any(m.startswith("READY=1") for m in messages), messages
+        assert messages.count("WATCHDOG=1") >= 3, messages
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        listener.settimeout(2)
+        tail = []
+        try:
+            while True:
+                tail.append(listener.recv(4096).decode())
+        except socket.timeout:
+            pass
+        assert "STOPPING=1" in tail + messages
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        listener.close()

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from plateau.systemd import notify
+    from plateau import systemd
 
     from plateau.config import load_settings
     from plateau.station.ui.screensaver import ScreenKeeper
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         if started.get("done"):
             return
         started["done"] = True
-        notify("READY=1")
+        systemd.ready(f"station {settings.station.id}")
         log.info("idle screen shown station=%s", settings.station.id)
         try:
             started["reader"] = start_reader(settings, window)
@@ -180,11 +180,18 @@ def run(args: argparse.Namespace) -> int:
         log.info("station started id=%s site=%s reader=%s", settings.station.id, settings.station.site,
                  settings.reader.kind)
 
+    # The systemd watchdog is fed from the GUI thread on purpose: if the event loop freezes, the pings
+    # stop and systemd restarts the kiosk (plateau-kiosk.service, WatchdogSec=).
+    interval = systemd.watchdog_interval()
+    if interval:
+        dog = QTimer(window, interval=max(100, int(interval * 1000)), timeout=systemd.watchdog)
+        dog.start()
     window.idle.first_painted.connect(after_first_frame, Qt.ConnectionType.QueuedConnection)
     QTimer.singleShot(5000, after_first_frame)  # a screen that never paints (no display) still gets a reader
     try:
         return int(app.exec())
     finally:
+        systemd.stopping()
         if started["keeper"] is not None:
             started["keeper"].stop()
         if started["reader"] is not None:
