@@ -90,15 +90,20 @@ def upsert_opposition(session: Session, site: m.Site, person_id: int, starts_at,
     return o
 
 
-def delete_opposition(session: Session, site: m.Site, oid: str) -> bool:
+def _delete_site_row(session: Session, site: m.Site, model, kind: str, key: str) -> bool:
+    """Delete the site's row `key` of `model` and send its tombstone to the stations; False if absent."""
     feed.lock_site(session, site.id)
-    o = session.get(m.Opposition, oid)
-    if o is None or o.site_id != site.id:
+    row = session.get(model, key)
+    if row is None or row.site_id != site.id:
         return False
-    session.delete(o)
+    session.delete(row)
     session.flush()
-    feed.emit(session, site.id, "opposition", "delete", key=oid)
+    feed.emit(session, site.id, kind, "delete", key=key)
     return True
+
+
+def delete_opposition(session: Session, site: m.Site, oid: str) -> bool:
+    return _delete_site_row(session, site, m.Opposition, "opposition", oid)
 
 
 def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: str = "", source: str = "local",
@@ -128,14 +133,7 @@ def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: s
 
 
 def delete_closure(session: Session, site: m.Site, cid: str) -> bool:
-    feed.lock_site(session, site.id)
-    c = session.get(m.Closure, cid)
-    if c is None or c.site_id != site.id:
-        return False
-    session.delete(c)
-    session.flush()
-    feed.emit(session, site.id, "closure", "delete", key=cid)
-    return True
+    return _delete_site_row(session, site, m.Closure, "closure", cid)
 
 
 def upsert_menu(session: Session, site: m.Site, day: date, service: str, text_: str) -> m.Menu:
