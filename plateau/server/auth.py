@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from plateau.server import models as m
 from plateau.server.db import Database
+from plateau.server.tasks import BackgroundTask
 from plateau.server.errors import ApiError
 from plateau.server.tokens import hash_token
 
@@ -72,27 +73,17 @@ def credentials_fingerprint(db: Database) -> int:
     return hash(frozenset((h, bool(r)) for h, r in rows))
 
 
-class CredentialWatcher:
+class CredentialWatcher(BackgroundTask):
     """Forgets the remembered tokens when the token tables change (revocations made by another
     process). An asyncio task on the event loop; reads on the thread pool, only while tokens
     are remembered."""
 
+    name = "credential-watcher"
+
     def __init__(self, db: Database, cache: dict, interval: float):
         self.db, self.cache, self.interval = db, cache, interval
-        self._task: asyncio.Task | None = None
         self._seen: int | None = None
         self.generation = 0   # bumped at each clearing: a lookup begun before it is not remembered
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="credential-watcher")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def check(self) -> None:
         seen = await run_in_threadpool(credentials_fingerprint, self.db)

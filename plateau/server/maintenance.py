@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from plateau.server import feed
 from plateau.server import models as m
 from plateau.server.db import Database
+from plateau.server.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +34,13 @@ def compact_all(db: Database) -> dict[str, int]:
     return out
 
 
-class Compactor:
+class Compactor(BackgroundTask):
     """Periodic feed compaction. Event-loop thread; the work itself runs on the thread pool."""
+
+    name = "feed-compactor"
 
     def __init__(self, db: Database, first_delay: float = 600, every: float = 6 * 3600):
         self.db, self.first_delay, self.every = db, first_delay, every
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="feed-compactor")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         await asyncio.sleep(self.first_delay)
