@@ -419,5 +419,7 @@ class TopUp(Base):
     backend: Mapped[str] = mapped_column(String(32))
     amount_cents: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # providers that take a POSTed form (Payzen/SystemPay): {"url", "fields"}, served at payment_url
+    payment_form: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

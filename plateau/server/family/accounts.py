@@ -36,6 +36,10 @@ class FamilyError(StoreError):
     """A family action that cannot be done (message for a person)."""
 
 
+class BadCode(FamilyError):
+    """A one-time code that is unknown, used or expired."""
+
+
 def normalize_email(email: str | None) -> str | None:
     if email is None:
         return None
@@ -131,7 +135,7 @@ def redeem_code(session: Session, code: str, purposes: tuple[str, ...], password
     row = session.execute(select(m.FamilyCode).where(m.FamilyCode.code_hash == _code_digest(code or ""))
                           ).scalar_one_or_none()
     if row is None or row.purpose not in purposes or row.used_at is not None or row.expires_at <= now:
-        raise FamilyError("this code is unknown, already used or expired: ask for a new one")
+        raise BadCode("this code is unknown, already used or expired: ask for a new one")
     account = session.get(m.FamilyAccount, row.account_id)
     if not has_access(session, account.email):
         raise FamilyError("this account has no pupil any more")

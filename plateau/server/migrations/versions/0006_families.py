@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column('backend', sa.String(length=32), nullable=False),
         sa.Column('amount_cents', sa.Integer(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('payment_form', sa.JSON(), nullable=True),
         sa.Column('created_at', sa.String(length=32), nullable=False),
         sa.Column('settled_at', sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(['account_id'], ['family_account.id']),
