@@ -49,6 +49,7 @@ class Clock:
 @dataclass
 class World:
     url: str
+    db_url: str
     db: object
     clock: Clock
     app: object
@@ -167,9 +168,38 @@ def world(tmp_path_factory):
     clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # a Monday morning
     app.state.family_clock = clock
     with ThreadServer(app) as url:
-        yield World(url=url, db=db, clock=clock, app=app, ids=ids, admin_token=admin, station_token=station)
+        yield World(url=url, db_url=db_url, db=db, clock=clock, app=app, ids=ids, admin_token=admin, station_token=station)
     db.engine.dispose()
 
 
-def day(y, mo, d) -> str:
-    return date(y, mo, d).isoformat()
+class Inbox:
+    """A real SMTP server on loopback (aiosmtpd) keeping what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook (its own thread)
+        from email import message_from_bytes, policy
+
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+    def settings(self, public_url: str = "https://famille.example.org"):
+        from plateau.server.family.mail import MailSettings
+
+        return MailSettings(host="127.0.0.1", port=self.port, sender="cantine@example.org", public_url=public_url)
+
+    def env(self) -> dict:
+        return {"PLATEAU_SMTP_HOST": "127.0.0.1", "PLATEAU_SMTP_PORT": str(self.port),
+                "PLATEAU_SMTP_FROM": "cantine@example.org", "PLATEAU_PUBLIC_URL": "https://famille.example.org"}
