@@ -61,8 +61,9 @@ class World:
     def get(self, path, token=None, **kw):
         return requests.get(self.url + path, headers=_auth(token), timeout=30, **kw)
 
-    def post(self, path, json=None, token=None, **kw):
-        return requests.post(self.url + path, json=json, headers=_auth(token), timeout=30, **kw)
+    def post(self, path, json=None, token=None, headers=None, **kw):
+        return requests.post(self.url + path, json=json, headers={**_auth(token), **(headers or {})}, timeout=30,
+                             **kw)
 
     def put(self, path, token=None, **kw):
         return requests.put(self.url + path, headers=_auth(token), timeout=30, **kw)
