@@ -13,7 +13,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -146,10 +146,12 @@ def _settle(db, site_code: str, text: str, now: datetime) -> payments.Settled:
         return payments.settle(s, site, text, now)
 
 
-@router.get("/top-ups/{site}/notify", response_class=PlainTextResponse, responses=responses(400),
-            operation_id="family_top_up_notification_get")
-@router.post("/top-ups/{site}/notify", response_class=PlainTextResponse, responses=responses(400),
-             operation_id="family_top_up_notification_post")
+_ACK = {200: {"description": "verified: the acknowledgement the provider expects",
+              "content": {"text/plain": {"schema": {"type": "string"}}}}, **responses(400)}
+
+
+@router.get("/top-ups/{site}/notify", responses=_ACK, operation_id="family_top_up_notification_get")
+@router.post("/top-ups/{site}/notify", responses=_ACK, operation_id="family_top_up_notification_post")
 async def provider_notification(site: SiteCode, request: Request, db: Db):
     """The provider's notification of a payment (server to server): verified, credited once."""
     result = await run_in_threadpool(_settle, db, site, await _answer_text(request), now_of(request))
@@ -158,18 +160,37 @@ async def provider_notification(site: SiteCode, request: Request, db: Db):
     return PlainTextResponse(result.return_content or result.outcome)
 
 
-@router.get("/top-ups/{site}/return", response_class=RedirectResponse, status_code=303,
+_RETURN_WORDS = {
+    "credited": "Paiement reçu : le solde est crédité.",
+    "already_credited": "Paiement reçu : le solde est crédité.",
+    "pending": "Paiement en cours de confirmation par la banque : le solde sera crédité dès sa confirmation.",
+    "refused": "Le paiement n'a pas abouti : rien n'a été débité ni crédité.",
+    "rejected": "Cette réponse de paiement n'a pas pu être vérifiée : rien n'a été crédité.",
+}
+
+
+def _page(description: str, *errors: int) -> dict:
+    return {200: {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}},
+            **responses(*errors)}
+
+
+@router.get("/top-ups/{site}/return", responses=_page("what happened, for the family"),
             operation_id="family_top_up_return_get")
-@router.post("/top-ups/{site}/return", response_class=RedirectResponse, status_code=303,
+@router.post("/top-ups/{site}/return", responses=_page("what happened, for the family"),
              operation_id="family_top_up_return_post")
-async def provider_return(site: SiteCode, request: Request, db: Db):
+async def provider_return(site: SiteCode, request: Request, db: Db) -> HTMLResponse:
     """Where the family's browser comes back from the provider: the answer is verified like a
-    notification, then the browser goes to the portal."""
+    notification (credited once), and a short page says what happened, with a link to the portal."""
     result = await run_in_threadpool(_settle, db, site, await _answer_text(request), now_of(request))
-    return RedirectResponse(f"/famille/?paiement={result.outcome}", status_code=303)
+    words = html.escape(_RETURN_WORDS[result.outcome])
+    return HTMLResponse(f'<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+                        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                        f'<title>Paiement – Espace Famille</title></head><body><main><h1>Paiement</h1>'
+                        f'<p data-outcome="{result.outcome}">{words}</p><p><a href="/famille/">Retour à '
+                        f"l'Espace Famille</a></p></main></body></html>")
 
 
-@router.get("/top-ups/{site}/pay/{reference}", response_class=HTMLResponse, responses=responses(404))
+@router.get("/top-ups/{site}/pay/{reference}", responses=_page("a form posting itself to the provider", 404))
 def payment_form(site: SiteCode, reference: Annotated[str, Path(max_length=100)], db: Db) -> HTMLResponse:
     """For providers that take a posted form (Payzen/SystemPay): a page that posts it."""
     with db.read() as s:
