@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -159,11 +160,14 @@ class ThreadServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request, tmp_path_factory):
     from plateau.server.app import ServerSettings, create_app
 
-    db_url = str(tmp_path_factory.mktemp("family") / "server.db")
+    if request.param == "sqlite":
+        db_url = str(tmp_path_factory.mktemp("family") / "server.db")
+    else:  # the session's throwaway cluster (tests/integration/server/conftest.py)
+        db_url = request.getfixturevalue("pg_cluster").create_database(f"family_{uuid.uuid4().hex[:8]}")
     db, ids, admin, station = build(db_url)
     app = create_app(ServerSettings(db_url=db_url), database=db)
     clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # a Monday morning

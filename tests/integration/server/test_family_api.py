@@ -203,3 +203,21 @@ def test_the_openapi_document_describes_the_family_api(world):
     assert set(schemas["CalendarDay"]["properties"]["state"]["enum"]) == {
         "reserved", "reserved_locked", "bookable", "not_bookable", "closed"}
     assert "class" in schemas["ChildOut"]["properties"] or "class" in str(schemas)
+
+
+def test_a_guardian_absent_from_a_later_import_loses_access_at_once(world):
+    from plateau.server.imports.runner import run_import
+    from tests.integration.server.family_world import GUARDIANS_CSV
+
+    world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    token = world.sign_in("petit@example.org")
+    without = "\n".join(line for line in GUARDIANS_CSV.splitlines() if "G-PETIT" not in line) + "\n"
+    assert run_import(world.db, SITE_A, "guardians", without.encode()).applied
+    try:
+        assert world.get(f"{FAMILY}/children", token).status_code == 401
+        assert world.post(f"{FAMILY}/session", {"email": "petit@example.org",
+                                                "password": "correct horse battery"}).status_code == 401
+    finally:
+        assert run_import(world.db, SITE_A, "guardians", GUARDIANS_CSV.encode()).applied
+    token = world.sign_in("petit@example.org")           # listed again: the same account, its password kept
+    assert [k["first_name"] for k in world.get(f"{FAMILY}/children", token).json()] == ["Zoé"]
