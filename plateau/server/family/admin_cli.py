@@ -10,7 +10,6 @@ main thread of a short-lived process, like the rest of `plateau admin`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from plateau.errors import UserError

@@ -51,10 +51,11 @@ def calendar(session: Session, site: m.Site, person: m.Person, first: date, last
     return days
 
 
-def _log(session: Session, site: m.Site, person: m.Person, day: date, service: str, action: str, actor: str,
-         now: datetime) -> None:
+def log_change(session: Session, site: m.Site, person: m.Person, day: date, service: str, action: str,
+               actor: str, now: datetime, actor_kind: str = "family") -> None:
+    """Record who booked (`action` book) or cancelled a meal: the family or the office."""
     session.add(m.ReservationChange(site_id=site.id, person_id=person.id, date=day, service=service, action=action,
-                                    actor_kind="family", actor=actor[:254], at=now))
+                                    actor_kind=actor_kind, actor=actor[:254], at=now))
 
 
 def book(session: Session, site: m.Site, person: m.Person, day: date, service: str, actor: str,
@@ -62,14 +63,14 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service: s
     """Book as the family `actor` (its e-mail); raises `rules.Refusal` or `store.NotFound`."""
     reservation, created = rules.book(session, site, person, day, service, now=now)
     if created:
-        _log(session, site, person, day, reservation.service, "book", actor, now)
+        log_change(session, site, person, day, reservation.service, "book", actor, now)
     return reservation, created
 
 
 def cancel(session: Session, site: m.Site, person: m.Person, day: date, service: str, actor: str,
            now: datetime) -> m.Reservation:
     reservation = rules.cancel(session, site, person, day, service, now=now)
-    _log(session, site, person, day, reservation.service, "cancel", actor, now)
+    log_change(session, site, person, day, reservation.service, "cancel", actor, now)
     return reservation
 
 

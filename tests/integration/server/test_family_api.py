@@ -4,10 +4,12 @@ child, and which token reaches which route."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+
+from plateau.domain.holidays import holiday_name
 
 from tests.integration.server.family_world import PARIS, SITE_A, SITE_B, world  # noqa: F401 (fixture)
 
@@ -221,3 +223,17 @@ def test_a_guardian_absent_from_a_later_import_loses_access_at_once(world):
         assert run_import(world.db, SITE_A, "guardians", GUARDIANS_CSV.encode()).applied
     token = world.sign_in("petit@example.org")           # listed again: the same account, its password kept
     assert [k["first_name"] for k in world.get(f"{FAMILY}/children", token).json()] == ["Zoé"]
+
+
+def test_a_booking_by_the_office_shows_as_made_by_the_office(world, martin):
+    tom = world.ids["P-TOM"]
+    world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    d = datetime.now(PARIS).date() + timedelta(days=21)   # the office's route runs on the real clock
+    while d.weekday() not in (0, 1, 3, 4) or holiday_name(d) or d.isoformat() == "2026-12-03":
+        d += timedelta(days=1)
+    day = d.isoformat()
+    r = world.put(f"/api/v1/persons/{tom}/reservations/{day}/dejeuner", world.admin_token)
+    assert r.status_code == 201, r.text
+    changes = [c for c in world.get(f"{FAMILY}/children/{tom}/changes", martin).json() if c["date"] == day]
+    assert [(c["action"], c["by"]) for c in changes] == [("book", "office")]
+    assert states(world, martin, tom, day, day)[day, "dejeuner"][0] == "reserved"
