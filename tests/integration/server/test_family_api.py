@@ -89,6 +89,31 @@ def test_same_day_cutoff_at_10_30(world, martin):
         world.settings(cutoff_mode="day_before", cutoff_time="18:00")
 
 
+@pytest.mark.parametrize("settings, meal, last_open, first_closed", [
+    # the day before at midnight: all of Thursday, until Friday starts
+    ({"cutoff_mode": "day_before", "cutoff_time": "00:00"}, "2026-11-27",
+     datetime(2026, 11, 26, 23, 59, tzinfo=PARIS), datetime(2026, 11, 27, 0, 0, tzinfo=PARIS)),
+    # "before Friday noon for the Monday after": 3 days ahead at 12:00
+    ({"cutoff_mode": "days_ahead", "cutoff_days": "3", "cutoff_time": "12:00"}, "2026-11-30",
+     datetime(2026, 11, 27, 11, 59, tzinfo=PARIS), datetime(2026, 11, 27, 12, 0, tzinfo=PARIS)),
+])
+def test_every_cutoff_mode_at_its_minute(world, martin, settings, meal, last_open, first_closed):
+    tom = world.ids["P-TOM"]
+    world.settings(**settings)
+    try:
+        world.clock.set(last_open)
+        assert book(world, martin, tom, meal).status_code == 200
+        assert cancel(world, martin, tom, meal).status_code == 200
+        assert book(world, martin, tom, meal).status_code == 200
+        assert states(world, martin, tom, meal, meal)[meal, "dejeuner"] == ("reserved", first_closed.isoformat())
+        world.clock.set(first_closed)
+        assert cancel(world, martin, tom, meal).json()["error"] == "past_cutoff"
+        assert states(world, martin, tom, meal, meal)[meal, "dejeuner"][0] == "reserved_locked"
+    finally:
+        world.settings(cutoff_mode="day_before", cutoff_time="18:00", cutoff_days="1")
+        world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+
+
 def test_the_cutoff_follows_the_site_clock_across_the_spring_dst_change(world):
     tom = world.ids["P-TOM"]
     monday = "2026-03-30"  # clocks go forward on Sunday 29 March 2026: 18:00 there is 16:00 UTC, not 17:00
