@@ -354,11 +354,14 @@ class FamilyAccount(Base):
 
 
 class FamilyCode(Base):
-    """A one-time code (activation or password reset), stored only as a SHA-256 hash."""
+    """A one-time code (activation or password reset), stored only as a SHA-256 hash. A code of
+    an activation letter names a guardian without e-mail (`guardian_id`) instead of an account:
+    the family gives the e-mail it will sign in with when it activates."""
 
     __tablename__ = "family_code"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("family_account.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("family_account.id"), index=True)
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"))
     purpose: Mapped[str] = mapped_column(String(16))  # activation | reset
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

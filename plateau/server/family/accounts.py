@@ -119,29 +119,59 @@ def _code_digest(code: str) -> str:
 
 def issue_code(session: Session, account: m.FamilyAccount, purpose: str, now: datetime) -> str:
     """A new one-time code (earlier unused codes of the same purpose stop working)."""
-    session.execute(update(m.FamilyCode).where(m.FamilyCode.account_id == account.id, m.FamilyCode.purpose == purpose,
+    return _issue(session, m.FamilyCode.account_id == account.id, {"account_id": account.id}, purpose, now)
+
+
+def issue_letter_code(session: Session, guardian: m.Guardian, now: datetime) -> str:
+    """An activation code for a guardian without e-mail (a printed letter)."""
+    if not guardian.active:
+        raise FamilyError(f"guardian {guardian.external_id} has no access (absent from the latest import)")
+    return _issue(session, m.FamilyCode.guardian_id == guardian.id, {"guardian_id": guardian.id}, "activation", now)
+
+
+def _issue(session: Session, owner, ids: dict, purpose: str, now: datetime) -> str:
+    session.execute(update(m.FamilyCode).where(owner, m.FamilyCode.purpose == purpose,
                                                m.FamilyCode.used_at.is_(None)).values(used_at=now))
     code = _new_code()
-    session.add(m.FamilyCode(account_id=account.id, purpose=purpose, code_hash=_code_digest(code), created_at=now,
+    session.add(m.FamilyCode(**ids, purpose=purpose, code_hash=_code_digest(code), created_at=now,
                              expires_at=now + CODE_LIFETIME[purpose]))
     session.flush()
     return code
 
 
 def redeem_code(session: Session, code: str, purposes: tuple[str, ...], password: str,
-                now: datetime) -> m.FamilyAccount:
-    """Set a password with a one-time code: the code works once, before it expires."""
+                now: datetime, email: str | None = None) -> m.FamilyAccount:
+    """Set a password with a one-time code: the code works once, before it expires. A letter's
+    code also needs the `email` the family will sign in with (it becomes the guardian's)."""
     hash_password(password)  # a bad password is refused before the code is spent
     row = session.execute(select(m.FamilyCode).where(m.FamilyCode.code_hash == _code_digest(code or ""))
                           ).scalar_one_or_none()
     if row is None or row.purpose not in purposes or row.used_at is not None or row.expires_at <= now:
         raise BadCode("this code is unknown, already used or expired: ask for a new one")
-    account = session.get(m.FamilyAccount, row.account_id)
+    if row.account_id is None:
+        account = _letter_account(session, session.get(m.Guardian, row.guardian_id), email, now)
+    else:
+        account = session.get(m.FamilyAccount, row.account_id)
     if not has_access(session, account.email):
         raise FamilyError("this account has no pupil any more")
     row.used_at = now
     set_password(session, account, password, now)
     return account
+
+
+def _letter_account(session: Session, guardian: m.Guardian, email: str | None, now: datetime) -> m.FamilyAccount:
+    email = normalize_email(email)
+    if email is None:
+        raise FamilyError("this code comes from a letter: give the e-mail address you will sign in with")
+    if not guardian.active:
+        raise FamilyError("this guardian has no access any more")
+    account = find_account(session, email)
+    if account is not None and account.password_hash:
+        # never let a letter take over an existing account (and the children it sees)
+        raise FamilyError("this e-mail address already has an account: sign in with it, or use another address")
+    guardian.email = email
+    session.flush()
+    return account or account_for(session, email, now)
 
 
 def issue_token(session: Session, account: m.FamilyAccount, now: datetime) -> tuple[str, datetime]:

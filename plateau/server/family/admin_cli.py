@@ -1,6 +1,7 @@
 """`plateau admin family ...`: family accounts and the site's online payments, from a shell.
 
     plateau admin family invite EMAIL                   # prints the one-time activation link (last line)
+    plateau admin family letter UAI GUARDIAN            # a code for a family without e-mail (last line)
     plateau admin family set-password EMAIL --password-stdin
     plateau admin family payment UAI BACKEND [KEY=VALUE ...]   # eopayment backend and its options
 
@@ -22,6 +23,10 @@ def add_parser(groups, parser_class) -> None:
         dest="action", required=True, parser_class=parser_class)
     p = family.add_parser("invite", help="issue a one-time activation code; prints its link (last line)")
     p.add_argument("email")
+    p = family.add_parser("letter", help="an activation code for a guardian without e-mail (a printed letter); "
+                                         "prints it (last line)")
+    p.add_argument("uai")
+    p.add_argument("guardian", help="the guardian's id in the guardians import (SIÈCLE's PERSONNE_ID)")
     p = family.add_parser("set-password", help="set a family's password, read from stdin")
     p.add_argument("email")
     p.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
@@ -42,6 +47,25 @@ def _invite(db, a) -> None:
     print(f"activation code for {email}: {code} (single use, valid 30 days)"
           + (" — e-mailed" if sent else ""))
     print(link)
+
+
+def _letter(db, a) -> None:
+    from sqlalchemy import select
+
+    from plateau.server import models as m
+
+    settings = mail.MailSettings.from_env()
+    with db.write() as s:
+        site = store.get_site(s, a.uai.upper())
+        guardian = s.execute(select(m.Guardian).where(m.Guardian.site_id == site.id,
+                                                      m.Guardian.external_id == a.guardian)).scalar_one_or_none()
+        if guardian is None:
+            raise UserError(f"no guardian {a.guardian!r} at site {site.code} (plateau import guardians first)")
+        code = accounts.issue_letter_code(s, guardian, feed.now())
+        name = f"{guardian.first_name} {guardian.last_name}".strip()
+    print(f"activation letter for {name} ({a.guardian}): open {mail.activation_link(settings, code)} "
+          "and give the e-mail address to sign in with; single use, valid 30 days")
+    print(code)
 
 
 def _set_password(db, a) -> None:
@@ -69,5 +93,5 @@ def _payment(db, a) -> None:
     print(f"site {a.uai.upper()}: online payments through {a.backend} ({len(options)} option(s))")
 
 
-HANDLERS = {("family", "invite"): _invite, ("family", "set-password"): _set_password,
+HANDLERS = {("family", "invite"): _invite, ("family", "letter"): _letter, ("family", "set-password"): _set_password,
             ("family", "payment"): _payment}

@@ -2,7 +2,7 @@
 
 The file is the truth about a site's guardians: each guardian of the file is created or
 updated, and its links are set to exactly the pupils the file gives it (with the legal and
-financial flags); a guardian of the site absent from the file loses access (`active` False)
+financial flags; an empty e-mail keeps the one a family gave when it activated a letter's code); a guardian of the site absent from the file loses access (`active` False)
 and keeps its rows. Persons, money and reservations are never touched. Runs inside the
 import's unit of work; errors go to the report (the runner then undoes everything).
 """
@@ -57,7 +57,8 @@ def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine]
             was = persons.get(person.id, (False, False))
             persons[person.id] = (was[0] or legal, was[1] or financial)
         row = existing.get(g.external_id)
-        desired = {"email": g.email, "last_name": g.last_name[:100], "first_name": g.first_name[:100], "active": True}
+        # a file without e-mail keeps the one the family gave with its activation letter
+        desired = {"email": g.email or (row.email if row is not None else None), "last_name": g.last_name[:100], "first_name": g.first_name[:100], "active": True}
         if row is None:
             row = m.Guardian(site_id=site.id, external_id=g.external_id, updated_at=now, **desired)
             session.add(row)

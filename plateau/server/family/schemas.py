@@ -27,6 +27,8 @@ class EmailIn(BaseModel):
 class CodeIn(BaseModel):
     code: str = Field(max_length=40, description="the one-time code of the letter or e-mail (e.g. ABCDE-FGH23)")
     password: str = Field(min_length=10, max_length=200)
+    email: str | None = Field(default=None, max_length=254,
+                              description="with a printed letter's code only: the e-mail address to sign in with")
 
 
 class Accepted(BaseModel):

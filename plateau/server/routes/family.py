@@ -91,7 +91,7 @@ def _redeem(request: Request, db, body: CodeIn, purposes: tuple[str, ...]) -> Pa
         raise _too_many(wait, "wrong codes")
     try:
         with db.write() as s:
-            account = accounts.redeem_code(s, body.code, purposes, body.password, now_of(request))
+            account = accounts.redeem_code(s, body.code, purposes, body.password, now_of(request), body.email)
             email = account.email
     except accounts.BadCode as exc:
         throttle.fail(key)

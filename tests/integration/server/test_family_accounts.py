@@ -120,3 +120,31 @@ def test_wrong_passwords_from_one_address_are_refused_429_whatever_the_account(w
         assert r.status_code == 401
     r = world.post(f"{FAMILY}/session", {"email": "guess-more@example.org", "password": "x" * 12})
     assert r.status_code == 429
+
+
+def test_a_family_without_email_activates_the_code_of_its_letter(world):
+    from plateau.server.imports.runner import run_import
+    from tests.integration.server.family_world import GUARDIANS_CSV, SITE_A
+
+    with_letter = GUARDIANS_CSV + "G-NOMAIL;;MARTIN;Paul;P-TOM;0\n"
+    assert run_import(world.db, SITE_A, "guardians", with_letter.encode()).applied
+    done = admin(world, "family", "letter", SITE_A, "G-NOMAIL")
+    assert done.returncode == 0, done.stderr
+    code = done.stdout.strip().splitlines()[-1]
+    assert CODE.fullmatch(code)
+    no_email = world.post(f"{FAMILY}/activation", {"code": code, "password": "papa sans courriel"})
+    assert no_email.status_code == 422 and "e-mail" in no_email.json()["reason"]
+    taken = world.post(f"{FAMILY}/activation", {"code": code, "password": "papa sans courriel",
+                                                "email": "martin@example.org"})
+    assert taken.status_code == 422 and "already has an account" in taken.json()["reason"]
+    r = world.post(f"{FAMILY}/activation", {"code": code, "password": "papa sans courriel",
+                                            "email": "Paul.Martin@example.org"})
+    assert r.status_code == 200 and r.json()["email"] == "paul.martin@example.org", r.text
+    token = world.sign_in("paul.martin@example.org", "papa sans courriel")
+    kids = world.get(f"{FAMILY}/children", token).json()
+    assert [(k["first_name"], k["financial"]) for k in kids] == [("Tom", False)]
+    # the next import (still without an e-mail for him) keeps the address he gave
+    assert run_import(world.db, SITE_A, "guardians", with_letter.encode()).applied
+    assert world.get(f"{FAMILY}/children", token).status_code == 200
+    assert world.post(f"{FAMILY}/activation", {"code": code, "password": "encore une fois",
+                                               "email": "x@example.org"}).status_code == 400

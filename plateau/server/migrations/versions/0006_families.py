@@ -55,13 +55,15 @@ def upgrade() -> None:
     op.create_table(
         'family_code',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.Column('account_id', sa.Integer(), nullable=True),
+        sa.Column('guardian_id', sa.Integer(), nullable=True),
         sa.Column('purpose', sa.String(length=16), nullable=False),
         sa.Column('code_hash', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.String(length=32), nullable=False),
         sa.Column('expires_at', sa.String(length=32), nullable=False),
         sa.Column('used_at', sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(['account_id'], ['family_account.id']),
+        sa.ForeignKeyConstraint(['guardian_id'], ['guardian.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('code_hash'),
     )
