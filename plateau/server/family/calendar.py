@@ -74,6 +74,42 @@ def cancel(session: Session, site: m.Site, person: m.Person, day: date, service:
     return reservation
 
 
+def pattern_days(first: date, last: date, weekdays: frozenset[int], every_other_week: bool = False) -> list[date]:
+    """The days of a week pattern ("every Monday and Thursday from D1 to D2", optionally every
+    other week, counted from the week of D1)."""
+    week0 = first - timedelta(days=first.weekday())
+    out, day = [], first
+    while day <= last:
+        if day.weekday() in weekdays and (not every_other_week or ((day - week0).days // 7) % 2 == 0):
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def apply_pattern(session: Session, site: m.Site, person: m.Person, service: str, days: list[date], action: str,
+                  actor: str, now: datetime) -> list[dict]:
+    """Book (or cancel) each day under the same rules as one at a time; a refused day is
+    reported with its reason and does not stop the others. One unit of work for all."""
+    from plateau.server.store import NotFound
+
+    results = []
+    for day in days:
+        try:
+            if action == "book":
+                _r, created = book(session, site, person, day, service, actor, now)
+                results.append({"date": day, "status": "booked" if created else "already_booked"})
+            else:
+                cancel(session, site, person, day, service, actor, now)
+                results.append({"date": day, "status": "cancelled"})
+        except rules.Refusal as refusal:
+            results.append({"date": day, "status": "refused", "error": refusal.code, "reason": refusal.reason})
+        except NotFound:
+            if action == "book":
+                raise  # an unknown service: the whole request is wrong
+            results.append({"date": day, "status": "not_booked"})
+    return results
+
+
 def changes(session: Session, person: m.Person, limit: int = 50) -> list[m.ReservationChange]:
     """The latest booking changes of a pupil, newest first (who made them and when)."""
     return list(session.execute(select(m.ReservationChange).where(m.ReservationChange.person_id == person.id)

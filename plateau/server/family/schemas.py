@@ -75,6 +75,30 @@ class FamilyReservationOut(BaseModel):
     balance_cents: int
 
 
+class PatternIn(BaseModel):
+    service: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    weekdays: str = Field(min_length=3, max_length=40, description="e.g. `mon,thu` (or `lun,jeu`)")
+    first: date = Field(alias="from")
+    last: date = Field(alias="to", description="inclusive")
+    every_other_week: bool = Field(default=False, description="every other week, counted from the week of `from`")
+    action: Literal["book", "cancel"] = "book"
+
+    model_config = {"populate_by_name": True}
+
+
+class PatternDay(BaseModel):
+    date: date
+    status: Literal["booked", "already_booked", "cancelled", "not_booked", "refused"]
+    error: str | None = Field(default=None, description="why a day was refused: past_cutoff, closed_day, ...")
+    reason: str | None = None
+
+
+class PatternOut(BaseModel):
+    days: list[PatternDay]
+    done: int = Field(description="days booked (or cancelled) by this request")
+    refused: int
+
+
 class ChangeOut(BaseModel):
     date: date
     service: str

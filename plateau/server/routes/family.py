@@ -24,8 +24,10 @@ from plateau.server.family import accounts, mail
 from plateau.server.family import calendar as cal
 from plateau.server.family.deps import FamilyCaller, mail_settings_of, now_of, throttle_of
 from plateau.server.family.schemas import (Accepted, CalendarDay, CalendarOut, ChangeOut, ChildOut, CodeIn, EmailIn,
-                                           FamilyReservationOut, PasswordSet, SessionIn, SessionOut)
+                                           FamilyReservationOut, PasswordSet, PatternDay, PatternIn, PatternOut,
+                                           SessionIn, SessionOut)
 from plateau.server.family.throttle import sign_in_limits
+from plateau.domain.services import parse_weekdays
 from plateau.server.schemas import Day, PersonId
 
 router = APIRouter(prefix="/family", tags=["family"])
@@ -211,6 +213,27 @@ def cancel(child_id: ChildId, day: Annotated[Day, Path()], service: ServiceCode,
             raise _refused(refusal) from None
         return FamilyReservationOut(date=r.date, service=r.service, status="cancelled", created=False,
                                     balance_cents=rules.balance_of(s, c.person.id))
+
+
+@router.post("/children/{child_id}/week-pattern", response_model=PatternOut,
+             responses=responses(401, 403, 404, 422))
+def week_pattern(child_id: ChildId, body: PatternIn, family: FamilyCaller, db: Db, request: Request) -> PatternOut:
+    """Book (or cancel) a week pattern, "every Monday and Thursday until ...": each day under the
+    same rules as one booking; refused days are listed with their reason, the others are done."""
+    try:
+        weekdays = parse_weekdays(body.weekdays)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    if body.last < body.first or (body.last - body.first).days > 366:
+        raise ApiError(422, "invalid_request", "`to` must be on or after `from`, within a year")
+    with db.write() as s:
+        c = child_of(s, family, child_id)
+        days = cal.pattern_days(body.first, body.last, weekdays, body.every_other_week)
+        results = cal.apply_pattern(s, c.site, c.person, body.service, days, body.action, family.email,
+                                    now_of(request))
+    out = [PatternDay(**r) for r in results]
+    return PatternOut(days=out, done=sum(d.status in ("booked", "cancelled") for d in out),
+                      refused=sum(d.status == "refused" for d in out))
 
 
 @router.get("/children/{child_id}/changes", response_model=list[ChangeOut], responses=responses(401, 403, 422))

@@ -4,7 +4,7 @@ child, and which token reaches which route."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -262,3 +262,29 @@ def test_a_booking_by_the_office_shows_as_made_by_the_office(world, martin):
     changes = [c for c in world.get(f"{FAMILY}/children/{tom}/changes", martin).json() if c["date"] == day]
     assert [(c["action"], c["by"]) for c in changes] == [("book", "office")]
     assert states(world, martin, tom, day, day)[day, "dejeuner"][0] == "reserved"
+
+
+def test_a_week_pattern_books_every_open_day_and_lists_the_refused_ones(world, martin):
+    lea = world.ids["P-LEA"]
+    world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    pattern = {"service": "dejeuner", "weekdays": "lun,jeu", "from": "2026-12-14", "to": "2027-01-28"}
+    r = world.post(f"{FAMILY}/children/{lea}/week-pattern", pattern, martin)
+    assert r.status_code == 200, r.text
+    days = {d["date"]: (d["status"], d["error"]) for d in r.json()["days"]}
+    assert days["2026-12-14"] == ("booked", None) and days["2026-12-17"] == ("booked", None)
+    assert days["2026-12-24"] == ("booked", None)
+    assert days["2027-01-25"] == ("refused", "beyond_horizon")             # J+60 is 22 January
+    assert set(days) == {d for d in days if date.fromisoformat(d).weekday() in (0, 3)}
+    assert r.json()["refused"] == 2 and r.json()["done"] == len(days) - 2  # 25 and 28 January
+    got = states(world, martin, lea, "2026-12-14", "2026-12-18")
+    assert [got[d, "dejeuner"][0] for d in ("2026-12-14", "2026-12-15", "2026-12-17", "2026-12-18")] == [
+        "reserved", "bookable", "reserved", "bookable"]
+    again = world.post(f"{FAMILY}/children/{lea}/week-pattern", {**pattern, "to": "2026-12-21"}, martin).json()
+    assert {d["status"] for d in again["days"]} == {"already_booked"} and again["done"] == 0
+    off = world.post(f"{FAMILY}/children/{lea}/week-pattern",
+                     {**pattern, "to": "2026-12-31", "action": "cancel", "every_other_week": True}, martin).json()
+    assert [d["date"] for d in off["days"]] == ["2026-12-14", "2026-12-17", "2026-12-28", "2026-12-31"]
+    assert off["done"] == 4
+    assert world.post(f"{FAMILY}/children/{lea}/week-pattern", {**pattern, "weekdays": "funday"},
+                      martin).status_code == 422
+    assert world.post(f"{FAMILY}/children/{world.ids['P-ZOE']}/week-pattern", pattern, martin).status_code == 403
