@@ -2,6 +2,7 @@
 
     plateau admin family invite EMAIL                   # prints the one-time activation link (last line)
     plateau admin family letter UAI GUARDIAN            # a code for a family without e-mail (last line)
+    plateau admin family letters UAI -o FILE [--guardian ID ...]   # a PDF: one activation letter per family
     plateau admin family set-password EMAIL --password-stdin
     plateau admin family payment UAI BACKEND [KEY=VALUE ...]   # eopayment backend and its options
 
@@ -27,6 +28,11 @@ def add_parser(groups, parser_class) -> None:
                                          "prints it (last line)")
     p.add_argument("uai")
     p.add_argument("guardian", help="the guardian's id in the guardians import (SIÈCLE's PERSONNE_ID)")
+    p = family.add_parser("letters", help="activation letters (PDF, one page per family with its code and a QR "
+                                          "code): every family without a password yet, or the guardians named")
+    p.add_argument("uai")
+    p.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p.add_argument("--guardian", action="append", default=[], metavar="ID", help="only this guardian (repeatable)")
     p = family.add_parser("set-password", help="set a family's password, read from stdin")
     p.add_argument("email")
     p.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
@@ -68,6 +74,20 @@ def _letter(db, a) -> None:
     print(code)
 
 
+def _letters(db, a) -> None:
+    from plateau.server.family.letters import issue_letters, render
+
+    settings = mail.MailSettings.from_env()
+    with db.write() as s:
+        site = store.get_site(s, a.uai.upper())
+        letters = issue_letters(s, site, settings, feed.now(), a.guardian or None)
+        school = site.name
+        if letters:  # written before the codes are committed: a failed write keeps the old codes
+            render(letters, school, a.output)
+    print(f"{len(letters)} activation letter(s) written to {a.output}" if letters
+          else "no family to write to: every guardian can already sign in")
+
+
 def _set_password(db, a) -> None:
     password = sys.stdin.readline().rstrip("\r\n")
     with db.write() as s:
@@ -93,5 +113,5 @@ def _payment(db, a) -> None:
     print(f"site {a.uai.upper()}: online payments through {a.backend} ({len(options)} option(s))")
 
 
-HANDLERS = {("family", "invite"): _invite, ("family", "letter"): _letter, ("family", "set-password"): _set_password,
+HANDLERS = {("family", "invite"): _invite, ("family", "letter"): _letter, ("family", "letters"): _letters, ("family", "set-password"): _set_password,
             ("family", "payment"): _payment}
