@@ -37,6 +37,9 @@ def backends() -> list[str]:
 def set_provider(session: Session, site: m.Site, backend: str, options: dict[str, str]) -> m.PaymentProvider:
     if backend not in backends():
         raise FamilyError(f"unknown payment backend {backend!r} (one of: {', '.join(backends())})")
+    if backend == "dummy":  # its answers are forgeable by design: say so where the school sets it
+        log.warning("site %s: online payments through eopayment's dummy backend, for tests and demos only",
+                    site.code)
     row = session.get(m.PaymentProvider, site.id) or m.PaymentProvider(site_id=site.id)
     row.backend, row.options = backend, dict(options)
     session.add(row)
