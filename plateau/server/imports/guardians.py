@@ -1,6 +1,6 @@
 """`guardians`: the families and the pupils they may see and pay for, from a CSV file.
 
-Columns (PROTOCOL.md): ``guardian;email;last_name;first_name;person``, one line per guardian
+Columns: ``guardian;email;last_name;first_name;person``, one line per guardian
 and pupil; optional ``financial`` (``1``/``0``, default 1: may pay) and ``legal`` (default 1).
 `guardian` is the guardian's external id (SIÈCLE's PERSONNE_ID), `person` the pupil's external
 id or INE; `email` may be empty (the family then gets a printed activation letter). The file

@@ -1,4 +1,4 @@
-"""The family API, accounts and bookings: `/api/v1/family/...` (PROTOCOL.md, docs/family-api.md).
+"""The family API, accounts and bookings: `/api/v1/family/...` (docs/family-api.md).
 
 Signing in (`session`), activating an account and resetting a password need no token; every
 other route takes a family token (`FamilyCaller`) and answers only about that family's own
