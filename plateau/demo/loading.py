@@ -73,12 +73,28 @@ def load_school(db: Path, school: DemoSchool, stations: tuple[str, ...], say=pri
     _seed(url, rest, uai)
     counts = {k: sum(1 for kind, _ in rest if kind == k) for k in dict.fromkeys(k for k, _ in rest)}
     say("  store: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    _families(url, school, uai, say)
     tokens = {}
     for station in stations:
         out = plateau_in_process("admin", "--db", url, "station", "add", uai, station)
         tokens[station] = out.strip().splitlines()[-1].strip()
         say(f"  plateau admin station add {uai} {station}")
     return tokens
+
+
+def _families(url: str, school: DemoSchool, uai: str, say) -> None:
+    """Guardians through `plateau import guardians`, the demo family's password, and online
+    top-ups through eopayment's dummy backend."""
+    from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD, guardians_csv
+
+    path = Path(url).with_name("guardians.csv")
+    path.write_text(guardians_csv(school), encoding="utf-8")
+    say(f"  plateau import guardians {path.name}")
+    plateau_in_process("import", "guardians", str(path), "--db", url, "--site", uai)
+    plateau_in_process("admin", "--db", url, "family", "set-password", DEMO_FAMILY_EMAIL, "--password-stdin",
+                       stdin=DEMO_FAMILY_PASSWORD + "\n")
+    plateau_in_process("admin", "--db", url, "family", "payment", uai, "dummy", "origin=Plateau demo")
+    say(f"  plateau admin family set-password {DEMO_FAMILY_EMAIL}; family payment {uai} dummy")
 
 
 def _seed(url: str, changes, uai: str) -> None:

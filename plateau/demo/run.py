@@ -325,6 +325,10 @@ class Demo:
         time.sleep(0.5)
         self.say("\nWhere to look:")
         self.say(f"  server        {self.url}  (try {self.url}/api/v1/health)")
+        from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
+
+        self.say(f"  family API    {self.url}/api/v1/family/  (sign in: {DEMO_FAMILY_EMAIL} / {DEMO_FAMILY_PASSWORD};"
+                 " docs/family-api.md)")
         self.say(f"  logs          {self.folder / 'logs'}")
         self.say(f"  daily report  {report}")
         self.say(f"  screenshots   {self.folder / 'screenshots'}")

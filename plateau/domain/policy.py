@@ -49,6 +49,7 @@ class SitePolicy:
     cutoff_days: int = 1                   # days_ahead: N days before, at cutoff_time
     booking_horizon_days: int = 60
     regime_plans: str = ""                 # SIÈCLE régime mapping overrides, "21=forfait:mon,tue;29=ticket"
+    topup_min_cents: int = 1000            # the smallest online top-up a family may make
 
     def for_category(self, category: str | None) -> CategoryPolicy:
         return self.categories.get(category or "", self.default)
@@ -60,7 +61,7 @@ class SitePolicy:
 
 
 _SITE_KEYS = {"alsace_moselle": bool, "cutoff_mode": str, "cutoff_time": str, "cutoff_days": int,
-              "booking_horizon_days": int, "regime_plans": str}
+              "booking_horizon_days": int, "regime_plans": str, "topup_min_cents": int}
 
 
 def _convert(key: str, kind: Any, raw: Any) -> Any:
@@ -88,7 +89,7 @@ def _check(key: str, name: str, value: Any) -> None:
     if name == "cutoff_time" and not _HHMM.match(value):
         raise PolicyError(f"{key}: expected HH:MM, got {value!r}")
     if name in ("overdraft_cents", "low_balance_cents", "unreserved_surcharge_cents",
-                "cutoff_days", "booking_horizon_days") and value < 0:
+                "cutoff_days", "booking_horizon_days", "topup_min_cents") and value < 0:
         raise PolicyError(f"{key}: must not be negative")
     if name == "max_passages_per_service" and value < 1:
         raise PolicyError(f"{key}: must be at least 1")

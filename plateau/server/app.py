@@ -142,6 +142,10 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
 
     for module in (health, sync, reservations, sites, persons, reports):
         app.include_router(module.router, prefix=API_PREFIX)
+    from plateau.server.routes import family, family_money  # the family API (Espace Famille)
+
+    for module in (family, family_money):
+        app.include_router(module.router, prefix=API_PREFIX)
     try:  # the imports router is built apart (plateau.server.imports)
         imports = importlib.import_module("plateau.server.routes.imports")
     except ModuleNotFoundError as exc:

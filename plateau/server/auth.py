@@ -1,8 +1,9 @@
 """Who is calling: bearer tokens → a `Principal`, as FastAPI dependencies (typed aliases).
 
 A station token reads only its own site and writes only its own passages; an admin token
-administers every site. Missing, unknown or revoked tokens get 401; a valid token asking for
-what it may not have gets 403. The dependencies run on the event loop; `authenticate` reads
+administers every site; a family token is refused here (403): it reaches only the family API,
+whose own dependency (`plateau.server.family.deps`) refuses station and admin tokens. Missing,
+unknown or revoked tokens get 401; a valid token asking for what it may not have gets 403. The dependencies run on the event loop; `authenticate` reads
 the database on the thread pool, and remembers valid tokens for `CACHE_SECONDS`.
 """
 
@@ -141,6 +142,10 @@ def _lookup(db: Database, digest: str) -> Principal:
         row = s.execute(select(m.Station.revoked, m.Station.station_id, m.Site.id, m.Site.code)
                         .join(m.Site, m.Site.id == m.Station.site_id)
                         .where(m.Station.token_hash == digest)).first()
+        family = row is None and s.execute(select(m.FamilyToken.id).where(m.FamilyToken.token_hash == digest)
+                                           ).first() is not None
+    if family:  # a family token (`plateau.server.family.deps`) reaches only the family API
+        raise ApiError(403, "forbidden", "a family token reaches only the family API (/api/v1/family/...)")
     if row is None:
         raise ApiError(401, "unauthorized", "unknown token", _CHALLENGE)
     if row.revoked:

@@ -79,7 +79,7 @@ def closed_refusal(session: Session, site: m.Site, policy: SitePolicy, service: 
     return None
 
 
-def _person_refusal(person: m.Person, day: date) -> Refusal | None:
+def person_refusal(person: m.Person, day: date) -> Refusal | None:
     if person.status != "active" or (person.leaving_date and day > person.leaving_date) \
             or (person.arrival_date and day < person.arrival_date):
         return Refusal("person_inactive", f"{person.first_name} {person.last_name} is not at the school "
@@ -97,7 +97,7 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
     existing = store.find_reservation(session, person.id, day, service.code)
     if existing is not None:
         return existing, False  # booking twice is harmless, even past the cutoff
-    for refusal in (_person_refusal(person, day), closed_refusal(session, site, policy, service, day),
+    for refusal in (person_refusal(person, day), closed_refusal(session, site, policy, service, day),
                     cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)):
         if refusal is not None:
             raise refusal

@@ -20,6 +20,7 @@ HEADERS = {
     "payments": "reference;person;amount;date\n",
     "oppositions": "person;from;to;motive\n",
     "reservations": "person;date;service\n",
+    "guardians": "guardian;email;last_name;first_name;person;financial\n",
 }
 CELLS = st.sampled_from(["", "2026-11-23", "31/02/2026", "9999-12-31", "12,50", "-1", "forfait:lun", "ticket",
                          "every mon from 2026-11-23 to 2026-12-31", "04A1B2C3", "0439041101", "é", "\x00", '"',
@@ -45,3 +46,17 @@ def test_plausible_garbage_after_a_real_header(kind, body):
 @given(kind=st.sampled_from(KINDS), data=st.binary(max_size=400))
 def test_random_bytes(kind, data):
     _parse(kind, data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=LINES, data=st.binary(max_size=400))
+def test_the_siecle_guardians_parser_never_crashes(body, data):
+    from plateau.server.imports import guardians_siecle
+
+    head = ('<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_RESPONSABLES><DONNEES><RESPONSABLES>'
+            '<RESPONSABLE_ELEVE><ELEVE_ID>1</ELEVE_ID><PERSONNE_ID>')
+    for raw in ((head + body).encode("utf-8"), data):
+        try:
+            guardians_siecle.parse(raw, CTX, ImportReport("siecle"))
+        except ImportRejected as exc:
+            assert str(exc)

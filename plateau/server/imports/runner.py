@@ -20,7 +20,7 @@ from plateau.server.imports.report import ImportRejected, ImportReport
 
 log = logging.getLogger(__name__)
 
-KINDS = ("siecle", "calendar", "persons", "cards", "payments", "oppositions", "reservations")
+KINDS = ("siecle", "calendar", "persons", "cards", "payments", "oppositions", "reservations", "guardians")
 _MODULES = {"calendar": "calendar_kind"}
 
 
@@ -48,6 +48,11 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
     refused whole (empty, binary, wrong kind, malformed) and `store.NotFound` for an unknown site.
     """
     module = kind_module(kind)
+    if kind == "siecle":  # SIÈCLE has two exports: the pupils' and the guardians' (by the XML root)
+        from plateau.server.imports import guardians_siecle
+
+        if guardians_siecle.is_responsables(data):
+            module = guardians_siecle
     options = {k: str(v) for k, v in (options or {}).items() if v is not None}
     with db.read() as session:
         site = store.get_site(session, site_code)

@@ -25,7 +25,7 @@ from plateau.server.imports.source import max_bytes, too_large
 
 router = APIRouter(prefix="/admin/imports", tags=["imports"])
 
-Kind = Literal["siecle", "calendar", "persons", "cards", "payments", "oppositions", "reservations"]
+Kind = Literal["siecle", "calendar", "persons", "cards", "payments", "oppositions", "reservations", "guardians"]
 _BODY = {"requestBody": {"required": True, "content": {
     media: {"schema": {"type": "string", "format": "binary"}}
     for media in ("text/csv", "application/xml", "text/calendar", "application/octet-stream")}}}

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Response
 
 from plateau.server import reservations as booking
 from plateau.server import models as m
-from plateau.server import store
+from plateau.server import feed, store
 from plateau.server.auth import Admin, Db
 from plateau.server.errors import ApiError, responses
+from plateau.server.family.calendar import log_change
 from plateau.server.schemas import Day, PersonId, ReservationOut
 
 router = APIRouter(prefix="/persons/{person_id}/reservations", tags=["reservations"])
@@ -30,6 +31,8 @@ def book(person_id: Annotated[PersonId, Path()], day: Annotated[Day, Path()], se
             r, created = booking.book(s, site, person, day, service)
         except booking.Refusal as refusal:
             raise ApiError(409, refusal.code, refusal.reason) from None
+        if created:  # the families' list of changes shows who made it
+            log_change(s, site, person, day, r.service, "book", "office", r.created_at or feed.now(), "office")
         out = ReservationOut(person=person.id, date=r.date, service=r.service, status="booked", created=created,
                              prepaid_cents=r.prepaid_cents, balance_cents=booking.balance_of(s, person.id))
     response.status_code = 201 if created else 200
@@ -47,5 +50,6 @@ def cancel(person_id: Annotated[PersonId, Path()], day: Annotated[Day, Path()], 
             r = booking.cancel(s, site, person, day, service)
         except booking.Refusal as refusal:
             raise ApiError(409, refusal.code, refusal.reason) from None
+        log_change(s, site, person, day, r.service, "cancel", "office", feed.now(), "office")
         return ReservationOut(person=person.id, date=r.date, service=r.service, status="cancelled", created=False,
                               prepaid_cents=r.prepaid_cents, balance_cents=booking.balance_of(s, person.id))

@@ -16,7 +16,7 @@ from .conftest import DATA, run, table_counts
 WRONG_KIND = {  # a real file of another kind, for each kind
     "siecle": "persons.csv", "calendar": "cards.csv", "persons": "siecle_iso8859-15.xml",
     "cards": "payments.csv", "payments": "calendar_defects.ics", "oppositions": "cards.csv",
-    "reservations": "persons.csv",
+    "reservations": "persons.csv", "guardians": "siecle_responsables_iso8859-15.xml",
 }
 
 
