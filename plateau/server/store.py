@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from plateau.domain.policy import PolicyError, policy_from_settings, validate_setting
 from plateau.domain.services import format_weekdays, parse_weekdays
 from plateau.errors import UserError
-from plateau.server import feed, ledger
+from plateau.server import feed, ledger, trust
 from plateau.server import models as m
 
 UAI = re.compile(r"^[0-9]{7}[A-Z]$")
@@ -190,6 +190,7 @@ def upsert_tariff(session: Session, site: m.Site, category: str, price_cents: in
         session.add(t)
     t.price_cents, t.label = price_cents, _text("label", label, 100, required=False)
     session.flush()
+    trust.record_tariff(session, site.id, category, price_cents)
     _emit_if_changed(session, site.id, "tariff", feed.tariff_data(t), before)
     return t
 

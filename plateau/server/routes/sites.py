@@ -6,12 +6,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
 
 from plateau.reports.headcount import compute
 from plateau.server import feed, store
 from plateau.server import headcount_source
+from plateau.server import models as m
 from plateau.server.auth import Admin, Caller, Db
-from plateau.server.schemas import ClosureIn, ClosureOut, Day, Deleted, MenuIn, MenuOut, SettingsIn, SiteOut
+from plateau.server.schemas import (ClosureIn, ClosureOut, Day, Deleted, MenuIn, MenuOut, RejectedItemList,
+                                    RejectedItemOut, SettingsIn, SiteOut)
 from plateau.server.errors import responses
 
 router = APIRouter(prefix="/sites/{site}", tags=["sites"])
@@ -83,3 +86,20 @@ def put_menu(site: SiteCode, day: Annotated[Day, Path()], service: ServiceCode, 
     with db.write() as s:
         menu = store.upsert_menu(s, _site(s, caller, site), day, service, body.text)
         return MenuOut(date=menu.date, service=menu.service, text=menu.text)
+
+
+@router.get("/rejected-items", response_model=RejectedItemList, responses=responses(401, 403, 404, 422))
+def rejected_items(site: SiteCode, caller: Admin, db: Db,
+                   before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RejectedItemList:
+    """What the site's stations pushed that the server refused (newest first): each item as sent,
+    with its reason code. Page back with `before_id` = the last id of a page."""
+    with db.read() as s:
+        st = _site(s, caller, site)
+        query = select(m.RejectedItem).where(m.RejectedItem.site_id == st.id)
+        if before_id is not None:
+            query = query.where(m.RejectedItem.id < before_id)
+        rows = s.execute(query.order_by(m.RejectedItem.id.desc()).limit(limit)).scalars()
+        return RejectedItemList(items=[RejectedItemOut(id=r.id, station=r.station, item_kind=r.item_kind,
+                                                       item_id=r.item_id, code=r.code, reason=r.reason, raw=r.raw,
+                                                       received_at=r.received_at) for r in rows])
