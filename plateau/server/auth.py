@@ -1,9 +1,13 @@
 """Who is calling: bearer tokens → a `Principal`, as FastAPI dependencies (typed aliases).
 
-A station token reads only its own site and writes only its own passages; an admin token
-administers every site. Missing, unknown or revoked tokens get 401; a valid token asking for
-what it may not have gets 403. The dependencies run on the event loop; `authenticate` reads
-the database on the thread pool, and remembers valid tokens for `CACHE_SECONDS`.
+A station token reaches only what its sync daemon needs (`StationCaller` and, for the change
+feed, `Caller`): its own site's change feed, and pushing its own passages and card events.
+Every other route takes an admin token (`Admin`), which administers every site. Missing,
+unknown or revoked tokens get 401; a valid token asking for a route it may not use gets 403,
+whatever the resource; a resource of another site answers exactly like one that does not
+exist (404, same body), so a token learns nothing about other sites. The dependencies run on
+the event loop; `authenticate` reads the database on the thread pool, and remembers valid
+tokens for `CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ class Principal:
     site_code: str | None = None
     station_id: str | None = None
 
-    def require_site(self, site: m.Site) -> None:
-        if not self.is_admin and self.site_id != site.id:
-            raise ApiError(403, "forbidden", "this token may not access another site")
+    def sees(self, site: m.Site) -> bool:
+        """Whether this caller may know of `site` at all (else answer as if it did not exist)."""
+        return self.is_admin or self.site_id == site.id
 
     def require_admin(self) -> None:
         if not self.is_admin:

@@ -42,7 +42,8 @@ async def changes(request: Request, caller: Caller,
             raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
         site_id = await run_in_threadpool(_site_id, db, site)
     elif site and site.upper() != caller.site_code:
-        raise ApiError(403, "forbidden", "this token may not access another site")
+        # another site answers like a site that does not exist: no existence oracle
+        raise ApiError(404, "not_found", "no such site")
     deadline = time.monotonic() + wait
     while True:
         event = notifier.event(site_id)  # before the read: a commit during the read still wakes us
