@@ -88,6 +88,33 @@ class CredentialWatcher(BackgroundTask):
         self.db, self.cache, self.interval = db, cache, interval
         self._seen: int | None = None
         self.generation = 0   # bumped at each clearing: a lookup begun before it is not remembered
+        self._fresh_since = float("-inf")   # the start of the latest completed check
+        self._checking: asyncio.Future | None = None
+
+    async def refresh(self, after: float) -> None:
+        """Return once the token tables were read by a check that began at `after` or later
+        (monotonic clock), forgetting the remembered tokens if they changed. Waiters share one
+        check: 500 long-polls woken by one change cost one read, not 500."""
+        while self._fresh_since < after:
+            if self._checking is None:
+                self._checking = asyncio.ensure_future(self._timed_check())
+            try:
+                await asyncio.shield(self._checking)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # cannot read the tables: look every token up again instead
+                log.warning("credential watcher: cannot read the tokens", exc_info=True)
+                self.generation += 1
+                self.cache.clear()
+                return
+
+    async def _timed_check(self) -> None:
+        started = time.monotonic()
+        try:
+            await self.check()
+            self._fresh_since = max(self._fresh_since, started)
+        finally:
+            self._checking = None
 
     async def check(self) -> None:
         seen = await run_in_threadpool(credentials_fingerprint, self.db)
@@ -133,6 +160,15 @@ async def authenticate(request: Request) -> Principal:
             cache.clear()
         cache[digest] = (principal, now + ttl)
     return principal
+
+
+async def authenticate_again(request: Request) -> Principal:
+    """The caller as the token tables say NOW (not as remembered): for a long-poll that waited,
+    so that a token revoked while it waited never receives what changed meanwhile."""
+    watcher = getattr(request.app.state, "credentials", None)
+    if watcher is not None:
+        await watcher.refresh(time.monotonic())
+    return await authenticate(request)
 
 
 def _lookup(db: Database, digest: str) -> Principal:
