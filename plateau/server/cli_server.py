@@ -25,6 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None
     parser.add_argument("--auth-cache-seconds", type=float,
                         default=float(os.environ.get("PLATEAU_SERVER_AUTH_CACHE_SECONDS", "1")),
                         help="remember a valid token this long (0: look it up on every request)")
+    parser.add_argument("--body-idle-seconds", type=float, default=10.0,
+                        help="answer 408 when no byte of a request body came for this long")
+    parser.add_argument("--body-seconds", type=float, default=60.0,
+                        help="answer 408 when a request body took longer than this (imports: --import-seconds)")
+    parser.add_argument("--import-seconds", type=float, default=600.0,
+                        help="the longest an import upload may take to arrive")
+    parser.add_argument("--max-bodies-in-flight", type=int, default=32,
+                        help="request bodies received at once; 503 beyond (authenticated callers only)")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
@@ -45,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     database = Database(open_database(args.db))  # fail fast, before binding the port
     settings = ServerSettings(db_url=args.db, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
                               max_import_bytes=int(args.max_import_mb * 1024 * 1024),
-                              auth_cache_seconds=max(0.0, args.auth_cache_seconds))
+                              auth_cache_seconds=max(0.0, args.auth_cache_seconds),
+                              body_idle_seconds=args.body_idle_seconds, body_seconds=args.body_seconds,
+                              import_body_seconds=args.import_seconds, max_bodies_in_flight=args.max_bodies_in_flight)
     log = logging.getLogger("plateau.server")
     log.info("plateau server %s: database %s", __version__, database.engine.url.render_as_string(hide_password=True))
     log.debug("settings: %s", settings)

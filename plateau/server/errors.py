@@ -21,8 +21,8 @@ from plateau.server.store import NotFound, StoreError
 log = logging.getLogger(__name__)
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request",
-          429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+          408: "request_timeout", 409: "conflict", 413: "request_too_large", 415: "unsupported_media_type",
+          422: "invalid_request", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
 
 
 class ErrorBody(BaseModel):
