@@ -8,10 +8,8 @@ the feed watcher. The app runs on uvicorn's event loop; sync routes run on its t
 
 from __future__ import annotations
 
-import importlib
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 
@@ -23,35 +21,16 @@ from plateau.server.group_commit import PushWriter
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
 from plateau.server.request_gate import RequestGate
+from plateau.server.routes import health, imports, persons, reports, reservations, sites, sync
+from plateau.server.settings import ServerSettings
 from plateau.sync.protocol import API_PREFIX
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ServerSettings:
-    """What `plateau server` is configured with (command line and environment)."""
-
-    db_url: str | None = None          # None: $PLATEAU_SERVER_DB, else plateau-server.db here
-    max_body_bytes: int = 8 * 1024 * 1024
-    # imports (`POST /admin/imports/{kind}`) take files up to their kind's own limit (64 MiB for
-    # SIÈCLE, `imports.source.MAX_BYTES`), checked by the route while it reads; this bounds them all
-    max_import_bytes: int = 64 * 1024 * 1024
-    feed_poll_interval: float = 0.25   # how often other processes' writes are looked for
-    compact_first_delay: float = 600   # feed compaction: first run after start, then every...
-    compact_every: float = 6 * 3600
-    auth_cache_seconds: float = 1.0    # how long a valid token is remembered (0: checked on every request)
-    # request bodies (request_gate.py): 408 when no byte came for body_idle_seconds, or the whole
-    # body took longer than body_seconds (import_body_seconds for imports); at most
-    # max_bodies_in_flight bodies are received at once (503 beyond)
-    body_idle_seconds: float = 10.0
-    body_seconds: float = 60.0
-    import_body_seconds: float = 600.0
-    max_bodies_in_flight: int = 32
-
-
 def create_app(settings: ServerSettings | None = None, *, database: Database | None = None) -> FastAPI:
-    """The server app. `database` lets a caller share an already open database (tests, benchmarks)."""
+    """The server app, configured by `settings` (built once by `plateau server`'s main; the defaults
+    otherwise). `database` lets a caller share an already open database (tests, benchmarks)."""
     settings = settings or ServerSettings()
 
     @asynccontextmanager
@@ -82,17 +61,8 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     app = FastAPI(title="Plateau central server", version=__version__, lifespan=lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
     install_handlers(app)
-    from plateau.server.routes import health, persons, reports, reservations, sites, sync
-
-    for module in (health, sync, reservations, sites, persons, reports):
+    for module in (health, sync, reservations, sites, persons, reports, imports):
         app.include_router(module.router, prefix=API_PREFIX)
-    try:  # the imports router is built apart (plateau.server.imports)
-        imports = importlib.import_module("plateau.server.routes.imports")
-    except ModuleNotFoundError as exc:
-        if exc.name != "plateau.server.routes.imports":
-            raise
-    else:
-        app.include_router(imports.router, prefix=API_PREFIX)
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
     app.add_middleware(RequestGate, limit=settings.max_body_bytes,
                        streamed={f"{API_PREFIX}/admin/imports/": imports_limit},

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plateau.server.store import NotFound, StoreError
+from plateau.server.store_checks import NotFound, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import or_, select
 
 from plateau.domain.uid import UidError, normalize_uid
-from plateau.server import ledger, store
+from plateau.server import ledger, store, store_days
 from plateau.server import models as m
 from plateau.server.auth import Admin, Db
 from plateau.server.errors import ApiError, responses
@@ -127,7 +127,7 @@ def add_opposition(person_id: Pid, body: OppositionIn, caller: Admin, db: Db) ->
         raise ApiError(422, "invalid_request", "ends_at must be after starts_at")
     with db.write() as s:
         person, site = _person(s, caller, person_id)
-        o = store.upsert_opposition(s, site, person.id, body.starts_at, body.ends_at, body.motive, body.source)
+        o = store_days.upsert_opposition(s, site, person.id, body.starts_at, body.ends_at, body.motive, body.source)
         return OppositionOut(id=o.id, person=o.person_id, starts_at=o.starts_at, ends_at=o.ends_at, motive=o.motive,
                              source=o.source)
 
@@ -139,6 +139,6 @@ def delete_opposition(person_id: Pid, opposition_id: Annotated[str, Path(max_len
     with db.write() as s:
         person, site = _person(s, caller, person_id)
         o = s.get(m.Opposition, opposition_id)
-        if o is None or o.person_id != person.id or not store.delete_opposition(s, site, opposition_id):
+        if o is None or o.person_id != person.id or not store_days.delete_opposition(s, site, opposition_id):
             raise store.NotFound(f"no opposition {opposition_id!r} for person {person.id}")
     return Deleted(deleted=True)

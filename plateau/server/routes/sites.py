@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from plateau.reports.headcount import compute
-from plateau.server import feed, store
+from plateau.server import feed, store, store_days
 from plateau.server import headcount_source
 from plateau.server import models as m
 from plateau.server.auth import Admin, Db
@@ -68,7 +68,7 @@ def _today(site) -> date:
 def add_closure(site: SiteCode, body: ClosureIn, caller: Admin, db: Db) -> ClosureOut:
     """Close the canteen from `first_day` to `last_day` (inclusive): not bookable, refused at the station."""
     with db.write() as s:
-        c = store.upsert_closure(s, _site(s, caller, site), body.first_day, body.last_day, body.label, "local")
+        c = store_days.upsert_closure(s, _site(s, caller, site), body.first_day, body.last_day, body.label, "local")
         return ClosureOut(id=c.id, first_day=c.first_day, last_day=c.last_day, label=c.label, source=c.source)
 
 
@@ -76,7 +76,7 @@ def add_closure(site: SiteCode, body: ClosureIn, caller: Admin, db: Db) -> Closu
 def delete_closure(site: SiteCode, closure_id: Annotated[str, Path(max_length=64)], caller: Admin,
                    db: Db) -> Deleted:
     with db.write() as s:
-        if not store.delete_closure(s, _site(s, caller, site), closure_id):
+        if not store_days.delete_closure(s, _site(s, caller, site), closure_id):
             raise store.NotFound(f"no closure {closure_id!r} at site {site}")
     return Deleted(deleted=True)
 
@@ -85,7 +85,7 @@ def delete_closure(site: SiteCode, closure_id: Annotated[str, Path(max_length=64
 def put_menu(site: SiteCode, day: Annotated[Day, Path()], service: ServiceCode, body: MenuIn, caller: Admin,
              db: Db) -> MenuOut:
     with db.write() as s:
-        menu = store.upsert_menu(s, _site(s, caller, site), day, service, body.text)
+        menu = store_days.upsert_menu(s, _site(s, caller, site), day, service, body.text)
         return MenuOut(date=menu.date, service=menu.service, text=menu.text)
 
 

@@ -16,7 +16,8 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
-from plateau.server.app import ServerSettings, create_app
+from plateau.server.app import create_app
+from plateau.server.settings import ServerSettings
 from tests.integration.server.conftest import SITE_A, SITE_B, ticket_persons
 
 PREFIX = "/api/v1"
