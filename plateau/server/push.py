@@ -97,16 +97,16 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
     for chunk in range(0, len(ids), 500):
         existing.update(session.execute(select(m.Passage.id, m.Passage.site_id)
                                         .where(m.Passage.id.in_(ids[chunk:chunk + 500]))).all())
-    known = set()
+    known: dict[int, str] = {}   # the site's persons named by the batch: id -> category
     for chunk_ids in _chunks(sorted(person_ids), 500):
-        known.update(session.execute(select(m.Person.id).where(m.Person.site_id == site.id,
-                                                               m.Person.id.in_(chunk_ids))).scalars())
+        known.update(session.execute(select(m.Person.id, m.Person.category).where(
+            m.Person.site_id == site.id, m.Person.id.in_(chunk_ids))).all())
 
     received = feed.now()
     new_rows: list[dict] = []
     seen: set[str] = set()
     involved: set[int] = set()
-    judge = PassageJudge(session, site, [p for _, p in valid if p["id"] not in existing])
+    judge = PassageJudge(session, site, [p for _, p in valid if p["id"] not in existing], known)
     for index, p in valid:
         pid = p["id"]
         if pid in existing or pid in seen:

@@ -122,13 +122,10 @@ class _Known:
 class PassageJudge:
     """Checks the new passages of one push, in order (a batch may hold a passage and its cancel)."""
 
-    def __init__(self, session: Session, site: m.Site, new_items: list[dict]):
+    def __init__(self, session: Session, site: m.Site, new_items: list[dict], categories: dict[int, str]):
+        """`categories`: the category of each person of the site the items name."""
         self.prices = Prices(session, site, feed.now())
-        persons = {p["person_id"] for p in new_items if p["person_id"] is not None}
-        self.categories: dict[int, str] = {}
-        for chunk in _chunks(sorted(persons)):
-            self.categories.update(session.execute(select(m.Person.id, m.Person.category).where(
-                m.Person.site_id == site.id, m.Person.id.in_(chunk))).all())
+        self.categories = categories
         refs = sorted({p["ref"].lower() for p in new_items if p["ref"]})
         self.known: dict[str, _Known] = {}
         self.used: set[tuple[str, str]] = set()   # (ref, kind): already cancelled / overridden

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from plateau.server import feed, store
 from plateau.server import models as m
 from tests.integration.server.conftest import SITE_A, passage, ticket_persons
+from tests.support.server import admin
 
 PRICE = 420  # the demo school's `eleve-ticket` tariff
 PUSH = "/api/v1/sync/passages"
@@ -156,3 +157,6 @@ def test_the_office_lists_the_rejected_items_with_their_reason(env):
         (bad["id"], "negative_price", "self-1", "passage")
     assert bad["id"] in item["raw"] and item["received_at"]
     assert env.station().get(f"/api/v1/sites/{SITE_A}/rejected-items").status_code == 403
+    listed = admin(env.db_url, "station", "rejected", SITE_A, "--limit", "1", "--raw").splitlines()
+    assert listed[0].split("\t")[1:5] == ["self-1", "passage", bad["id"], "negative_price"]
+    assert bad["id"] in listed[1]
