@@ -21,6 +21,11 @@ it (a bug, a tampered replica, a stolen token):
 
 A price of 0 on an accepted passage is accepted: it moves no money (a forfait day, a prepaid
 reservation), and the station's view of a plan may lag the server's by a sync.
+The server checks that an amount is one the site's tariffs and settings allow for the person's
+category; it does not decide the passage again (that needs the station's view, at that instant,
+of the person's plan, bookings and balance, which may lag the server's by a sync): a station
+charging a forfait pupil the ticket price on a forfait day is not caught here. What it cannot
+do is credit anyone, charge an amount no tariff had, or refund a meal twice.
 
 Refused items are kept in `rejected_item` (station, raw item, code, reason, time) by
 `record_rejections`, in the push's own transaction, so that the office sees them. Runs on the
