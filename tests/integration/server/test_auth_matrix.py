@@ -101,13 +101,16 @@ def test_every_route_but_the_public_ones_refuses_a_missing_wrong_or_revoked_toke
         assert r.json()["error"] == "unauthorized"
 
 
-def test_a_station_token_reaches_only_the_sync_routes_of_its_own_site(env):
-    pid = ticket_persons(env.school, 1, offset=72)[0]
-    token = env.stations["self-1"]
+@pytest.mark.parametrize("station", ["site A", "site B"])
+def test_a_station_token_reaches_only_the_sync_routes_of_its_own_site(env, station):
+    if station == "site A":
+        token, site, pid = env.stations["self-1"], SITE_A, ticket_persons(env.school, 1, offset=72)[0]
+    else:
+        token, site, pid = env.station_b, SITE_B, env.person_b
     for method, path in route_table():
         if (method, path) in PUBLIC:
             continue
-        r = _call(env, method, path, token, SITE_A, pid)
+        r = _call(env, method, path, token, site, pid)
         if (method, path) in STATION:
             assert r.status_code == 200, (method, path, r.status_code, r.text)
         else:
