@@ -11,10 +11,11 @@ inside one unit of work (`Database.write()`), e.g.::
 
 Each helper validates its input and raises `StoreError` (a message for a person), emits a
 change only when the wire data really changed (re-imports do not churn the feed), and never
-commits: the caller's unit of work does. What happens on given days (reservations,
-oppositions, closures, menus) is in `store_days`; what both check is in `store_checks`. Money goes through `plateau.server.ledger`. Each
+commits: the caller's unit of work does. Money goes through `plateau.server.ledger`. Each
 write helper first takes the site lock (`feed.lock_site`), so concurrent writers of a site
-serialise before they read what they then write (no unique-constraint races).
+serialise before they read what they then write (no unique-constraint races). What happens on
+given days (reservations, oppositions, closures, menus) is in `store_days`, which imports this
+module; what both check is in `store_checks`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from plateau.domain.school_calendar import (CalendarFormatError, Holiday, normalize_zone, parse_ics,
                                             parse_official_csv)
 from plateau.server import models as m
-from plateau.server import store, store_days
+from plateau.server import store_days
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content, decode_text

@@ -82,7 +82,7 @@ def opposition_id(site_code: str, ln: OppositionLine, person_id: int) -> str:
 
 def apply(session, site, lines: list[OppositionLine], ctx: ImportContext, report: ImportReport) -> None:
     from plateau.server import models as m
-    from plateau.server import store, store_days
+    from plateau.server import store_days
     from plateau.server.imports.people import PersonIndex, unknown_person
 
     index = PersonIndex.load(session, site)

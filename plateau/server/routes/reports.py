@@ -4,8 +4,8 @@
 
 `what` is daily | no-shows | forecast | week | month, as `plateau report` (the same bytes:
 both call `plateau.reports.produce.build`). The JSON headcount itself is
-`GET /sites/{site}/headcounts` (routes/sites.py). Sync route: runs on the thread pool. Admin tokens only (the kiosk computes its
-own headcounts from its replica).
+`GET /sites/{site}/headcounts` (routes/sites.py). Sync route: runs on the thread pool.
+Admin tokens only (the kiosk computes its own headcounts from its replica).
 """
 
 from __future__ import annotations

@@ -113,7 +113,8 @@ def test_writes_of_the_test_process_are_seen_and_unchanged_rewrites_emit_nothing
         person = store.get_person(s, site, pid)
         store.upsert_person(s, site, id=pid, last_name=person.last_name, first_name=person.first_name)  # same
         start = datetime.now(timezone.utc)
-        store_days.upsert_opposition(s, site, pid, start, start + timedelta(hours=2), "Absent", "absence", id="opp-feed-1")
+        store_days.upsert_opposition(s, site, pid, start, start + timedelta(hours=2), "Absent", "absence",
+                                     id="opp-feed-1")
     body = env.station().get(f"/api/v1/sync/changes?since={head}").json()
     assert [(c["kind"], c["key"]) for c in body["changes"]] == [("opposition", "opp-feed-1")]
     with env.db.write() as s:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+
+from plateau.db.engine import open_replica
+from plateau.db.passages import Recorder
+from plateau.demo.school import seed_replica
 
 from plateau.server import feed, store
 from plateau.server import models as m
+from plateau.sync.protocol import passage_to_wire
+from tests.conftest import paris
 from tests.integration.server.conftest import SITE_A, passage, ticket_persons
 from tests.support.server import admin
 
@@ -144,6 +150,32 @@ def test_an_offline_station_still_charging_yesterdays_tariff_is_stored_not_last_
         with env.db.write() as s:
             store.upsert_tariff(s, store.get_site(s, SITE_A), "eleve-ticket", PRICE, "Élève au ticket")
         env.admin.put(f"/api/v1/sites/{SITE_A}/settings", {"settings": {}, "unset": ["price_history_days"]})
+
+
+def test_what_a_real_station_records_badges_overrides_cancels_forgotten_is_all_stored(env, tmp_path):
+    """The station's own recorder (its rules, tariffs and policies) against the server's checks."""
+    engine = open_replica(tmp_path / "station.db")
+    seed_replica(engine, env.school)
+    recorder = Recorder(engine, "self-2")
+    cards = list(env.school.cards.values())[:60]
+    made = [recorder.badge(uid, paris(2026, 11, 24, 12, 0, n)) for n, uid in enumerate(cards)]
+    accepted = [r for r in made if r.decision.accepted and r.decision.price_cents > 0]
+    refused = [r for r in made if not r.decision.accepted and r.decision.person is not None]
+    assert len(accepted) >= 3 and len(refused) >= 3, "the demo day should have both"
+    for r in accepted[:3]:
+        recorder.cancel(r.passage_id, 1, "erreur", paris(2026, 11, 24, 12, 30))
+    for r in refused[:3]:
+        recorder.override(r.passage_id, 2, "oubli de réservation", paris(2026, 11, 24, 12, 31))
+    recorder.forgotten(refused[3].decision.person.id if len(refused) > 3 else accepted[3].decision.person.id,
+                       paris(2026, 11, 24, 12, 32), 1)
+    with engine.connect() as conn:
+        rows = [passage_to_wire(r._mapping) for r in conn.execute(text("SELECT * FROM passage ORDER BY rowid"))]
+    engine.dispose()
+    r = env.station("self-2").post(PUSH, {"passages": rows})
+    assert r.status_code == 200, r.text
+    rejected = [x for x in r.json()["results"] if x["status"] != "stored"]
+    assert not rejected, rejected
+    assert {row["kind"] for row in rows} == {"badge", "cancel", "override", "forgotten"}
 
 
 def test_the_office_lists_the_rejected_items_with_their_reason(env):
