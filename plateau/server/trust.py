@@ -58,7 +58,8 @@ class ItemRejected(ValueError):
         self.code, self.reason = code, reason
 
     def result(self, item_id: str) -> dict:
-        return {"id": item_id, "status": "rejected", "error": self.reason, "code": self.code}
+        """The item's answer; its id as sent, made safe to send back (JSON in UTF-8)."""
+        return {"id": storable(item_id, 64), "status": "rejected", "error": self.reason, "code": self.code}
 
 
 # --- the tariff history --------------------------------------------------------------------------
@@ -213,17 +214,23 @@ def record_rejections(session: Session, site_id: int, station: str, item_kind: s
     for raw, result in zip(items, results):
         if result.get("status") != "rejected":
             continue
-        try:
-            text = json.dumps(raw, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(raw)
-        rows.append({"site_id": site_id, "station": station[:64], "item_kind": item_kind,
-                     "item_id": str(result.get("id") or "")[:64].replace("\x00", ""),
-                     "code": result.get("code", "malformed")[:40], "reason": str(result.get("error", ""))[:300],
-                     "raw": text[:RAW_MAX].replace("\x00", "\\u0000"), "received_at": received})
+        # kept as sent, but as text every database stores: JSON with every non-ASCII character
+        # escaped (a hostile item may hold NULs or lone surrogates, which UTF-8 cannot encode)
+        text = json.dumps(raw, ensure_ascii=True, default=str)
+        rows.append({"site_id": site_id, "station": storable(station, 64), "item_kind": item_kind,
+                     "item_id": storable(str(result.get("id") or ""), 64),
+                     "code": storable(result.get("code", "malformed"), 40),
+                     "reason": storable(str(result.get("error", "")), 300),
+                     "raw": text[:RAW_MAX], "received_at": received})
     if rows:
         session.execute(m.RejectedItem.__table__.insert(), rows)
     return len(rows)
+
+
+def storable(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, without NULs or lone surrogates (escaped instead)."""
+    text = text[:limit].replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
 
 
 def _chunks(seq: list, size: int = 500):

@@ -178,6 +178,14 @@ def test_what_a_real_station_records_badges_overrides_cancels_forgotten_is_all_s
     assert {row["kind"] for row in rows} == {"badge", "cancel", "override", "forgotten"}
 
 
+def test_a_rejected_item_holding_text_no_database_can_store_is_still_kept(env):
+    pid = ticket_persons(env.school, 1, offset=11)[0]
+    odd = dict(passage(pid), kind="\ud800", motive="\udfff")  # lone surrogates: valid JSON, not UTF-8
+    weird_id = dict(passage(pid), id="\ud800-not-a-uuid")
+    assert _push(env, odd, weird_id) == [("rejected", "malformed"), ("rejected", "malformed")]
+    assert _kept(env, odd["id"]) == ["malformed"]
+
+
 def test_the_office_lists_the_rejected_items_with_their_reason(env):
     pid = ticket_persons(env.school, 1, offset=10)[0]
     bad = passage(pid, price=-1)
