@@ -1,5 +1,5 @@
 """The central server's modules import one another without a cycle (imports inside functions
-count too), and its settings are one checked object (STYLE.md habits 2 and 10)."""
+count too), and its settings are one checked object built once by `plateau server`."""
 
 from __future__ import annotations
 
