@@ -50,6 +50,9 @@ class SitePolicy:
     booking_horizon_days: int = 60
     regime_plans: str = ""                 # SIÈCLE régime mapping overrides, "21=forfait:mon,tue;29=ticket"
     topup_min_cents: int = 1000            # the smallest online top-up a family may make
+    # server side: a pushed price is accepted if the tariff had it at some moment in the last N days
+    # (a station offline for a few days still charges the tariff it holds)
+    price_history_days: int = 7
 
     def for_category(self, category: str | None) -> CategoryPolicy:
         return self.categories.get(category or "", self.default)
@@ -61,7 +64,8 @@ class SitePolicy:
 
 
 _SITE_KEYS = {"alsace_moselle": bool, "cutoff_mode": str, "cutoff_time": str, "cutoff_days": int,
-              "booking_horizon_days": int, "regime_plans": str, "topup_min_cents": int}
+              "booking_horizon_days": int, "regime_plans": str, "topup_min_cents": int,
+              "price_history_days": int}
 
 
 def _convert(key: str, kind: Any, raw: Any) -> Any:
@@ -89,7 +93,7 @@ def _check(key: str, name: str, value: Any) -> None:
     if name == "cutoff_time" and not _HHMM.match(value):
         raise PolicyError(f"{key}: expected HH:MM, got {value!r}")
     if name in ("overdraft_cents", "low_balance_cents", "unreserved_surcharge_cents",
-                "cutoff_days", "booking_horizon_days", "topup_min_cents") and value < 0:
+                "cutoff_days", "booking_horizon_days", "topup_min_cents", "price_history_days") and value < 0:
         raise PolicyError(f"{key}: must not be negative")
     if name == "max_passages_per_service" and value < 1:
         raise PolicyError(f"{key}: must be at least 1")

@@ -1,6 +1,6 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
-Commands (PROTOCOL.md): site add/set/list, service add, tariff add, station add/list/revoke,
+Commands (docs/install-server.md): site add/set/list, service add, tariff add, station add/list/revoke/rejected,
 token add/list/revoke, staff add/list, feed compact, family invite/set-password/payment
 (`family/admin_cli.py`), plus demo-seed. Every command opens the database given by
 ``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
@@ -75,6 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
     p = station.add_parser("revoke", help="revoke a station's token")
     p.add_argument("uai")
     p.add_argument("station_id")
+    p = station.add_parser("rejected", help="what the site's stations pushed that the server refused, newest first")
+    p.add_argument("uai")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--raw", action="store_true", help="also print each item as the station sent it")
 
     token = groups.add_parser("token", help="administration tokens").add_subparsers(
         dest="action", required=True, parser_class=type(parser))
@@ -226,6 +230,18 @@ def _station_revoke(db: Database, a) -> None:
     print(f"station {a.station_id} revoked")
 
 
+def _station_rejected(db: Database, a) -> None:
+    with db.read() as s:
+        site = store.get_site(s, a.uai.upper())
+        rows = s.execute(select(m.RejectedItem).where(m.RejectedItem.site_id == site.id)
+                         .order_by(m.RejectedItem.id.desc()).limit(max(1, a.limit))).scalars()
+        for r in rows:
+            print(f"{r.received_at.isoformat(timespec='seconds')}\t{r.station}\t{r.item_kind}\t{r.item_id}\t"
+                  f"{r.code}\t{r.reason}")
+            if a.raw:
+                print(f"\t{r.raw}")
+
+
 def _token_add(db: Database, a) -> None:
     token = new_token(PREFIX_ADMIN)
     with db.write() as s:
@@ -294,6 +310,7 @@ _HANDLERS = {
     ("site", "show"): _site_show, ("service", "add"): _service_add, ("tariff", "add"): _tariff_add,
     ("station", "add"): _station_add, ("station", "rotate"): lambda db, a: _station_add(db, a, rotate=True),
     ("station", "list"): _station_list, ("station", "revoke"): _station_revoke,
+    ("station", "rejected"): _station_rejected,
     ("token", "add"): _token_add, ("token", "list"): _token_list, ("token", "revoke"): _token_revoke,
     ("staff", "add"): _staff_add, ("staff", "list"): _staff_list, ("demo-seed", None): _demo_seed,
     ("feed", "compact"): _feed_compact,

@@ -1,10 +1,15 @@
 """Who is calling: bearer tokens → a `Principal`, as FastAPI dependencies (typed aliases).
 
-A station token reads only its own site and writes only its own passages; an admin token
-administers every site; a family token is refused here (403): it reaches only the family API,
-whose own dependency (`plateau.server.family.deps`) refuses station and admin tokens. Missing,
-unknown or revoked tokens get 401; a valid token asking for what it may not have gets 403. The dependencies run on the event loop; `authenticate` reads
-the database on the thread pool, and remembers valid tokens for `CACHE_SECONDS`.
+A station token reaches only what its sync daemon needs (`StationCaller` and, for the change
+feed, `Caller`): its own site's change feed, and pushing its own passages and card events.
+Every other route takes an admin token (`Admin`), which administers every site. A family token is
+refused here (403): it reaches only the family API, whose own dependency
+(`plateau.server.family.deps`) refuses station and admin tokens. Missing,
+unknown or revoked tokens get 401; a valid token asking for a route it may not use gets 403,
+whatever the resource; a resource of another site answers exactly like one that does not
+exist (404, same body), so a token learns nothing about other sites. The dependencies run on
+the event loop; `authenticate` reads the database on the thread pool, and remembers valid
+tokens for `CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -38,9 +43,9 @@ class Principal:
     site_code: str | None = None
     station_id: str | None = None
 
-    def require_site(self, site: m.Site) -> None:
-        if not self.is_admin and self.site_id != site.id:
-            raise ApiError(403, "forbidden", "this token may not access another site")
+    def sees(self, site: m.Site) -> bool:
+        """Whether this caller may know of `site` at all (else answer as if it did not exist)."""
+        return self.is_admin or self.site_id == site.id
 
     def require_admin(self) -> None:
         if not self.is_admin:
@@ -85,6 +90,33 @@ class CredentialWatcher(BackgroundTask):
         self.db, self.cache, self.interval = db, cache, interval
         self._seen: int | None = None
         self.generation = 0   # bumped at each clearing: a lookup begun before it is not remembered
+        self._fresh_since = float("-inf")   # the start of the latest completed check
+        self._checking: asyncio.Future | None = None
+
+    async def refresh(self, after: float) -> None:
+        """Return once the token tables were read by a check that began at `after` or later
+        (monotonic clock), forgetting the remembered tokens if they changed. Waiters share one
+        check: 500 long-polls woken by one change cost one read, not 500."""
+        while self._fresh_since < after:
+            if self._checking is None:
+                self._checking = asyncio.ensure_future(self._timed_check())
+            try:
+                await asyncio.shield(self._checking)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # cannot read the tables: look every token up again instead
+                log.warning("credential watcher: cannot read the tokens", exc_info=True)
+                self.generation += 1
+                self.cache.clear()
+                return
+
+    async def _timed_check(self) -> None:
+        started = time.monotonic()
+        try:
+            await self.check()
+            self._fresh_since = max(self._fresh_since, started)
+        finally:
+            self._checking = None
 
     async def check(self) -> None:
         seen = await run_in_threadpool(credentials_fingerprint, self.db)
@@ -106,7 +138,20 @@ class CredentialWatcher(BackgroundTask):
             await asyncio.sleep(self.interval)
 
 
+# where `request_gate.RequestGate` leaves the caller it authenticated before reading a body
+PRINCIPAL_KEY = "plateau.principal"
+
+
 async def authenticate(request: Request) -> Principal:
+    """The caller of this request (the gate's if it already checked the token)."""
+    principal = request.scope.get(PRINCIPAL_KEY)
+    if principal is not None:
+        return principal
+    return await check_bearer(request)
+
+
+async def check_bearer(request: Request) -> Principal:
+    """Check the request's bearer token (remembered for the cache's TTL); 401 if not valid."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -130,6 +175,15 @@ async def authenticate(request: Request) -> Principal:
             cache.clear()
         cache[digest] = (principal, now + ttl)
     return principal
+
+
+async def authenticate_again(request: Request) -> Principal:
+    """The caller as the token tables say NOW (not as remembered): for a long-poll that waited,
+    so that a token revoked while it waited never receives what changed meanwhile."""
+    watcher = getattr(request.app.state, "credentials", None)
+    if watcher is not None:
+        await watcher.refresh(time.monotonic())
+    return await check_bearer(request)
 
 
 def _lookup(db: Database, digest: str) -> Principal:

@@ -18,26 +18,24 @@ from sqlalchemy.orm import Session
 
 from plateau.server import feed, store
 from plateau.server import models as m
+from plateau.server.trust import ItemRejected, record_rejections
 from plateau.sync.protocol import ProtocolError, check_card_event
 
 MAX_BATCH = 1000
-
-
-class Rejected(ValueError):
-    """One pushed event that cannot be stored (its message goes back to the station)."""
 
 
 def _check(raw: Any, station_id: str) -> dict:
     try:
         event = check_card_event(raw)
     except ProtocolError as exc:
-        raise Rejected(str(exc)) from None
+        raise ItemRejected("malformed", str(exc)) from None
     event["id"] = event["id"].lower()
     if event["station"] != station_id:
-        raise Rejected(f"card event: station {event['station'][:64]!r} is not the pushing station")
+        raise ItemRejected("wrong_station",
+                           f"card event: station {event['station'][:64]!r} is not the pushing station")
     at = datetime.fromisoformat(event["at"])
     if not 2000 <= at.year <= 2100:
-        raise Rejected("card event: implausible instant")
+        raise ItemRejected("malformed", "card event: implausible instant")
     event["at"] = at
     return event
 
@@ -52,9 +50,10 @@ def store_card_events(session: Session, site: m.Site, station_id: str, items: li
         try:
             valid.append((index, _check(raw, station_id)))
             results.append({"id": eid.lower(), "status": "stored"})
-        except Rejected as exc:
-            results.append({"id": eid[:64], "status": "rejected", "error": str(exc)})
+        except ItemRejected as exc:
+            results.append(exc.result(eid[:64]))
     if not valid:
+        record_rejections(session, site.id, station_id, "card_event", items, results)
         return results
     ids = [e["id"] for _, e in valid]
     existing = dict(session.execute(select(m.CardEvent.id, m.CardEvent.site_id)
@@ -65,22 +64,24 @@ def store_card_events(session: Session, site: m.Site, station_id: str, items: li
         eid = event["id"]
         if eid in existing or eid in seen:
             if existing.get(eid, site.id) != site.id:
-                results[index] = {"id": eid, "status": "rejected", "error": "card event id already used elsewhere"}
+                results[index] = ItemRejected("id_used_elsewhere",
+                                              "card event id already used elsewhere").result(eid)
             else:
                 results[index] = {"id": eid, "status": "duplicate"}
             continue
         card = session.execute(select(m.Card).where(m.Card.site_id == site.id, m.Card.uid == event["uid"])
                                ).scalar_one_or_none()
         if card is None:
-            results[index] = {"id": eid, "status": "rejected",
-                              "error": f"card event: card {event['uid']} is not a card of site {site.code}"}
+            results[index] = ItemRejected("unknown_card", f"card event: card {event['uid']} is not a card of "
+                                                          f"site {site.code}").result(eid)
             continue
         if event["person_id"] is not None and event["person_id"] != card.person_id:
-            results[index] = {"id": eid, "status": "rejected",
-                              "error": f"card event: card {event['uid']} was given to another person since"}
+            results[index] = ItemRejected("card_of_another_person", f"card event: card {event['uid']} was given "
+                                                                    "to another person since").result(eid)
             continue
         seen.add(eid)
         session.add(m.CardEvent(site_id=site.id, received_at=received, **event))
         if card.status == "active":  # already lost or blocked: both block it, leave it as it is
             store.upsert_card(session, site, card.uid, card.person_id, event["status"])
+    record_rejections(session, site.id, station_id, "card_event", items, results)
     return results

@@ -1,59 +1,63 @@
 """`plateau server [--db URL] [--host H] [--port P]`: the central server under uvicorn.
 
-The composition root of the server process: settings from the command line and environment,
-the database opened and upgraded before the port is bound (a bad URL fails fast with one
-line), then uvicorn serving `create_app` on the main thread's event loop.
+The composition root of the server process: the settings (`settings.ServerSettings`, from the
+command line and the environment, checked) built once here, the database opened and upgraded
+before the port is bound (a bad URL fails fast with one line), then uvicorn serving
+`create_app(settings)` on the main thread's event loop.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-
-from plateau.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None:
+    # defaults live in ServerSettings; None here means "not given" (the environment may fill it)
     parser.add_argument("--db", help="database URL or SQLite path (default: plateau-server.db; "
                                      "PLATEAU_SERVER_DB overrides)")
-    parser.add_argument("--host", default=os.environ.get("PLATEAU_SERVER_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PLATEAU_SERVER_PORT", "8470")))
-    parser.add_argument("--max-body-mb", type=float, default=8.0, help="largest request body accepted (MiB)")
-    parser.add_argument("--max-import-mb", type=float, default=64.0,
-                        help="largest import upload accepted (MiB; each kind has its own lower limit too)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1; PLATEAU_SERVER_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8470; PLATEAU_SERVER_PORT)")
+    parser.add_argument("--max-body-mb", type=float, help="largest request body accepted (MiB, default 8)")
+    parser.add_argument("--max-import-mb", type=float,
+                        help="largest import upload accepted (MiB, default 64; each kind has its own lower limit too)")
     parser.add_argument("--auth-cache-seconds", type=float,
-                        default=float(os.environ.get("PLATEAU_SERVER_AUTH_CACHE_SECONDS", "1")),
-                        help="remember a valid token this long (0: look it up on every request)")
+                        help="remember a valid token this long (default 1; 0: look it up on every request; "
+                             "PLATEAU_SERVER_AUTH_CACHE_SECONDS)")
+    parser.add_argument("--body-idle-seconds", type=float,
+                        help="answer 408 when no byte of a request body came for this long (default 10)")
+    parser.add_argument("--body-seconds", type=float,
+                        help="answer 408 when a request body took longer than this (default 60; imports: "
+                             "--import-seconds)")
+    parser.add_argument("--import-seconds", type=float,
+                        help="the longest an import upload may take to arrive (default 600)")
+    parser.add_argument("--max-bodies-in-flight", type=int,
+                        help="request bodies received at once; 503 beyond (default 32; authenticated callers only)")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
 def run(args: argparse.Namespace) -> int:
     from plateau.logs import setup_logging
+    from plateau.server.settings import ServerSettings
 
-    if not 0 < args.port < 65536:
-        raise UserError(f"--port must be 1 to 65535, got {args.port}")
-    # first: importing the app (alembic, fastapi) already logs at DEBUG
-    level = "debug" if getattr(args, "debug", False) else args.log_level
-    setup_logging("server", level.upper())
+    settings = ServerSettings.from_args(args)   # a bad value stops here, with one line
+    # next: importing the app (alembic, fastapi) already logs at DEBUG
+    setup_logging("server", settings.log_level.upper())
     import uvicorn
 
     from plateau import __version__
-    from plateau.server.app import ServerSettings, create_app
+    from plateau.server.app import create_app
     from plateau.server.db import Database, open_database
 
-    database = Database(open_database(args.db))  # fail fast, before binding the port
-    settings = ServerSettings(db_url=args.db, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
-                              max_import_bytes=int(args.max_import_mb * 1024 * 1024),
-                              auth_cache_seconds=max(0.0, args.auth_cache_seconds))
+    database = Database(open_database(settings.db_url))  # fail fast, before binding the port
     log = logging.getLogger("plateau.server")
     log.info("plateau server %s: database %s", __version__, database.engine.url.render_as_string(hide_password=True))
     log.debug("settings: %s", settings)
     app = create_app(settings, database=database)
     # log_config=None: uvicorn's own records go through plateau.logs (one key=value line each)
     # instead of the plain "INFO:     ..." handlers uvicorn would install by default
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=level, access_log=False,
-                            log_config=None,
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                            access_log=False, log_config=None,
                             timeout_graceful_shutdown=5, limit_concurrency=4000, backlog=2048)
     try:
         uvicorn.Server(config).run()

@@ -16,13 +16,13 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plateau.server.store import NotFound, StoreError
+from plateau.server.store_checks import NotFound, StoreError
 
 log = logging.getLogger(__name__)
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request",
-          429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+          408: "request_timeout", 409: "conflict", 413: "request_too_large", 415: "unsupported_media_type",
+          422: "invalid_request", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
 
 
 class ErrorBody(BaseModel):

@@ -426,3 +426,38 @@ class TopUp(Base):
     payment_form: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TariffHistory(Base):
+    """What each category's tariff was, and when: a row per price, from `valid_from` until
+    `valid_until` (None: the current price). The server checks a pushed passage's price
+    against it, so that a station still holding yesterday's tariff (offline) is not refused."""
+
+    __tablename__ = "tariff_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_tariff_history_site_category", "site_id", "category"),)
+
+
+class RejectedItem(Base):
+    """An item a station pushed that the server refused (a passage or a card event), kept with
+    its raw text and the reason code so that the office can see what a station tried to do.
+    A refused item changes nothing else: no passage, no ledger entry, no feed item."""
+
+    __tablename__ = "rejected_item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    station: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))  # passage | card_event
+    item_id: Mapped[str] = mapped_column(String(64), default="")
+    code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(300))
+    raw: Mapped[str] = mapped_column(Text)  # the item as sent (JSON), cut at RAW_MAX characters
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_rejected_item_site_received", "site_id", "received_at"),)

@@ -1,12 +1,14 @@
 """Storing the passages a station pushes: exactly once, with their money, in one transaction.
 
 Each item is answered on its own: `stored` (new), `duplicate` (this id was already stored, by
-this or an earlier push: nothing happens twice) or `rejected` with an error (malformed, or
-naming a person the site does not have). The batch is one unit of work: either every stored
-item, its ledger entry (a passage debits its price; a cancel's negative price credits it back)
-and its feed items (the passage, so the other stations of the site see it, and each touched
-balance once) commit together, or nothing does and the station sends the batch again.
-Runs on a request thread.
+this or an earlier push: nothing happens twice) or `rejected` with an error and a reason `code`
+(malformed, naming a person the site does not have, or something the station cannot have
+decided: a price no tariff had, a cancel of nothing, a second cancel... see `trust.py`). A
+rejected item changes no balance; it is kept in `rejected_item` for the office. The batch is one
+unit of work: either every stored item, its ledger entry (a passage debits its price; a cancel's
+negative price credits it back), its feed items (the passage, so the other stations of the site
+see it, and each touched balance once) and the kept rejections commit together, or nothing does
+and the station sends the batch again. Runs on a request thread.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.server import feed, ledger
 from plateau.server import models as m
+from plateau.server.trust import ItemRejected, PassageJudge, record_rejections
 from plateau.sync.protocol import ProtocolError, check_passage
 
 MAX_BATCH = 5000
@@ -30,47 +33,48 @@ _KINDS = frozenset(k.value for k in PassageKind)
 _REASONS = frozenset(r.value for r in Reason)
 
 
-class Rejected(ValueError):
-    """One pushed item that cannot be stored (its message goes back to the station)."""
+def _malformed(reason: str) -> ItemRejected:
+    return ItemRejected("malformed", reason)
 
 
 def _check_item(raw: Any, station_id: str) -> dict:
     try:
         p = check_passage(raw)
     except ProtocolError as exc:
-        raise Rejected(str(exc)) from None
+        raise _malformed(str(exc)) from None
     try:
         if str(uuid.UUID(p["id"])) != p["id"].lower() or len(p["id"]) != 36:
             raise ValueError
     except ValueError:
-        raise Rejected("passage: id must be a UUID") from None
+        raise _malformed("passage: id must be a UUID") from None
     p["id"] = p["id"].lower()
     if p["station"] != station_id:
-        raise Rejected(f"passage: station {p['station']!r} is not the pushing station")
+        raise ItemRejected("wrong_station", f"passage: station {p['station']!r} is not the pushing station")
     for name, limit in _MAX_LEN.items():
         value = p[name]
         if value is not None and (len(value) > limit or "\x00" in value):
-            raise Rejected(f"passage: {name} is too long or not text")
+            raise _malformed(f"passage: {name} is too long or not text")
     if p["kind"] not in _KINDS:
-        raise Rejected(f"passage: unknown kind {p['kind']!r}")
+        raise _malformed(f"passage: unknown kind {p['kind']!r}")
     if p["reason"] not in _REASONS:
-        raise Rejected(f"passage: unknown reason {p['reason']!r}")
+        raise _malformed(f"passage: unknown reason {p['reason']!r}")
     if len(p["warnings"]) > 10 or any(len(w) > 40 or "\x00" in w for w in p["warnings"]):
-        raise Rejected("passage: bad warnings")
+        raise _malformed("passage: bad warnings")
     if abs(p["price_cents"]) > 100_000:
-        raise Rejected("passage: price out of range")
+        raise ItemRejected("price_out_of_range", "passage: price out of range")
     for name in ("person_id", "staff_id"):
         if p[name] is not None and not 0 < p[name] <= _INT32:
-            raise Rejected(f"passage: {name} out of range")
+            raise _malformed(f"passage: {name} out of range")
     if p["balance_after_cents"] is not None and abs(p["balance_after_cents"]) > _INT32:
-        raise Rejected("passage: balance_after_cents out of range")
+        raise _malformed("passage: balance_after_cents out of range")
     at = datetime.fromisoformat(p["at"])
     local = date.fromisoformat(p["local_date"])
     if not 2000 <= at.year <= 2100 or not 2000 <= local.year <= 2100 or abs((at.date() - local).days) > 1:
-        raise Rejected("passage: at and local_date are not a plausible instant and its local day")
+        raise _malformed("passage: at and local_date are not a plausible instant and its local day")
     if p["kind"] == PassageKind.CANCEL and not p["ref"]:
-        raise Rejected("passage: a cancel must name the passage it cancels (ref)")
+        raise _malformed("passage: a cancel must name the passage it cancels (ref)")
     p["at"], p["local_date"] = at, local
+    p["ref"] = p["ref"].lower() if p["ref"] else p["ref"]
     return p
 
 
@@ -84,8 +88,8 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
         try:
             valid.append((index, _check_item(raw, station_id)))
             results.append({"id": pid.lower() if pid else pid, "status": "stored"})
-        except Rejected as exc:
-            results.append({"id": (pid or "")[:64], "status": "rejected", "error": str(exc)})
+        except ItemRejected as exc:
+            results.append(exc.result((pid or "")[:64]))
 
     ids = [p["id"] for _, p in valid]
     person_ids = {p["person_id"] for _, p in valid if p["person_id"] is not None}
@@ -93,28 +97,33 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
     for chunk in range(0, len(ids), 500):
         existing.update(session.execute(select(m.Passage.id, m.Passage.site_id)
                                         .where(m.Passage.id.in_(ids[chunk:chunk + 500]))).all())
-    known = set()
+    known: dict[int, str] = {}   # the site's persons named by the batch: id -> category
     for chunk_ids in _chunks(sorted(person_ids), 500):
-        known.update(session.execute(select(m.Person.id).where(m.Person.site_id == site.id,
-                                                               m.Person.id.in_(chunk_ids))).scalars())
+        known.update(session.execute(select(m.Person.id, m.Person.category).where(
+            m.Person.site_id == site.id, m.Person.id.in_(chunk_ids))).all())
 
     received = feed.now()
     new_rows: list[dict] = []
     seen: set[str] = set()
     involved: set[int] = set()
+    judge = PassageJudge(session, site, [p for _, p in valid if p["id"] not in existing], known)
     for index, p in valid:
         pid = p["id"]
         if pid in existing or pid in seen:
             if existing.get(pid, site.id) != site.id:
-                results[index] = {"id": pid, "status": "rejected", "error": "passage id already used elsewhere"}
+                results[index] = ItemRejected("id_used_elsewhere", "passage id already used elsewhere").result(pid)
                 continue
             results[index] = {"id": pid, "status": "duplicate"}
             if p["person_id"] in known:
                 involved.add(p["person_id"])
             continue
-        if p["person_id"] is not None and p["person_id"] not in known:
-            results[index] = {"id": pid, "status": "rejected",
-                              "error": f"passage: person {p['person_id']} is not a person of site {site.code}"}
+        try:
+            if p["person_id"] is not None and p["person_id"] not in known:
+                raise ItemRejected("unknown_person",
+                                   f"passage: person {p['person_id']} is not a person of site {site.code}")
+            judge.check(p)
+        except ItemRejected as exc:
+            results[index] = exc.result(pid)
             continue
         seen.add(pid)
         new_rows.append({**p, "site_id": site.id, "received_at": received})
@@ -130,6 +139,7 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
         ledger.post_many(session, site.id, charges, emit_balance=False)
         feed.emit_many(session, site.id, [("passage", "upsert", _wire(row), None) for row in new_rows])
         ledger.emit_balances(session, site.id, {c["person_id"] for c in charges})
+    record_rejections(session, site.id, station_id, "passage", items, results)
     return results, ledger.balances_of(session, involved)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from plateau.domain.holidays import holiday_name
 from plateau.domain.policy import SitePolicy, policy_from_settings
 from plateau.domain.services import parse_weekdays
-from plateau.server import feed, ledger, store
+from plateau.server import feed, ledger, store, store_days
 from plateau.server import models as m
 
 _DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -94,7 +94,7 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
     service = store.get_service(session, site, service_code)
-    existing = store.find_reservation(session, person.id, day, service.code)
+    existing = store_days.find_reservation(session, person.id, day, service.code)
     if existing is not None:
         return existing, False  # booking twice is harmless, even past the cutoff
     for refusal in (person_refusal(person, day), closed_refusal(session, site, policy, service, day),
@@ -104,7 +104,7 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
     prepaid = 0
     if person.plan == "reservation" and policy.for_category(person.category).reservation_prepaid:
         prepaid = store.price_of(session, site, person.category)
-    return store.put_reservation(session, site, person, day, service.code, prepaid_cents=prepaid)
+    return store_days.put_reservation(session, site, person, day, service.code, prepaid_cents=prepaid)
 
 
 def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_code: str,
@@ -114,13 +114,13 @@ def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
     service = store.get_service(session, site, service_code)
-    r = store.find_reservation(session, person.id, day, service.code)
+    r = store_days.find_reservation(session, person.id, day, service.code)
     if r is None:
         raise store.NotFound(f"no reservation for person {person.id} on {day.isoformat()} ({service.code})")
     refusal = cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)
     if refusal is not None and refusal.code == "past_cutoff":
         raise refusal
-    store.delete_reservation(session, site, r)
+    store_days.delete_reservation(session, site, r)
     return r
 
 

@@ -72,6 +72,25 @@ class PushResult(BaseModel):
     id: str
     status: Literal["stored", "duplicate", "rejected"]
     error: str | None = None
+    code: str | None = Field(None, description="rejected items: the reason code (e.g. price_not_a_tariff, "
+                                               "already_cancelled, malformed; docs/security.md lists them)")
+
+
+class RejectedItemOut(BaseModel):
+    """An item a station pushed that the server refused (kept for the office)."""
+
+    id: int
+    station: str
+    item_kind: Literal["passage", "card_event"]
+    item_id: str
+    code: str
+    reason: str
+    raw: str
+    received_at: datetime
+
+
+class RejectedItemList(BaseModel):
+    items: list[RejectedItemOut]
 
 
 class BalanceOut(BaseModel):

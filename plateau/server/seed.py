@@ -13,7 +13,7 @@ from typing import Iterable
 
 from sqlalchemy.orm import Session
 
-from plateau.server import ledger, store
+from plateau.server import ledger, store, store_days
 from plateau.server import models as m
 
 
@@ -39,21 +39,21 @@ def seed_changes(session: Session, changes: Iterable[tuple[str, dict]], *, site_
             store.upsert_card(session, site, d["uid"], d["person_id"], d["status"])
         elif kind == "reservation":
             person = store.get_person(session, site, d["person_id"])
-            store.put_reservation(session, site, person, date.fromisoformat(d["date"]), d["service"])
+            store_days.put_reservation(session, site, person, date.fromisoformat(d["date"]), d["service"])
         elif kind == "balance":
             if d["balance_cents"]:
                 ledger.post(session, site.id, d["person_id"], d["balance_cents"], "adjustment",
                             f"seed-{d['person_id']}", label="solde initial")
         elif kind == "opposition":
-            store.upsert_opposition(session, site, d["person_id"], d["starts_at"], d["ends_at"], d["motive"],
+            store_days.upsert_opposition(session, site, d["person_id"], d["starts_at"], d["ends_at"], d["motive"],
                                     d["source"], id=d["id"])
         elif kind == "closure":
-            store.upsert_closure(session, site, d["first_day"], d["last_day"], d["label"], d["source"], id=d["id"])
+            store_days.upsert_closure(session, site, d["first_day"], d["last_day"], d["label"], d["source"], id=d["id"])
         elif kind == "staff":
             store.upsert_staff(session, site, d["name"], d["role"], d["pin_hash"], id=d["id"],
                                badge_uid=d["badge_uid"], active=d["active"])
         elif kind == "menu":
-            store.upsert_menu(session, site, date.fromisoformat(d["date"]), d["service"], d["text"])
+            store_days.upsert_menu(session, site, date.fromisoformat(d["date"]), d["service"], d["text"])
         else:
             raise store.StoreError(f"cannot seed kind {kind!r}")
     return site

@@ -13,7 +13,9 @@ Each helper validates its input and raises `StoreError` (a message for a person)
 change only when the wire data really changed (re-imports do not churn the feed), and never
 commits: the caller's unit of work does. Money goes through `plateau.server.ledger`. Each
 write helper first takes the site lock (`feed.lock_site`), so concurrent writers of a site
-serialise before they read what they then write (no unique-constraint races).
+serialise before they read what they then write (no unique-constraint races). What happens on
+given days (reservations, oppositions, closures, menus) is in `store_days`, which imports this
+module; what both check is in `store_checks`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from sqlalchemy.orm import Session
 
 from plateau.domain.policy import PolicyError, policy_from_settings, validate_setting
 from plateau.domain.services import format_weekdays, parse_weekdays
-from plateau.errors import UserError
-from plateau.server import feed, ledger
+from plateau.server import feed, ledger, trust
 from plateau.server import models as m
+from plateau.server.store_checks import NotFound, StoreError, check_text, emit_if_changed
+
+__all__ = ["NotFound", "StoreError"]  # re-exported: callers catch `store.StoreError`
 
 UAI = re.compile(r"^[0-9]{7}[A-Z]$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -38,36 +42,6 @@ PLANS = ("ticket", "forfait", "reservation", "none")
 PERSON_STATUSES = ("active", "archived")
 CARD_STATUSES = ("active", "lost", "blocked")
 ROLES = ("staff", "manager", "admin")
-
-
-class StoreError(UserError):
-    """Bad data for a write (message for a person); nothing of the unit of work is kept."""
-
-
-class NotFound(StoreError):
-    """The named site, person, service... does not exist (at this site)."""
-
-
-def _text(name: str, value, max_len: int, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise StoreError(f"{name} is required")
-        return None
-    if not isinstance(value, str):
-        raise StoreError(f"{name} must be text")
-    value = value.strip()
-    if required and not value:
-        raise StoreError(f"{name} must not be empty")
-    if len(value) > max_len:
-        raise StoreError(f"{name} is longer than {max_len} characters")
-    if "\x00" in value:
-        raise StoreError(f"{name} contains a NUL character")
-    return value
-
-
-def _emit_if_changed(session: Session, site_id: int, kind: str, data: dict, before: dict | None) -> None:
-    if data != before:
-        feed.emit(session, site_id, kind, "upsert", data)
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -89,13 +63,13 @@ def check_timezone(tz: str) -> str:
 
 def create_site(session: Session, code: str, name: str, timezone: str = "Europe/Paris",
                 zone: str | None = None, settings: dict | None = None) -> m.Site:
-    code = _text("UAI", code, 16).upper()
+    code = check_text("UAI", code, 16).upper()
     if not UAI.match(code):
         raise StoreError(f"{code!r} is not a UAI code (7 digits and a letter, e.g. 0691234X)")
     if session.execute(select(m.Site.id).where(m.Site.code == code)).first():
         raise StoreError(f"site {code} already exists")
-    site = m.Site(code=code, name=_text("name", name, 200), timezone=check_timezone(timezone),
-                  zone=_text("zone", zone, 64, required=False), settings={}, feed_seq=0, created_at=feed.now())
+    site = m.Site(code=code, name=check_text("name", name, 200), timezone=check_timezone(timezone),
+                  zone=check_text("zone", zone, 64, required=False), settings={}, feed_seq=0, created_at=feed.now())
     session.add(site)
     session.flush()
     if settings:
@@ -109,13 +83,13 @@ def update_site(session: Session, site: m.Site, *, name: str | None = None, time
     feed.lock_site(session, site.id)
     before = feed.site_data(site)
     if name is not None:
-        site.name = _text("name", name, 200)
+        site.name = check_text("name", name, 200)
     if timezone is not None:
         site.timezone = check_timezone(timezone)
     if zone is not None:
-        site.zone = _text("zone", zone, 64, required=False)
+        site.zone = check_text("zone", zone, 64, required=False)
     session.flush()
-    _emit_if_changed(session, site.id, "site", feed.site_data(site), before)
+    emit_if_changed(session, site.id, "site", feed.site_data(site), before)
     return site
 
 
@@ -135,7 +109,7 @@ def set_settings(session: Session, site: m.Site, pairs: dict, *, remove: tuple[s
         raise StoreError(str(exc)) from None
     site.settings = merged
     session.flush()
-    _emit_if_changed(session, site.id, "site", feed.site_data(site), before)
+    emit_if_changed(session, site.id, "site", feed.site_data(site), before)
     return site
 
 
@@ -152,7 +126,7 @@ def get_service(session: Session, site: m.Site, code: str) -> m.Service:
 def upsert_service(session: Session, site: m.Site, code: str, label: str, start: str, end: str,
                    weekdays: str = "mon,tue,wed,thu,fri") -> m.Service:
     feed.lock_site(session, site.id)
-    code = _text("service code", code, 32)
+    code = check_text("service code", code, 32)
     if not CODE.match(code):
         raise StoreError(f"service code {code!r}: use lower-case letters, digits, - or _")
     for name, value in (("start", start), ("end", end)):
@@ -170,16 +144,16 @@ def upsert_service(session: Session, site: m.Site, code: str, label: str, start:
     if svc is None:
         svc = m.Service(site_id=site.id, code=code)
         session.add(svc)
-    svc.label, svc.start, svc.end, svc.weekdays = _text("label", label, 100), start, end, days
+    svc.label, svc.start, svc.end, svc.weekdays = check_text("label", label, 100), start, end, days
     session.flush()
-    _emit_if_changed(session, site.id, "service", feed.service_data(svc), before)
+    emit_if_changed(session, site.id, "service", feed.service_data(svc), before)
     return svc
 
 
 def upsert_tariff(session: Session, site: m.Site, category: str, price_cents: int,
                   label: str | None = None) -> m.Tariff:
     feed.lock_site(session, site.id)
-    category = _text("category", category, 40)
+    category = check_text("category", category, 40)
     if not isinstance(price_cents, int) or not 0 <= price_cents <= 100_000:
         raise StoreError(f"price must be 0 to 100000 cents, got {price_cents!r}")
     t = session.execute(select(m.Tariff).where(m.Tariff.site_id == site.id, m.Tariff.category == category)
@@ -188,9 +162,10 @@ def upsert_tariff(session: Session, site: m.Site, category: str, price_cents: in
     if t is None:
         t = m.Tariff(site_id=site.id, category=category)
         session.add(t)
-    t.price_cents, t.label = price_cents, _text("label", label, 100, required=False)
+    t.price_cents, t.label = price_cents, check_text("label", label, 100, required=False)
     session.flush()
-    _emit_if_changed(session, site.id, "tariff", feed.tariff_data(t), before)
+    trust.record_tariff(session, site.id, category, price_cents)
+    emit_if_changed(session, site.id, "tariff", feed.tariff_data(t), before)
     return t
 
 
@@ -257,7 +232,7 @@ def upsert_person(session: Session, site: m.Site, *, id: int | None = None, **fi
         session.execute(text("SELECT setval(pg_get_serial_sequence('person', 'id'), "
                              "GREATEST((SELECT MAX(id) FROM person), 1))"))
     data = feed.person_data(person)
-    _emit_if_changed(session, site.id, "person", data, before)
+    emit_if_changed(session, site.id, "person", data, before)
     return person
 
 
@@ -265,7 +240,7 @@ def _person_value(name: str, value):
     limits = {"external_id": 64, "ine": 16, "last_name": 100, "first_name": 100, "class_name": 40,
               "category": 40, "regime": 8, "photo": 200}
     if name in limits:
-        return _text(name, value, limits[name], required=name in ("last_name", "first_name", "category"))
+        return check_text(name, value, limits[name], required=name in ("last_name", "first_name", "category"))
     if name == "plan":
         if value not in PLANS:
             raise StoreError(f"plan must be one of {', '.join(PLANS)}, got {value!r}")
@@ -296,7 +271,7 @@ def _person_value(name: str, value):
 def upsert_card(session: Session, site: m.Site, uid: str, person_id: int, status: str = "active") -> m.Card:
     """Give the canonical `uid` to a person (moving it from its previous holder at the site)."""
     feed.lock_site(session, site.id)
-    uid = _text("uid", uid, 32).upper()
+    uid = check_text("uid", uid, 32).upper()
     if not re.fullmatch(r"[0-9A-F]{2,32}", uid):
         raise StoreError(f"{uid!r} is not a canonical hex UID")
     if status not in CARD_STATUSES:
@@ -309,7 +284,7 @@ def upsert_card(session: Session, site: m.Site, uid: str, person_id: int, status
         session.add(card)
     card.person_id, card.status = person_id, status
     session.flush()
-    _emit_if_changed(session, site.id, "card", feed.card_data(card), before)
+    emit_if_changed(session, site.id, "card", feed.card_data(card), before)
     return card
 
 
@@ -329,13 +304,13 @@ def upsert_staff(session: Session, site: m.Site, name: str, role: str, pin_hash:
         if id is not None:
             st.id = id
         session.add(st)
-    st.name, st.role, st.pin_hash = _text("name", name, 100), role, _text("pin hash", pin_hash, 200)
-    st.badge_uid, st.active = _text("badge uid", badge_uid, 32, required=False), bool(active)
+    st.name, st.role, st.pin_hash = check_text("name", name, 100), role, check_text("pin hash", pin_hash, 200)
+    st.badge_uid, st.active = check_text("badge uid", badge_uid, 32, required=False), bool(active)
     session.flush()
     if id is not None and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('staff', 'id'), "
                              "GREATEST((SELECT MAX(id) FROM staff), 1))"))
-    _emit_if_changed(session, site.id, "staff", feed.staff_data(st), before)
+    emit_if_changed(session, site.id, "staff", feed.staff_data(st), before)
     return st
 
 
@@ -343,24 +318,10 @@ def record_payment(session: Session, site: m.Site, person_id: int, amount_cents:
                    label: str = "", at: datetime | None = None) -> m.LedgerEntry | None:
     """Credit a payment, idempotent by its reference; None when the reference was already credited."""
     get_person(session, site, person_id)
-    reference = _text("reference", reference, 100)
+    reference = check_text("reference", reference, 100)
     if not isinstance(amount_cents, int) or amount_cents == 0:
         raise StoreError("a payment needs a non-zero amount in cents")
     try:
         return ledger.post(session, site.id, person_id, amount_cents, "payment", reference, label=label, at=at)
     except ledger.LedgerError as exc:
         raise StoreError(str(exc)) from None
-
-
-# Reservations, oppositions, closures and menus live in `store_days` (kept apart for size);
-# `store.<name>` still finds them, so callers need not care where a helper lives.
-_DAYS = frozenset({"find_reservation", "put_reservation", "delete_reservation", "upsert_opposition",
-                   "delete_opposition", "upsert_closure", "delete_closure", "upsert_menu"})
-
-
-def __getattr__(name: str):
-    if name in _DAYS:
-        from plateau.server import store_days
-
-        return getattr(store_days, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

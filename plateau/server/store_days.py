@@ -2,7 +2,7 @@
 
 Part of the store service layer (see `plateau.server.store` for the rules every helper keeps:
 validate, take the site lock, emit the feed item only when the wire data changed, never
-commit). `store.<name>` re-exports these, so callers may use either module.
+commit). It imports `store` (services, persons) and `store_checks`; `store` does not import it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from plateau.server import feed, ledger
 from plateau.server import models as m
-from plateau.server.store import StoreError, _emit_if_changed, _text, get_person, get_service
+from plateau.server.store import get_person, get_service
+from plateau.server.store_checks import StoreError, check_text, emit_if_changed
 
 
 def find_reservation(session: Session, person_id: int, day: date, service: str) -> m.Reservation | None:
@@ -74,7 +75,7 @@ def upsert_opposition(session: Session, site: m.Site, person_id: int, starts_at,
     if ends_at <= starts_at:
         raise StoreError("an opposition must end after it starts")
     get_person(session, site, person_id)
-    oid = _text("id", id, 64) if id is not None else str(uuid.uuid4())
+    oid = check_text("id", id, 64) if id is not None else str(uuid.uuid4())
     o = session.get(m.Opposition, oid)
     if o is not None and o.site_id != site.id:
         raise StoreError(f"opposition id {oid!r} is used by another site")
@@ -83,10 +84,10 @@ def upsert_opposition(session: Session, site: m.Site, person_id: int, starts_at,
         o = m.Opposition(id=oid, site_id=site.id)
         session.add(o)
     o.person_id, o.starts_at, o.ends_at = person_id, starts_at, ends_at
-    o.motive = _text("motive", motive, 200, required=False) or ""
-    o.source = _text("source", source, 32)
+    o.motive = check_text("motive", motive, 200, required=False) or ""
+    o.source = check_text("source", source, 32)
     session.flush()
-    _emit_if_changed(session, site.id, "opposition", feed.opposition_data(o), before)
+    emit_if_changed(session, site.id, "opposition", feed.opposition_data(o), before)
     return o
 
 
@@ -116,7 +117,7 @@ def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: s
         raise StoreError("closure days must be ISO dates") from None
     if last_day < first_day:
         raise StoreError("a closure's last day is before its first day")
-    cid = _text("id", id, 64) if id is not None else f"{site.code}-{first_day.isoformat()}-{uuid.uuid4().hex[:8]}"
+    cid = check_text("id", id, 64) if id is not None else f"{site.code}-{first_day.isoformat()}-{uuid.uuid4().hex[:8]}"
     c = session.get(m.Closure, cid)
     if c is not None and c.site_id != site.id:
         raise StoreError(f"closure id {cid!r} is used by another site")
@@ -125,10 +126,10 @@ def upsert_closure(session: Session, site: m.Site, first_day, last_day, label: s
         c = m.Closure(id=cid, site_id=site.id)
         session.add(c)
     c.first_day, c.last_day = first_day, last_day
-    c.label = _text("label", label, 200, required=False) or ""
-    c.source = _text("source", source, 32)
+    c.label = check_text("label", label, 200, required=False) or ""
+    c.source = check_text("source", source, 32)
     session.flush()
-    _emit_if_changed(session, site.id, "closure", feed.closure_data(c), before)
+    emit_if_changed(session, site.id, "closure", feed.closure_data(c), before)
     return c
 
 
@@ -145,7 +146,7 @@ def upsert_menu(session: Session, site: m.Site, day: date, service: str, text_: 
     if menu is None:
         menu = m.Menu(site_id=site.id, date=day, service=service)
         session.add(menu)
-    menu.text = _text("menu", text_, 2000, required=False) or ""
+    menu.text = check_text("menu", text_, 2000, required=False) or ""
     session.flush()
-    _emit_if_changed(session, site.id, "menu", feed.menu_data(menu), before)
+    emit_if_changed(session, site.id, "menu", feed.menu_data(menu), before)
     return menu

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from plateau.domain.school_calendar import (CalendarFormatError, Holiday, normalize_zone, parse_ics,
                                             parse_official_csv)
 from plateau.server import models as m
-from plateau.server import store
+from plateau.server import store_days
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content, decode_text
@@ -70,7 +70,7 @@ def apply(session, site: m.Site, holidays: list[Holiday], ctx: ImportContext, re
         if c is not None and (c.first_day, c.last_day, c.label) == (h.first_day, h.last_day, h.label):
             report.unchanged += 1
             continue
-        store.upsert_closure(session, site, h.first_day, h.last_day, h.label, SOURCE, id=cid)
+        store_days.upsert_closure(session, site, h.first_day, h.last_day, h.label, SOURCE, id=cid)
         if c is None:
             report.created += 1
         else:
@@ -81,7 +81,7 @@ def apply(session, site: m.Site, holidays: list[Holiday], ctx: ImportContext, re
         # replaced: an older calendar closure that a new one overlaps (the ministry moved the
         # dates). One that nothing overlaps stays: this file may simply have skipped it as unsound.
         if cid not in wanted and any(h.first_day <= c.last_day and c.first_day <= h.last_day for h in holidays):
-            store.delete_closure(session, site, cid)
+            store_days.delete_closure(session, site, cid)
             report.note(None, f"closure {c.label!r} {c.first_day}..{c.last_day} is no longer in the official "
                               f"calendar: removed")
             report.updated += 1

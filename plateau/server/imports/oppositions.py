@@ -82,7 +82,7 @@ def opposition_id(site_code: str, ln: OppositionLine, person_id: int) -> str:
 
 def apply(session, site, lines: list[OppositionLine], ctx: ImportContext, report: ImportReport) -> None:
     from plateau.server import models as m
-    from plateau.server import store
+    from plateau.server import store_days
     from plateau.server.imports.people import PersonIndex, unknown_person
 
     index = PersonIndex.load(session, site)
@@ -112,7 +112,7 @@ def apply(session, site, lines: list[OppositionLine], ctx: ImportContext, report
                 person.id, ln.starts_at, ln.ends_at, ln.motive, ln.source):
             report.unchanged += 1
             continue
-        store.upsert_opposition(session, site, person.id, ln.starts_at, ln.ends_at, ln.motive, ln.source, id=oid)
+        store_days.upsert_opposition(session, site, person.id, ln.starts_at, ln.ends_at, ln.motive, ln.source, id=oid)
         if o is None:
             report.created += 1
         else:

@@ -52,6 +52,7 @@ class ImportReport:
     errors: list[LineMessage] = field(default_factory=list)
     notes: list[LineMessage] = field(default_factory=list)
     applied: bool = False
+    encoding: str | None = None   # how the file's bytes were read (imports.encoding)
 
     @property
     def ok(self) -> bool:
@@ -79,10 +80,13 @@ class ImportReport:
         return {"kind": self.kind, "site": self.site, "applied": self.applied, "records": self.records,
                 "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "errors": listed(self.errors), "errors_total": len(self.errors),
-                "notes": listed(self.notes), "notes_total": len(self.notes), "summary": self.summary()}
+                "notes": listed(self.notes), "notes_total": len(self.notes), "encoding": self.encoding,
+                "summary": self.summary()}
 
     def to_text(self) -> str:
         out = [self.summary()]
+        if self.encoding:
+            out.append(f"  file read as {self.encoding}")
         for title, items in (("error", self.errors), ("note", self.notes)):
             for m in items[:MAX_LISTED]:
                 out.append(f"  {title}: {m}")

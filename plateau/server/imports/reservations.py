@@ -115,7 +115,7 @@ def apply(session, site, lines: list[BookingLine], ctx: ImportContext, report: I
     from plateau.domain.policy import PolicyError, policy_from_settings
     from plateau.domain.services import parse_weekdays
     from plateau.server import models as m
-    from plateau.server import store
+    from plateau.server import store, store_days
     from plateau.server.imports.people import PersonIndex, unknown_person
 
     index = PersonIndex.load(session, site)
@@ -161,7 +161,7 @@ def apply(session, site, lines: list[BookingLine], ctx: ImportContext, report: I
             if key in booked:
                 report.unchanged += 1
                 continue
-            store.put_reservation(session, site, person, day, ln.service, prepaid_cents=prepaid)
+            store_days.put_reservation(session, site, person, day, ln.service, prepaid_cents=prepaid)
             booked.add(key)
             report.created += 1
         if ln.pattern and skipped:

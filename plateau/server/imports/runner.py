@@ -16,7 +16,9 @@ from typing import Any
 
 from plateau.server import feed, store
 from plateau.server.imports.context import ImportContext
+from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected, ImportReport
+from plateau.server.imports.source import check_content
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,11 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
         site = store.get_site(session, site_code)
         ctx = context_for(site, options, today)
     report = ImportReport(kind=kind, site=ctx.site)
+    check_content(data)  # an empty or binary file is told so before its encoding is looked at
+    decoded = decode(data, xml=kind == "siecle")
+    report.encoding = decoded.encoding
+    if decoded.note:
+        report.note(None, decoded.note)
     records = module.parse(data, ctx, report)
     # Even with errors already, the apply step runs (and is undone): it finds the lines naming
     # unknown persons or services, so the secretary gets every error of the file at once.

@@ -2,8 +2,9 @@
 
 Read with the standard library's expat, streaming, so that every pupil keeps the line it
 starts on. The parser refuses any DTD or entity declaration (no external entities, no
-"billion laughs"), honours the declared encoding (ISO-8859-15 is what SIÈCLE writes) and a
-UTF-8 BOM, and rejects malformed XML whole with expat's line and column.
+"billion laughs"), reads the text in the encoding its bytes show (`encoding.py`: ISO-8859-15 is
+what SIÈCLE writes; a file re-saved as UTF-8 that kept its old declaration is read as UTF-8),
+and rejects malformed XML whole with expat's line and column.
 
 Only direct children of `ELEVE` are read: `ElevesAvecAdresses.xml` nests last year's
 schooling (`SCOLARITE_AN_DERNIER/CODE_STRUCTURE`, ...) inside the pupil, and those must not be
@@ -18,6 +19,7 @@ from datetime import date
 
 from plateau.domain.regimes import RegimeMappingError, mapping_for_site, plan_for
 from plateau.server.imports.context import ImportContext
+from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content
 from plateau.server.imports.values import ValueProblem, parse_optional_date
@@ -64,19 +66,13 @@ class _Element:
     items: list[dict[str, str]] = field(default_factory=list)           # STRUCTURE children
 
 
-def _parser(data: bytes) -> tuple[xml.parsers.expat.XMLParserType, bytes]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        # a BOM wins over the declaration (editors re-save as UTF-8 and keep encoding="ISO-8859-15")
-        return xml.parsers.expat.ParserCreate(encoding="UTF-8"), data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return xml.parsers.expat.ParserCreate(encoding="UTF-16"), data
-    return xml.parsers.expat.ParserCreate(), data
-
-
 def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_Element]]:
     """Parse the XML: (PARAMETRES values, ELEVE elements, STRUCTURES_ELEVE elements)."""
     check_content(data)
-    p, body = _parser(data)
+    # decoded here by the rules of `encoding.py` (a declaration the bytes contradict is overruled);
+    # expat reads text as it is, whatever the file's own declaration says
+    body = decode(data, xml=True).text
+    p = xml.parsers.expat.ParserCreate()
     stack: list[_Element] = []
     params: dict[str, str] = {}
     pupils: list[_Element] = []
@@ -133,8 +129,6 @@ def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_El
         raise ImportRejected(f"the XML is malformed ({xml.parsers.expat.errors.messages[exc.code]}); "
                              "export the file again from SIÈCLE", line=exc.lineno, column=exc.offset + 1) \
             from None
-    except LookupError as exc:  # an encoding Python does not know
-        raise ImportRejected(f"the file declares an unknown encoding: {exc}") from None
     return params, pupils, structures
 
 

@@ -2,8 +2,9 @@
 
 Every kind goes through here first: a size limit enforced while reading (a 100 MB file is
 refused after reading at most limit + 1 bytes, never loaded whole), empty and binary files
-refused with a sentence, text decoded as UTF-8 (BOM or not) with the Windows-1252 that Excel
-writes in France as the fallback, and CSV rows that keep their file line number.
+refused with a sentence, text decoded by the rules of `encoding.py` (UTF-8 with or without a
+BOM, else Latin-9, refused when the bytes do not tell), and CSV rows that keep their file line
+number.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
+from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected
 
 MB = 1024 * 1024
@@ -86,21 +88,9 @@ def check_content(data: bytes) -> None:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (Excel's 'CSV' in France)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ImportRejected("the file says it is UTF-16 but is not") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportRejected("the file's characters are neither UTF-8 nor Windows-1252: "
-                             "save it again as 'CSV UTF-8'") from None
+    """The file's text, in the encoding its bytes show (`encoding.decode`: UTF-8, UTF-16 with a
+    BOM, else Latin-9; refused when it cannot be told)."""
+    return decode(data).text
 
 
 def fold(text: str) -> str:

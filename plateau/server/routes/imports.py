@@ -51,6 +51,7 @@ class ImportReportOut(BaseModel):
     errors_total: int
     notes: list[LineMessageOut]
     notes_total: int
+    encoding: str | None = None   # how the file's bytes were read: UTF-8, UTF-8 (BOM), UTF-16, ISO-8859-15
     summary: str
 
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from plateau.server import card_events, feed, push
 from plateau.server import models as m
-from plateau.server.auth import Caller, Db, StationCaller
+from plateau.server.auth import Caller, Db, StationCaller, authenticate_again
 from plateau.server.errors import ApiError, responses
 from plateau.server.schemas import CardEventsAnswer, CardEventsRequest, ChangesPage, PushAnswer, PushRequest
 
@@ -42,8 +42,10 @@ async def changes(request: Request, caller: Caller,
             raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
         site_id = await run_in_threadpool(_site_id, db, site)
     elif site and site.upper() != caller.site_code:
-        raise ApiError(403, "forbidden", "this token may not access another site")
+        # another site answers like a site that does not exist: no existence oracle
+        raise ApiError(404, "not_found", "no such site")
     deadline = time.monotonic() + wait
+    waited = False
     while True:
         event = notifier.event(site_id)  # before the read: a commit during the read still wakes us
         generation = notifier.generation(site_id)
@@ -51,6 +53,10 @@ async def changes(request: Request, caller: Caller,
         if known is None or known > since or not wait:
             items, cursor, more, head = await notifier.shared_read(site_id, generation, (since, limit),
                                                                    partial(_read, db, site_id, since, limit))
+            if items and waited:
+                # the token was checked when the request began: it may have been revoked while
+                # the request waited (401 then, never the changes made since)
+                await authenticate_again(request)
             if items or not wait:
                 # already valid (built from checked feed rows): skip re-validating a large page
                 return JSONResponse({"changes": items, "cursor": cursor, "more": more, "head": head})
@@ -61,6 +67,7 @@ async def changes(request: Request, caller: Caller,
             await asyncio.wait_for(event.wait(), timeout=left)
         except asyncio.TimeoutError:
             pass
+        waited = True
 
 
 def _site_id(db, code: str) -> int:

@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from plateau.server import store
+from plateau.server import store, store_days
 from plateau.sync.protocol import KINDS, parse_changes_page
 from tests.integration.server.conftest import SITE_A, passage, ticket_persons
 from tests.support.server import admin
@@ -81,7 +81,7 @@ def test_a_push_wakes_a_long_polling_station_at_once(env):
     poller.start()
     time.sleep(0.5)  # the poll is waiting
     pid = ticket_persons(env.school, 1, offset=60)[0]
-    item = passage(pid, price=100)
+    item = passage(pid)  # no charge: a price the server accepts whatever the tariffs
     env.station("self-1").post("/api/v1/sync/passages", {"passages": [item]})
     committed = time.monotonic()
     poller.join(timeout=30)
@@ -113,11 +113,12 @@ def test_writes_of_the_test_process_are_seen_and_unchanged_rewrites_emit_nothing
         person = store.get_person(s, site, pid)
         store.upsert_person(s, site, id=pid, last_name=person.last_name, first_name=person.first_name)  # same
         start = datetime.now(timezone.utc)
-        store.upsert_opposition(s, site, pid, start, start + timedelta(hours=2), "Absent", "absence", id="opp-feed-1")
+        store_days.upsert_opposition(s, site, pid, start, start + timedelta(hours=2), "Absent", "absence",
+                                     id="opp-feed-1")
     body = env.station().get(f"/api/v1/sync/changes?since={head}").json()
     assert [(c["kind"], c["key"]) for c in body["changes"]] == [("opposition", "opp-feed-1")]
     with env.db.write() as s:
-        store.delete_opposition(s, store.get_site(s, SITE_A), "opp-feed-1")
+        store_days.delete_opposition(s, store.get_site(s, SITE_A), "opp-feed-1")
     body = env.station().get(f"/api/v1/sync/changes?since={body['cursor']}").json()
     assert [(c["kind"], c["op"], c["data"]) for c in body["changes"]] == [("opposition", "delete", None)]
 
@@ -148,8 +149,8 @@ def test_compaction_keeps_every_cursor_correct(env):
         site = store.get_site(s, SITE_A)
         for price in range(600, 606):
             store.upsert_tariff(s, site, "passager", price)
-        store.upsert_closure(s, site, "2031-01-02", "2031-01-02", "Inventaire", id="compact-1")
-        store.delete_closure(s, site, "compact-1")
+        store_days.upsert_closure(s, site, "2031-01-02", "2031-01-02", "Inventaire", id="compact-1")
+        store_days.delete_closure(s, site, "compact-1")
     everything, _ = _read_from(api, 0)
     truth = _fold({}, everything)
     with env.db.write() as s:

@@ -33,7 +33,7 @@ def test_the_server_headcount_matches_the_stations_after_a_push(env, tmp_path):
     r = env.station().post("/api/v1/sync/passages", {"passages": rows})
     assert {x["status"] for x in r.json()["results"]} == {"stored"}
 
-    server_view = env.station().get(f"/api/v1/sites/{SITE_A}/headcounts?date={DAY}").json()
+    server_view = env.admin.get(f"/api/v1/sites/{SITE_A}/headcounts?date={DAY}").json()
     assert server_view["date"] == DAY.isoformat()
     for key in ("expected", "served", "refusals", "no_shows", "unexpected"):
         assert server_view[key] == station_view[key], key

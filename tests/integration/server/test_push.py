@@ -9,15 +9,26 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
-from plateau.server import ledger
+from plateau.server import ledger, store
 from plateau.server import models as m
-from tests.integration.server.conftest import passage, ticket_persons
+from tests.integration.server.conftest import SITE_A, passage, ticket_persons
 from tests.support.faultproxy import FaultProxy
 
 PRICE = 420
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_ticket_price(env):
+    """Every ticket category of site A costs PRICE here, so that batches over many persons debit
+    PRICE each (the server checks each pushed price against the person's tariff)."""
+    with env.db.write() as s:
+        site = store.get_site(s, SITE_A)
+        for category in ("eleve-ticket", "commensal", "commensal-sup"):
+            store.upsert_tariff(s, site, category, PRICE)
 
 
 def _balance(env, person_id: int) -> tuple[int, int]:

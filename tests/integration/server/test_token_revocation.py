@@ -3,6 +3,7 @@ although the server remembers valid tokens (here for 30 s, to make any leftover 
 
 from __future__ import annotations
 
+import threading
 import time
 
 import requests
@@ -52,3 +53,32 @@ def test_a_revocation_by_another_process_takes_effect_within_a_feed_poll(tmp_pat
         assert _first_refusal(srv.url, old) < 0.8
         assert requests.get(f"{srv.url}/api/v1/sync/changes?since=0&limit=1",
                             headers={"Authorization": f"Bearer {new}"}, timeout=10).status_code == 200
+
+
+def test_a_long_poll_opened_before_a_revocation_never_answers_a_change_made_after_it(tmp_path):
+    db_url = str(tmp_path / "server.db")
+    db, *_ = seed_env(db_url, pupils=10)
+    db.engine.dispose()
+    with running_server(db_url, extra_args=("--auth-cache-seconds", "30")) as srv:
+        station = admin(db_url, "station", "add", SITE_A, "poll-1").strip().splitlines()[-1]
+        auth = {"Authorization": f"Bearer {station}"}
+        head = requests.get(f"{srv.url}/api/v1/sync/changes?since=0&limit=5000", headers=auth,
+                            timeout=10).json()["cursor"]
+        answers: list = []
+
+        def long_poll():
+            r = requests.get(f"{srv.url}/api/v1/sync/changes?since={head}&wait=30", headers=auth, timeout=60)
+            answers.append(r)
+
+        poller = threading.Thread(target=long_poll)
+        poller.start()
+        time.sleep(0.5)  # the long-poll is waiting, its token checked and remembered
+        admin(db_url, "station", "revoke", SITE_A, "poll-1")       # another process
+        admin(db_url, "tariff", "add", SITE_A, "passager", "--price-cents", "777")  # a change after it
+        poller.join(timeout=40)
+        assert answers, "the long-poll did not answer"
+        r = answers[0]
+        if r.status_code == 200:
+            assert r.json()["changes"] == [], "a revoked station received a change made after its revocation"
+        else:
+            assert r.status_code == 401 and r.json()["error"] == "unauthorized", r.text
