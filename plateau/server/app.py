@@ -17,6 +17,7 @@ from plateau import __version__
 from plateau.server.auth import CredentialWatcher
 from plateau.server.db import Database, open_database
 from plateau.server.errors import install_handlers
+from plateau.server.family.deps import family_caller
 from plateau.server.group_commit import PushWriter
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
@@ -27,6 +28,11 @@ from plateau.server.settings import ServerSettings
 from plateau.sync.protocol import API_PREFIX
 
 log = logging.getLogger(__name__)
+
+# the routes that take a body from somebody not yet known (the gate keeps their bodies small and
+# few): a family signing in, activating or resetting a password, the payment provider's answers
+ANONYMOUS_DOORS = tuple(f"{API_PREFIX}/family/{door}" for door in (
+    "session", "activation", "password-reset", "top-ups/"))
 
 
 def create_app(settings: ServerSettings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -69,5 +75,6 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
                        streamed={f"{API_PREFIX}/admin/imports/": imports_limit},
                        idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_seconds,
                        streamed_total_seconds=settings.import_body_seconds,
-                       max_bodies=settings.max_bodies_in_flight)
+                       max_bodies=settings.max_bodies_in_flight, doors=ANONYMOUS_DOORS,
+                       checkers={f"{API_PREFIX}/family/": family_caller})
     return app

@@ -4,8 +4,11 @@
 
 - a URL holding a NUL character is refused (422): PostgreSQL cannot store one;
 - a request that carries a body must first show a valid bearer token (401 before a single byte
-  of the body is read): no route of the server takes a body from an anonymous caller, so an
-  unauthenticated client cannot make the server hold memory for it;
+  of the body is read), so an unauthenticated client cannot make the server hold memory for it.
+  The only exceptions are the `doors`, the few routes that take a body from somebody not yet
+  known by design (signing in, activating an account, a password reset, a payment provider's
+  notification): their bodies are small (`door_limit`) and few at once (`max_door_bodies`), so
+  the doors cannot be used to hold memory either;
 - at most `max_bodies` bodies are being received at once (503 with `Retry-After` beyond): even
   a valid token cannot pile up stalled uploads;
 - a body must keep arriving: 408 when no byte came for `idle_seconds`, or the whole body did not
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 
@@ -33,8 +37,13 @@ class RequestGate:
     """ASGI middleware (event loop): authenticate before the body, then bound it in size and time."""
 
     def __init__(self, app, *, limit: int, streamed: dict[str, int] | None = None, idle_seconds: float = 10,
-                 total_seconds: float = 60, streamed_total_seconds: float = 600, max_bodies: int = 32):
+                 total_seconds: float = 60, streamed_total_seconds: float = 600, max_bodies: int = 32,
+                 doors: tuple[str, ...] = (), door_limit: int = 64 * 1024, max_door_bodies: int = 8,
+                 checkers: dict[str, Callable[[Request], Awaitable[object]]] | None = None):
         self.app, self.limit = app, limit
+        self.checkers = dict(checkers or {})   # path prefix → its own token check (the family API's)
+        self.doors, self.door_limit, self.max_door_bodies = tuple(doors), door_limit, max_door_bodies
+        self.receiving_at_doors = 0
         self.streamed = dict(streamed or {})
         self.idle, self.total, self.streamed_total = idle_seconds, total_seconds, streamed_total_seconds
         self.max_bodies = max_bodies
@@ -50,9 +59,10 @@ class RequestGate:
         declared = headers.get(b"content-length")
         if declared is None and b"transfer-encoding" not in headers:
             return await self.app(scope, receive, send)   # no body: the route authenticates
+        door = path.startswith(self.doors) if self.doors else False
         limit = next((n for prefix, n in self.streamed.items() if path.startswith(prefix)), None)
-        streamed = limit is not None and scope.get("method") == "POST"
-        limit = limit if streamed else self.limit
+        streamed = limit is not None and scope.get("method") == "POST" and not door
+        limit = self.door_limit if door else limit if streamed else self.limit
         if declared is not None:
             try:
                 size = int(declared)
@@ -63,17 +73,26 @@ class RequestGate:
                                      f"the request body is larger than {limit} bytes")
             if size == 0:
                 return await self.app(scope, receive, send)
-        try:   # before reading anything of the body
-            scope[PRINCIPAL_KEY] = await check_bearer(Request(scope))
-        except ApiError as exc:
-            return await _answer(scope, receive, send, exc.status, exc.error, exc.reason, exc.headers)
-        if self.receiving >= self.max_bodies:
+        if not door:
+            checker = next((c for prefix, c in self.checkers.items() if path.startswith(prefix)), None)
+            try:   # before reading anything of the body
+                if checker is not None:
+                    await checker(Request(scope))
+                else:
+                    scope[PRINCIPAL_KEY] = await check_bearer(Request(scope))
+            except ApiError as exc:
+                return await _answer(scope, receive, send, exc.status, exc.error, exc.reason, exc.headers)
+        if (self.receiving_at_doors >= self.max_door_bodies) if door else (self.receiving >= self.max_bodies):
             return await _answer(scope, receive, send, 503, "unavailable",
                                  "too many requests are sending their body now; retry in a moment",
                                  {"Retry-After": "1"})
-        self.receiving += 1
+        if door:
+            self.receiving_at_doors += 1
+        else:
+            self.receiving += 1
         deadline = time.monotonic() + (self.streamed_total if streamed else self.total)
-        timed = _TimedReceive(receive, self.idle, deadline, self._done_receiving)
+        timed = _TimedReceive(receive, self.idle, deadline,
+                              self._done_at_door if door else self._done_receiving)
         try:
             if streamed:
                 return await self.app(scope, timed, send)
@@ -98,6 +117,9 @@ class RequestGate:
 
     def _done_receiving(self) -> None:
         self.receiving -= 1
+
+    def _done_at_door(self) -> None:
+        self.receiving_at_doors -= 1
 
     async def _read(self, receive, limit: int) -> bytes | None:
         # the whole body first (at most `limit` bytes are ever held), so an oversized streamed

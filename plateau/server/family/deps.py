@@ -51,8 +51,10 @@ def _lookup(db, token: str, now: datetime) -> Family:
         if family is not None:
             return family
         digest = hash_token(token)
-        other = s.execute(select(m.ApiToken.id).where(m.ApiToken.token_hash == digest)).first() or \
-            s.execute(select(m.Station.id).where(m.Station.token_hash == digest)).first()
+        other = s.execute(select(m.ApiToken.id).where(m.ApiToken.token_hash == digest,
+                                                      m.ApiToken.revoked.is_(False))).first() or \
+            s.execute(select(m.Station.id).where(m.Station.token_hash == digest,
+                                                 m.Station.revoked.is_(False))).first()
     if other is not None:
         raise ApiError(403, "forbidden", "the family API needs a family token (POST /api/v1/family/session)")
     raise ApiError(401, "unauthorized", "unknown, expired or signed-out family token", _CHALLENGE)

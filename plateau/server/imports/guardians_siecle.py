@@ -2,7 +2,7 @@
 accepted by `plateau import siecle` next to the pupils' export (the file's root says which).
 
 Read like the pupils' export (`siecle.read` style): expat, streaming, DTD and entities refused,
-the declared encoding honoured (SIÈCLE writes ISO-8859-15). What is read:
+the encoding decided from the bytes (`encoding.py`; SIÈCLE writes ISO-8859-15). What is read:
 ``PERSONNE`` (attribute or child ``PERSONNE_ID``; ``NOM_DE_FAMILLE`` (or ``NOM``), ``PRENOM``,
 ``COURRIEL`` or ``MEL``) and the links ``RESPONSABLE_ELEVE`` (or ``RESPONSABLE``) with
 ``ELEVE_ID``, ``PERSONNE_ID``, ``RESP_LEGAL`` (1 or 2: legal guardian; 0: another contact) and
@@ -17,7 +17,8 @@ import xml.parsers.expat
 from plateau.server.family.guardians import GuardianLine, check_email, save_guardians
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
-from plateau.server.imports.siecle import _Forbidden, _parser
+from plateau.server.imports.encoding import decode
+from plateau.server.imports.siecle import _Forbidden
 from plateau.server.imports.source import check_content
 
 ROOT = "BEE_RESPONSABLES"
@@ -38,7 +39,8 @@ def _read(data: bytes) -> tuple[dict, dict, list]:
     """(PARAMETRES, persons by PERSONNE_ID, links), each record a dict of its direct children
     with the line it starts on under ``_line``."""
     check_content(data)
-    p, body = _parser(data)
+    body = decode(data, xml=True).text  # the rules of `encoding.py`, as for the pupils' export
+    p = xml.parsers.expat.ParserCreate()
     stack: list[tuple[str, dict, list]] = []   # element name, record (or None), text parts
     params: dict[str, str] = {}
     persons: dict[str, dict] = {}

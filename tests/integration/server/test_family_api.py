@@ -141,12 +141,12 @@ def test_the_horizon_limits_how_far_ahead_a_family_books(world, martin):
 
 
 def test_closed_days_no_service_holiday_and_closure(world, martin):
-    from plateau.server import store
+    from plateau.server import store, store_days
 
     tom = world.ids["P-TOM"]
     world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
     with world.db.write() as s:
-        store.upsert_closure(s, store.get_site(s, SITE_A), "2026-12-03", "2026-12-03", "Grève", id="strike-1")
+        store_days.upsert_closure(s, store.get_site(s, SITE_A), "2026-12-03", "2026-12-03", "Grève", id="strike-1")
     for d, why in (("2026-11-25", "no Déjeuner on mercredis"), ("2026-12-25", "public holiday"),
                    ("2026-12-03", "closed on 2026-12-03 (Grève)")):
         r = book(world, martin, tom, d)

@@ -119,7 +119,7 @@ def test_who_may_top_up_and_how_much(world, martin):
 
 
 def test_passages_movements_and_menus_of_a_child(world, martin):
-    from plateau.server import feed, store
+    from plateau.server import feed, store, store_days
     from plateau.server import models as m
 
     tom = world.ids["P-TOM"]
@@ -132,7 +132,7 @@ def test_passages_movements_and_menus_of_a_child(world, martin):
                             local_date=date(2026, 11, 23), service="dejeuner", card_uid=None, person_id=tom,
                             kind="badge", accepted=accepted, reason=reason, price_cents=0, balance_after_cents=None,
                             staff_id=None, motive=None, ref=None, warnings=[], received_at=feed.now()))
-        store.upsert_menu(s, site, date(2026, 11, 24), "dejeuner", "Potage — Poisson pané — Fromage blanc")
+        store_days.upsert_menu(s, site, date(2026, 11, 24), "dejeuner", "Potage — Poisson pané — Fromage blanc")
     assert world.put(f"{FAMILY}/children/{tom}/reservations/2026-11-27/dejeuner", martin).status_code == 200
     got = world.get(f"{FAMILY}/children/{tom}/passages", martin).json()
     assert [(p["date"], p["time"], p["accepted"], p["reason"], p["label"]) for p in got] == [
