@@ -17,7 +17,7 @@ from plateau.db.replica import set_state
 from plateau.db.types import utc_text
 from plateau.domain.pins import verify_pin
 from plateau.errors import UserError
-from plateau.station.flow import StaffMember
+from plateau.domain.staff import StaffMember
 
 FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
 

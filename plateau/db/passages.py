@@ -27,8 +27,8 @@ from plateau.db.queries import (SiteCache, raw_connection, snapshot_for_card_raw
                                 snapshot_for_person_raw)
 from plateau.db.types import utc_text
 from plateau.domain.reasons import PassageKind, Reason
-from plateau.station import rules
-from plateau.station.rules import Decision
+from plateau.domain import rules
+from plateau.domain.rules import Decision
 
 log = logging.getLogger(__name__)
 

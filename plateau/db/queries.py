@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from plateau.db.types import utc_text
 from plateau.domain.policy import policy_from_settings
 from plateau.domain.services import ServiceInfo, local_time, open_service, parse_hhmm, parse_weekdays
-from plateau.station.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
+from plateau.domain.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
                                       Snapshot)
 
 # The per-read queries run on the DB-API connection under the SQLAlchemy connection, inside its

@@ -15,8 +15,8 @@ from plateau.domain.holidays import holiday_name
 from plateau.domain.policy import CategoryPolicy
 from plateau.domain.reasons import PassageKind, Reason, Warning_
 from plateau.domain.services import ServiceInfo, local_time, next_service, open_service
-from plateau.station.messages import reason_text, warning_text
-from plateau.station.snapshot import PersonInfo, Snapshot
+from plateau.domain.messages import reason_text, warning_text
+from plateau.domain.snapshot import PersonInfo, Snapshot
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from plateau.db.passages import ClockError, PassageError, Recorder, write_passag
 from plateau.db.queries import effective_balance
 from plateau.db.replica import apply_balances, apply_changes
 from plateau.domain.reasons import Reason
-from plateau.station import rules
+from plateau.domain import rules
 from plateau.sync.protocol import KINDS, Change
 from tests.conftest import paris
 
@@ -103,7 +103,7 @@ def test_an_error_after_write_passage_rolls_both_rows_back(replica, demo_school)
 
 def _empty_snapshot(engine):
     from plateau.db.queries import load_site
-    from plateau.station.snapshot import Snapshot
+    from plateau.domain.snapshot import Snapshot
 
     with engine.connect() as conn:
         return Snapshot(site=load_site(conn))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import plateau
 
-PURE = ("station/flow.py", "station/rules.py", "station/snapshot.py", "station/messages.py",
+PURE = ("station/flow.py", "domain/rules.py", "domain/snapshot.py", "domain/messages.py",
         "reports/headcount.py", *(f"domain/{p.name}" for p in (Path(plateau.__file__).parent / "domain").glob("*.py")))
 FORBIDDEN = ("PySide6", "shiboken6", "requests", "serial", "nfc", "sqlalchemy", "httpx", "plateau.db",
              "plateau.devices", "plateau.station.ui")
