@@ -221,7 +221,7 @@ def main(quick: bool = False) -> str:
         persons = len(school.persons)
         # 1. latency, interleaved with its baseline (same moment, same load): one badge through
         # the kiosk, one through `Recorder.badge` alone, on different persons (nobody is "already served")
-        from plateau.db.passages import Recorder
+        from plateau.station.services import Recorder
 
         noon = datetime(2026, 11, 23, 11, 20, tzinfo=PARIS)
         recorder = Recorder(engine, "bench-baseline")

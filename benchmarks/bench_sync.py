@@ -84,7 +84,7 @@ def _first_sync(st, url, token, head) -> tuple[float, float, int]:
 def main(quick: bool = False) -> str:
     from plateau.demo.school import generate
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
     from plateau.sync import outbox
     from benchmarks.sync_seed import bulk_seed
     from tests.integration.sync.harness import Station, add_station

@@ -1,22 +1,19 @@
-"""The reads and the few writes of the kiosk's screens, besides passages (`passages.Recorder`).
+"""The reads of the kiosk's screens, and its "sync now" request; the passages and cards go
+through the station's services (`plateau.station.services`).
 
-Every read is one short indexed query, safe on the GUI thread (WAL readers never wait for the
-writer). Writes (`declare_card_lost`, `request_sync`) take the write lock with BEGIN IMMEDIATE,
-like the passage log, and run on the kiosk's worker thread.
+Every read is one short indexed query (WAL readers never wait for the writer); the kiosk runs them
+on its worker thread, like `request_sync`, which takes the write lock with BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
 from plateau.db.replica import set_state
-from plateau.db.types import utc_text
 from plateau.domain.pins import verify_pin
-from plateau.errors import UserError
 from plateau.domain.staff import StaffMember
 
 FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
@@ -35,16 +32,6 @@ _LAST = text(
     "WHERE p.local_date >= :since ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
 _STAFF = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")
 _STAFF_BADGE = text("SELECT id, name, role FROM staff WHERE active = 1 AND badge_uid = :uid")
-_CARD = text("SELECT uid, person_id, status FROM card WHERE uid = :uid")
-_BLOCK = text("UPDATE card SET status = :status WHERE uid = :uid")
-_EVENT = text(
-    "INSERT INTO card_event (id, seq, uid, person_id, status, at, station, staff_id, sent) VALUES "
-    "(:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM card_event), :uid, :person_id, :status, :at, :station, "
-    ":staff_id, 0)")
-
-
-class CardActionError(UserError):
-    """A card action that cannot be done (message for a person)."""
 
 
 @dataclass(frozen=True)
@@ -104,24 +91,6 @@ def staff_for_pin(conn: Connection, pin: str) -> StaffMember | None:
 def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
     row = conn.execute(_STAFF_BADGE, {"uid": uid}).first()
     return StaffMember(row.id, row.name, row.role) if row else None
-
-
-def declare_card_lost(engine: Engine, uid: str, *, station: str, staff_id: int, at: datetime) -> str:
-    """Block the card at once in the replica and queue the event for the server, in one transaction.
-
-    Returns the event id. The sync daemon pushes unsent `card_event` rows to the server
-    (`POST /sync/card-events`), which blocks the card for every station of the site."""
-    with engine.execution_options(plateau_immediate=True).begin() as conn:
-        card = conn.execute(_CARD, {"uid": uid}).first()
-        if card is None:
-            raise CardActionError("unknown card")
-        if card.status == "lost":
-            raise CardActionError("this card is already declared lost")
-        conn.execute(_BLOCK, {"uid": uid, "status": "lost"})
-        event_id = str(uuid.uuid4())
-        conn.execute(_EVENT, {"id": event_id, "uid": uid, "person_id": card.person_id, "status": "lost",
-                              "at": utc_text(at), "station": station, "staff_id": staff_id})
-    return event_id
 
 
 def pending_card_events(conn: Connection, limit: int = -1) -> list[dict]:

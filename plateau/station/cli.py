@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from plateau.config import load_settings
 from plateau.db.engine import open_replica
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 from plateau.domain.uid import FORMATS, normalize_uid
 from plateau.errors import UserError
 
@@ -72,8 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     recorder = None
     try:
         recorder = Recorder(engine, settings.station.id)
-        with engine.connect() as conn:
-            site = recorder.sites.get(conn)
+        site = recorder.site()
         at = parse_instant(args.at, site.timezone)
         lang = args.lang or settings.station.language
         if args.command == "pass":

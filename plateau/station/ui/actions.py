@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from plateau.db import kiosk as kq
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 
 
 class KioskActions:
@@ -36,7 +36,7 @@ class KioskActions:
             return kq.staff_for_pin(conn, pin)
 
     def declare_lost(self, uid: str, staff_id: int, at: datetime) -> str:
-        kq.declare_card_lost(self.engine, uid, station=self.station, staff_id=staff_id, at=at)
+        self.recorder.declare_lost(uid, staff_id, at)
         return uid
 
     def request_sync(self) -> bool:

@@ -49,7 +49,7 @@ def _seed(folder: Path, clock: Clock):
     from sqlalchemy import text
 
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
     from plateau.db.replica import set_state
     from plateau.demo.school import generate, seed_replica
     from plateau.sync import status as keys

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from plateau.db.queries import effective_balance
+from plateau.db.unit_of_work import effective_balance
 from plateau.db.replica import get_state
 from plateau.sync import outbox, pull, status
 from plateau.sync.protocol import Change, KINDS, check_passage
@@ -164,7 +164,7 @@ def test_status_keeper_writes_what_the_kiosk_reads(replica):
 
 
 def test_a_clock_before_the_build_date_is_reported_as_the_kiosk_refuses(replica):
-    from plateau.db.passages import ClockError, check_clock
+    from plateau.domain.clock import ClockError, check_clock
 
     wrong = datetime(1970, 1, 1, 0, 5, tzinfo=timezone.utc)
     keeper = StatusKeeper(replica, now=lambda: wrong)
