@@ -93,41 +93,6 @@ def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
     return StaffMember(row.id, row.name, row.role) if row else None
 
 
-def pending_card_events(conn: Connection, limit: int = -1) -> list[dict]:
-    """Card events not acknowledged yet, oldest first, in their wire shape, for the sync daemon.
-
-    The daemon pushes them with `POST /api/v1/sync/card-events` `{"events": [...]}`
-    (`protocol.check_card_event`), answered per event like passages (`stored` | `duplicate` |
-    `rejected`), idempotent by `id`; then `mark_card_events_sent` or `park_card_events`. The
-    server sets the card's status and emits the `card` change to every station of the site;
-    migration 0005 keeps the card lost here until then."""
-    rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, staff_id FROM card_event "
-                             "WHERE sent = 0 ORDER BY seq LIMIT :n"), {"n": limit}).mappings().all()
-    return [dict(r) for r in rows]
-
-
-def mark_card_events_sent(conn: Connection, event_ids: list[str]) -> None:
-    """The server acknowledged these events (for the sync daemon's push, on its transaction)."""
-    for event_id in event_ids:
-        conn.execute(text("UPDATE card_event SET sent = 1, error = NULL WHERE id = :id"), {"id": event_id})
-
-
-def park_card_events(conn: Connection, errors: dict[str, str]) -> None:
-    """The server rejected these events (for the sync daemon, on its transaction): they are not
-    sent again, and the server's word on the card wins again (the 0005 triggers only keep a
-    card lost for *unsent* events). `error` keeps them visible: `parked_card_events`."""
-    for event_id, error in errors.items():
-        conn.execute(text("UPDATE card_event SET sent = 1, error = :error WHERE id = :id"),
-                     {"id": event_id, "error": error or "rejected by the server"})
-
-
-def parked_card_events(conn: Connection) -> list[dict]:
-    """Card events the server rejected, newest first (for staff: the card may not be blocked)."""
-    rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, error FROM card_event "
-                             "WHERE error IS NOT NULL ORDER BY seq DESC")).mappings().all()
-    return [dict(r) for r in rows]
-
-
 def request_sync(engine: Engine, at: datetime | None = None) -> None:
     """Ask the sync daemon for a push and a pull now (it watches `sync_state.force_sync`)."""
     with engine.execution_options(plateau_immediate=True).begin() as conn:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from plateau.config import StationSettings
 from plateau.db import kiosk as kq
-from plateau.db.queries import SiteCache
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.db.search import search_persons
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
@@ -63,7 +63,7 @@ class KioskWindow(QMainWindow):
         self.reports_dir = reports_dir
         self.actions = KioskActions(engine, self.station, clock)
         self.recorder = self.actions.recorder    # used on the kiosk-db thread only
-        self.sites = SiteCache()                  # the GUI thread's own cache (the recorder's is not shared)
+        self.screen_reads = UnitOfWork(engine)    # the GUI thread's own (the recorder's is not shared)
         self.flow = KioskFlow(result_seconds=settings.station.result_seconds,
                               staff_timeout_seconds=settings.station.staff_timeout_seconds)
         self.outcome_hooks: list[Callable] = []   # gate, sounds: called with each shown Decision
@@ -352,9 +352,9 @@ class KioskWindow(QMainWindow):
                                     seconds=int(self.flow.lock_remaining(self._now())) + 1))
 
     def refresh_status(self) -> None:
-        with self.engine.connect() as conn:
-            self.site = self.sites.get(conn)
-            self.status = read_status(conn)
+        with self.screen_reads.reading() as uow:
+            self.site = uow.site()
+            self.status = read_status(uow)
         if self.flow.screen is Screen.IDLE:
             self._fill_idle()
 
