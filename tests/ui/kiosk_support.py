@@ -54,3 +54,13 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.at
+
+
+def settle(qtbot, kiosk, timeout: int = 5000) -> None:
+    """Wait until the kiosk's database worker has answered everything submitted so far (its
+    operations run and answer in order): the screens then show what the replica holds."""
+    from plateau.station.ui.worker import KioskOp
+
+    answered = []
+    KioskOp(kiosk.db, lambda: True).success(answered.append).run()
+    qtbot.waitUntil(lambda: bool(answered), timeout=timeout)

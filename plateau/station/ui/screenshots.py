@@ -84,7 +84,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
     from plateau.config import StationSection, StationSettings
     from plateau.db.replica import set_state
     from plateau.station.flow import Screen
-    from plateau.station.ui.window import KioskWindow
+    from plateau.station.ui.app import build_window
     from plateau.sync import status as keys
 
     app = QApplication.instance() or QApplication(["plateau-screenshots"])
@@ -100,7 +100,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
             for w, h in sizes:
                 settings = StationSettings(station=StationSection(id="self-1", site="0691234X", language=lang,
                                                                   result_seconds=3600))
-                win = KioskWindow(engine, settings, clock=clock, reports_dir=tmp)
+                win = build_window(engine, settings, clock=clock, reports_dir=tmp)
                 win.set_reader_state("ready")
                 win.setFixedSize(w, h)
                 win.show()
