@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QTimer
@@ -23,7 +23,7 @@ from plateau.config import StationSettings
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
 from plateau.domain.staff import StaffMember
-from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, Screen, connectivity,
+from plateau.station.flow import (FlowError, KioskFlow, ReadAction, Screen, connectivity,
                                   service_line)
 from plateau.station.services import Recorded
 from plateau.station.ui import i18n, theme
@@ -32,6 +32,7 @@ from plateau.station.ui.bridges import ActivityFilter, ReaderBridge
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
+from plateau.station.ui.staff_mode import StaffMode
 from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
                                       service_text)
@@ -40,7 +41,7 @@ from plateau.station.ui.worker import DbWorker, Failure, KioskOp
 log = logging.getLogger(__name__)
 
 
-class KioskWindow(QMainWindow):
+class KioskWindow(StaffMode, QMainWindow):
     """The station's one window. GUI thread. `actions` run on the `db` and `stats` workers (started
     here, stopped by `shutdown`); `clock` gives aware instants (tests pass a fake); `wall_clock`
     (default: `clock`) dates the sync status, which the daemon writes in real time even when a
@@ -125,9 +126,6 @@ class KioskWindow(QMainWindow):
             self.stack.addWidget(self._manager)
         return self._manager
 
-    def _back_to_menu(self) -> None:
-        self._act(lambda: self.flow.open(Screen.STAFF, self._now()))
-
     def resizeEvent(self, event):  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self.setStyleSheet(theme.stylesheet(self.width(), self.height()))
@@ -199,82 +197,6 @@ class KioskWindow(QMainWindow):
         self.flow.touch(self._now())
         self.render()
 
-    def _pin_entered(self, pin: str) -> None:
-        now = self._now()
-        if not self.flow.pin_allowed(now):
-            self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s", seconds=int(self.flow.lock_remaining(now)) + 1))
-            return
-        self.pin.set_message(tr("Checking…"))
-        self._op(lambda: self.actions.check_pin(pin)).success(self._pin_checked).failure(self._staff_failed(self.pin)).run()
-
-    def _menu_chosen(self, key: str) -> None:
-        now = self._now()
-        self.staff_message = ""
-        pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
-                 "manager": Screen.MANAGER}
-        if key in pages:
-            self._act(lambda: self.flow.open(pages[key], now))
-            if self.flow.screen is Screen.MANAGER:
-                self.refresh_expected()
-        elif key == "sync":
-            self._op(self.actions.request_sync).success(self._sync_requested).failure(self._staff_failed(None)).run()
-        elif key == "close":
-            self._act(self.flow.leave_staff)
-        elif key == "fullscreen" and self.flow.can_quit():
-            self.showNormal()
-        elif key == "quit" and self.flow.can_quit():
-            log.info("kiosk quit by staff id=%s", self.flow.staff.id)
-            self.close()
-            QApplication.instance().quit()
-
-    def _override(self, motive: str) -> None:
-        refusal, staff, at, services = self.flow.last_refusal, self.flow.staff, self.clock(), self.actions.recorder
-        if refusal and staff:
-            self._op(lambda: services.override(refusal.passage_id, staff.id, motive, at)) \
-                .success(self._overridden).failure(self._staff_failed(self.override)).run()
-
-    def _search(self, query: str, then: Callable[[], None] | None = None) -> None:
-        self.flow.touch(self._now())
-
-        def found(persons) -> None:
-            self.forgotten.show_found(persons)
-            if then is not None:
-                then()
-        self._op(lambda: self.actions.search(query)).success(found).run()
-
-    def _forgotten(self, person_id: int) -> None:
-        staff, at, services = self.flow.staff, self.clock(), self.actions.recorder
-        if staff:
-            self._op(lambda: services.forgotten(person_id, at, staff.id)) \
-                .success(self._show_recorded).failure(self._staff_failed(self.forgotten)).run()
-
-    def _lost(self, person_id: int, uid: str) -> None:
-        staff, at, services = self.flow.staff, self.clock(), self.actions.recorder
-        if staff:
-            self._op(lambda: services.declare_lost(uid, staff.id, at)) \
-                .success(lambda _event: self._declared_lost(uid)).failure(self._staff_failed(self.forgotten)).run()
-
-    def _cancel(self, passage_id: str) -> None:
-        staff, at, services, motive = self.flow.staff, self.clock(), self.actions.recorder, tr("Passage by mistake")
-        if staff:
-            self._op(lambda: services.cancel(passage_id, staff.id, motive, at)) \
-                .success(self._cancelled).failure(self._staff_failed(self.passages)).run()
-
-    def _export(self, fmt: str) -> None:
-        from plateau.station.ui.exports import export_day
-
-        self.flow.touch(self._now())
-        try:
-            path = export_day(self.manager.headcount, fmt, self.reports_dir or ".", self.lang)
-        except ImportError:
-            self.manager.message.setText(tr("Reports are not available on this station"))
-            return
-        except Exception as exc:
-            log.exception("export failed")
-            self.manager.message.setText(tr("Could not do that: {error}", error=exc))
-            return
-        self.manager.message.setText(tr("Saved: {path}", path=path))
-
     # -- answers (GUI thread) ---------------------------------------------------------------------
     def _show_recorded(self, recorded: Recorded) -> None:
         """A passage was recorded (badge, forgotten badge, override): show its decision."""
@@ -288,34 +210,6 @@ class KioskWindow(QMainWindow):
                 log.exception("outcome hook failed")
         self.render()
         self.refresh_status()  # the served count moved
-
-    def _overridden(self, recorded: Recorded) -> None:
-        self.flow.last_refusal = None
-        self._show_recorded(recorded)
-
-    def _cancelled(self, _recorded: Recorded) -> None:
-        self.staff_message = tr("Passage cancelled")
-        self._show_lines(self.staff_message)
-        self.flow.touch(self._now())
-
-    def _declared_lost(self, uid: str) -> None:
-        found = self.forgotten.selected()
-        self.staff_message = tr("Card of {name} declared lost", name=found.display_name if found else uid)
-        self._search(self.forgotten.field.text(), then=lambda: self.forgotten.message.setText(self.staff_message))
-
-    def _pin_checked(self, member: StaffMember | None) -> None:
-        now = self._now()
-        outcome = self.flow.pin_checked(member, now)
-        if outcome is PinResult.WRONG:
-            self.pin.set_message(tr("Wrong PIN"))
-        elif outcome is PinResult.LOCKED:
-            self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s",
-                                    seconds=int(self.flow.lock_remaining(now)) + 1))
-        self.render()
-
-    def _sync_requested(self, _none: None) -> None:
-        self.staff_message = tr("Sync requested")
-        self.render()
 
     def _headcount_done(self, result) -> None:
         self._headcount_pending = False
@@ -339,19 +233,6 @@ class KioskWindow(QMainWindow):
         """An operation failed unexpectedly (or a badge could not be recorded): the calm screen."""
         self.flow.show_error(failure.message, self._now())
         self.render()
-
-    def _staff_failed(self, page) -> Callable[[Failure], None]:
-        """A staff action was refused: say why on its page (a bug still shows the calm screen)."""
-        def failed(failure: Failure) -> None:
-            if not failure.for_a_person:
-                self._ask_staff(failure)
-                return
-            self.staff_message = tr("Could not do that: {error}", error=failure.message)
-            if page is not None:
-                page.message.setText(self.staff_message)
-            else:
-                self.render()
-        return failed
 
     # -- periodic ------------------------------------------------------------------------------------
     def _on_tick(self) -> None:
@@ -414,17 +295,6 @@ class KioskWindow(QMainWindow):
         if screen is Screen.RESULT:
             self.result.repaint()  # paint now, in this frame: the pupil is waiting for it
 
-    def _show_lines(self, message: str | None = None) -> None:
-        """Read the last passages on the worker, then show them (with `message`, if any)."""
-        since = self._local().date() - timedelta(days=4)  # back to last Friday on a Monday
-
-        def show(lines) -> None:
-            if message is None:
-                self.passages.show_lines(lines, self.site.timezone, self.lang)
-            else:
-                self.passages.show_lines(lines, self.site.timezone, self.lang, message)
-        self._op(lambda: self.actions.last_passages(since)).success(show).failure(self._staff_failed(self.passages)).run()
-
     def _fill_idle(self) -> None:
         if self.site is None:
             return
@@ -445,13 +315,3 @@ class KioskWindow(QMainWindow):
             status=connectivity_text(conn_state), status_ok=conn_state.online,
             reader=reader_text(self.reader_state),  # the device path is for staff (staff menu)
             reader_ok=self.reader_state in (ReaderState.READY, ReaderState.STARTING)))
-
-    def _fill_menu(self) -> None:
-        staff = self.flow.staff
-        refusal = None
-        if self.flow.last_refusal is not None:
-            d = self.flow.last_refusal.decision
-            refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
-            reader_text(self.reader_state, self.reader_detail)
-        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)
