@@ -119,11 +119,6 @@ def load_site_raw(raw) -> SiteInfo:
     return SiteInfo(code, name, tz, policy_from_settings(settings), services, prices)
 
 
-def load_person(conn: Connection, person_id: int) -> PersonInfo | None:
-    row = raw_connection(conn).execute(_PERSON, (person_id,)).fetchone()
-    return _person(row) if row else None
-
-
 def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime, balance_of: BalanceOf) -> Snapshot:
     """What the rules need for a badge read, on a sqlite3 connection inside a transaction.
     `balance_of(raw, person_id)` reads the balance shown (the unit of work owns the outbox)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from plateau.domain.holidays import holiday_name
 from plateau.domain.policy import CategoryPolicy
@@ -229,7 +229,3 @@ def override(refused: Decision, *, staff_id: int, motive: str, at: datetime | No
                     kind=PassageKind.OVERRIDE, would_charge_cents=price,
                     details={"staff_id": staff_id, "motive": motive.strip(),
                              "overrides_reason": str(refused.reason)})
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

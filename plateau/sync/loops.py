@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from plateau.db.kiosk import FORCE_SYNC   # the sync_state key the kiosk bumps for "sync now"
 from plateau.db.replica import get_state
 from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import outbox, pull
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
 REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
 CLOCK_CHECK_SECONDS = 10.0
-FORCE_SYNC = "force_sync"     # sync_state key the kiosk bumps for "sync now" (plateau.db.kiosk)
 
 
 @dataclass

@@ -22,8 +22,6 @@ from plateau.sync.protocol import ProtocolError, check_passage, passage_to_wire
 
 log = logging.getLogger(__name__)
 
-_ANY_WAITING = "SELECT 1 FROM outbox WHERE parked = 0 LIMIT 1"
-
 
 @dataclass(frozen=True)
 class Batch:
@@ -39,11 +37,6 @@ class PushOutcome:
     duplicates: int
     parked: int         # rejected by the server (or locally malformed): waiting for a person
     pending: int        # not named in the answer: stay in the outbox, sent again
-
-
-def has_waiting(uow: UnitOfWork) -> bool:
-    """Is there anything to push? One indexed probe (cheap to poll with WAL)."""
-    return uow.raw.execute(_ANY_WAITING).fetchone() is not None
 
 
 def read_batch(uow: UnitOfWork, limit: int) -> Batch:
