@@ -1,4 +1,4 @@
-"""The two kinds of error (STYLE.md habit 6).
+"""The two kinds of error (CONTRIBUTING.md, habit 7).
 
 `UserError` and its kin carry a sentence for the screen or the command line; anything else
 is a bug: logged with its traceback, shown as a calm "ask staff" / "unexpected error".

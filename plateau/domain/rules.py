@@ -1,6 +1,6 @@
 """The decision core: may this badge eat now? A pure function of (UID, instant, snapshot).
 
-No Qt, no SQLAlchemy, no I/O. The rules run in the order a canteen expects (DOMAIN.md):
+No Qt, no SQLAlchemy, no I/O. The rules run in the order a canteen expects (docs/operations.md lists the refusals):
 card, person, service, closed day, opposition, already served, entitlement, then accept
 with warnings. Times are evaluated in the site's time zone.
 """
@@ -51,7 +51,7 @@ class Decision:
         return [warning_text(w, lang, **amounts) for w in self.warnings]
 
     def to_json(self, lang: str = "fr") -> dict:
-        """The `plateau check --json` object of PROTOCOL.md."""
+        """The `plateau check --json` object of docs/protocol.md."""
         return {
             "accepted": self.accepted,
             "reason": str(self.reason),

@@ -1,6 +1,6 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
-Commands (PROTOCOL.md): site add/set/list, service add, tariff add, station add/list/revoke,
+Commands (docs/protocol.md): site add/set/list, service add, tariff add, station add/list/revoke,
 token add/list/revoke, staff add/list, feed compact, plus demo-seed. Every command opens the database given by
 ``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
 first. A new token is printed once, as the last line of stdout, and stored only as a hash.

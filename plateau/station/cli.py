@@ -23,7 +23,7 @@ from plateau.errors import UserError
 
 EXIT_CODES = """exit status:
   0  accepted: the badge would pass (check) / passed and was recorded (pass)
-  1  refused: the JSON or the line says why (reason code of PROTOCOL.md)
+  1  refused: the JSON or the line says why (reason code of docs/protocol.md)
   2  bad input: unknown option, malformed UID or --at, missing or bad configuration,
      missing, damaged or unconfigured station database; one line on stderr
   3  unexpected error (a bug): one line on stderr, details with --debug"""

@@ -1,4 +1,4 @@
-"""The kiosk flow: which screen the station shows, as a state machine without Qt (STYLE.md habit 5).
+"""The kiosk flow: which screen the station shows, as a state machine without Qt (CONTRIBUTING.md, habit 6).
 
 The Qt window feeds it events (a badge was read, a decision came back, a PIN was checked, a
 second passed) and shows whatever `screen` says; every rule about what happens next lives

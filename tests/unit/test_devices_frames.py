@@ -7,7 +7,7 @@ import pytest
 from plateau.devices.frames import (Frame, LineParser, Rdm6300Parser, BadFrame, make_parser,
                                     parse_uid_text, rdm6300_frame)
 
-DOMAIN_FRAME = b"\x0201000734E0D2\x03"   # DOMAIN.md: data 01000734E0, checksum D2
+DOMAIN_FRAME = b"\x0201000734E0D2\x03"   # data 01000734E0 (docs/readers.md), checksum D2
 
 
 def uids(events):

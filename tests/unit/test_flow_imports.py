@@ -1,4 +1,4 @@
-"""The kiosk flow and the rules stay free of Qt, HTTP, devices and database sessions (STYLE.md habit 1)."""
+"""The kiosk flow and the rules stay free of Qt, HTTP, devices and database sessions (CONTRIBUTING.md, habit 1)."""
 
 from __future__ import annotations
 
