@@ -85,6 +85,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
     from plateau.db.replica import set_state
     from plateau.station.flow import Screen
     from plateau.station.ui.app import build_window
+    from plateau.station.ui.worker import KioskOp
     from plateau.sync import status as keys
 
     app = QApplication.instance() or QApplication(["plateau-screenshots"])
@@ -118,6 +119,12 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     while not cond() and time.monotonic() < end:
                         app.processEvents()
                         time.sleep(0.01)
+
+                def drained() -> None:
+                    """Wait until the kiosk's worker has answered everything asked so far."""
+                    answered = []
+                    KioskOp(win.db, lambda: True).success(answered.append).run()
+                    wait_for(lambda: answered)
 
                 def badge(uid: str) -> None:
                     before = win.flow.outcome
@@ -165,10 +172,12 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                 win._menu_chosen("forgotten")
                 for ch in "MAR":
                     win.forgotten.type_key(ch)
+                drained()
                 win.forgotten.results.setCurrentRow(0)
                 snap("forgotten-badge")
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("passages")
+                drained()
                 win.passages.table.selectRow(0)
                 snap("last-passages")
                 win.flow.open(Screen.STAFF, time.monotonic())
@@ -180,6 +189,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     set_state(conn, keys.ONLINE, "0")
                     set_state(conn, keys.OFFLINE_SINCE, (clock.at - timedelta(minutes=12)).isoformat())
                 win.refresh_status()
+                drained()
                 snap("idle-offline")
                 win.set_reader_state("unplugged", "/dev/ttyUSB0")
                 snap("idle-reader-unplugged")
