@@ -1,6 +1,6 @@
 """A card declared lost at one kiosk reaches the server and every other station: `plateau server`
 and two `plateau sync` daemons as real processes on loopback, the kiosk's own
-`declare_card_lost` on station A's replica, `plateau check` on station B."""
+`Recorder.declare_lost` on station A's replica, `plateau check` on station B."""
 
 from __future__ import annotations
 
