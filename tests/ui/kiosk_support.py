@@ -56,11 +56,12 @@ class Clock:
         return self.at
 
 
-def settle(qtbot, kiosk, timeout: int = 5000) -> None:
-    """Wait until the kiosk's database worker has answered everything submitted so far (its
-    operations run and answer in order): the screens then show what the replica holds."""
+def settle(qtbot, kiosk, timeout: int = 10_000) -> None:
+    """Wait until the kiosk's workers have answered everything submitted so far (each runs and
+    answers in order; the writes' worker first, since a write's answer may ask for a read)."""
     from plateau.station.ui.worker import KioskOp
 
-    answered = []
-    KioskOp(kiosk.db, lambda: True).success(answered.append).run()
-    qtbot.waitUntil(lambda: bool(answered), timeout=timeout)
+    for worker in (kiosk.db, kiosk.stats):
+        answered = []
+        KioskOp(worker, lambda: True).success(answered.append).run()
+        qtbot.waitUntil(lambda: bool(answered), timeout=timeout)

@@ -1,8 +1,8 @@
 """What the kiosk's worker threads run: the station's services and the screens' reads.
 
 Plain Python over the replica (no widgets). Each method runs on the worker thread that the window
-submits it to (`worker.KioskOp`): decisions, writes, PIN checks and the screens' reads on
-"kiosk-db", headcounts on "kiosk-stats"; the GUI thread only receives their answers. The GUI thread
+submits it to (`worker.KioskOp`): the services, the staff badge and PIN checks on "kiosk-db", the
+screens' reads and headcounts on "kiosk-stats"; the GUI thread only receives their answers. The GUI thread
 never reads the database: a commit or a busy disk must never freeze the screen.
 """
 
@@ -42,7 +42,7 @@ class KioskActions:
 
     def __init__(self, engine: Engine, recorder: Recorder, clock: Callable[[], datetime]):
         self.engine, self.recorder, self.clock = engine, recorder, clock
-        self.reads = UnitOfWork(engine, keep_connection=True)   # the screens' reads, on "kiosk-db"
+        self.reads = UnitOfWork(engine, keep_connection=True)   # the screens' reads, on "kiosk-stats"
 
     def close(self) -> None:
         """Give the connections back (after the worker threads stopped)."""

@@ -82,8 +82,9 @@ def open_station_replica(path: str):
 
 def build_window(engine, settings, *, clock, wall_clock=None, lang: str | None = None,
                  reports_dir: str | None = None):
-    """The kiosk window over its services and worker threads ("kiosk-db" for the services and the
-    screens' reads, "kiosk-stats" for headcounts); `window.shutdown()` stops them."""
+    """The kiosk window over its services and worker threads ("kiosk-db" for the services and what a
+    badge waits for, "kiosk-stats" for the screens' reads and headcounts); `window.shutdown()` stops
+    them."""
     from plateau.station.services import Recorder
     from plateau.station.ui.actions import KioskActions
     from plateau.station.ui.window import KioskWindow

@@ -122,9 +122,10 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
 
                 def drained() -> None:
                     """Wait until the kiosk's worker has answered everything asked so far."""
-                    answered = []
-                    KioskOp(win.db, lambda: True).success(answered.append).run()
-                    wait_for(lambda: answered)
+                    for worker in (win.db, win.stats):
+                        answered = []
+                        KioskOp(worker, lambda: True).success(answered.append).run()
+                        wait_for(lambda: answered)
 
                 def badge(uid: str) -> None:
                     before = win.flow.outcome

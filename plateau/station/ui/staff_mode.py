@@ -71,7 +71,7 @@ class StaffMode:
             self.forgotten.show_found(persons)
             if then is not None:
                 then()
-        self._op(lambda: self.actions.search(query)).success(found).run()
+        self._op(lambda: self.actions.search(query), worker=self.stats).success(found).run()
 
     def _forgotten(self, person_id: int) -> None:
         staff, at, services = self.flow.staff, self.clock(), self.actions.recorder
@@ -156,7 +156,8 @@ class StaffMode:
                 self.passages.show_lines(lines, self.site.timezone, self.lang)
             else:
                 self.passages.show_lines(lines, self.site.timezone, self.lang, message)
-        self._op(lambda: self.actions.last_passages(since)).success(show).failure(self._staff_failed(self.passages)).run()
+        self._op(lambda: self.actions.last_passages(since), worker=self.stats) \
+            .success(show).failure(self._staff_failed(self.passages)).run()
 
     def _fill_menu(self) -> None:
         staff = self.flow.staff

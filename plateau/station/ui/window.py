@@ -1,9 +1,10 @@
 """The kiosk window: shows the flow's screen, feeds it events, submits operations to the workers.
 
-Threads: the window and its screens live on the GUI thread and never read the database. Every
-operation (decisions, durable writes, PIN checks, the screens' reads) runs on the "kiosk-db"
-worker, headcounts on "kiosk-stats" (see `worker.py`); each is a `KioskOp` with its own success
-and failure callbacks, which run back on the GUI thread. A badge reader calls back on its own
+Threads: the window and its screens live on the GUI thread and never read the database. The
+services (decisions, durable writes), the staff badge and PIN checks run on the "kiosk-db" worker;
+the screens' reads and the headcounts on "kiosk-stats", so that no read ever delays a badge (see
+`worker.py`). Each is a `KioskOp` with its own success and failure callbacks, which run back on
+the GUI thread. A badge reader calls back on its own
 thread and reaches the window through `ReaderBridge`'s queued signals. The window is built by
 the kiosk's composition root, `app.build_window`.
 """
@@ -248,7 +249,8 @@ class KioskWindow(StaffMode, QMainWindow):
     def refresh_status(self) -> None:
         """Ask for the site, the sync status and the idle screen's figures (every 2 s, and after
         each passage); they are shown when the answer is back."""
-        self._op(self.actions.screen_data).success(self._screen_data_read).failure(self._screen_data_failed).run()
+        self._op(self.actions.screen_data, worker=self.stats) \
+            .success(self._screen_data_read).failure(self._screen_data_failed).run()
 
     def _screen_data_read(self, data: ScreenData) -> None:
         self.screen_data, self.site, self.status = data, data.site, data.status

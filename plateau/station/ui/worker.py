@@ -1,14 +1,15 @@
 """The kiosk's worker threads, and the typed operations the window submits to them.
 
-One `DbWorker` lives on a QThread named "kiosk-db" and runs every database operation of the kiosk
-(the services: badge, forgotten badge, override, cancel, card declared lost; "sync now"; the scrypt
-PIN check; the screens' reads). Why a thread: a commit with `synchronous=FULL` on a kiosk's SD card
+One `DbWorker` lives on a QThread named "kiosk-db" and runs the kiosk's writes and what a badge
+waits for (the services: badge, forgotten badge, override, cancel, card declared lost; "sync now";
+the staff badge lookup and the scrypt PIN check). Why a thread: a commit with `synchronous=FULL` on a kiosk's SD card
 can take 5–20 ms, and one scrypt hash tens of ms; the GUI thread must keep painting (the clock, a
 pupil's answer) whatever the disk does. Operations arrive as queued signals, in order, so two
 badges are decided one after the other, each in its own IMMEDIATE transaction.
 
-A second instance on a "kiosk-stats" thread computes the day's headcounts (manager view, the idle
-screen's "expected" figure) so that a big report never delays a badge.
+A second instance on a "kiosk-stats" thread runs the screens' reads (sync status, served count and
+menu, forgotten-badge search, last passages) and computes the day's headcounts (manager view, the
+idle screen's "expected" figure), so that no read and no big report ever delays a badge.
 
 Each operation carries its own callbacks, as Anki's `CollectionOp` does:
 
