@@ -67,7 +67,7 @@ def main(quick: bool = False) -> str:
     from benchmarks.bench_decision import DAY, PARIS, build_replica
     from plateau.db.backup import backup_database
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
 
     persons = 600 if quick else 3000
     runs = 2 if quick else 5

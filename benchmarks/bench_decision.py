@@ -153,9 +153,9 @@ def _bare_insert(con: sqlite3.Connection, n: int, at: datetime) -> None:
 
 def main(quick: bool = False) -> str:
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
-    from plateau.station import rules
-    from plateau.db.queries import snapshot_for_card
+    from plateau.db.unit_of_work import UnitOfWork
+    from plateau.domain import rules
+    from plateau.station.services import Recorder
 
     persons = 600 if quick else 3000
     n_check = 500 if quick else 5000
@@ -206,9 +206,8 @@ def main(quick: bool = False) -> str:
             t0 = time.perf_counter()
             _bare_read(bare, bare_ids[i % len(bare_ids)])
             paused_read_s.append(time.perf_counter() - t0)
-        with engine.connect() as conn:  # the pure rules alone, on ready-made snapshots
-            site = recorder.sites.get(conn)
-            snaps = [snapshot_for_card(conn, site, rng.choice(uids), lunch) for _ in range(500)]
+        with UnitOfWork(engine).reading() as uow:  # the pure rules alone, on ready-made snapshots
+            snaps = [uow.card_snapshot(rng.choice(uids), lunch) for _ in range(500)]
         for s in snaps * (n_check // 500 or 1):
             t0 = time.perf_counter()
             rules.decide(s.card.uid if s.card else "X", lunch, s)

@@ -90,12 +90,12 @@ def _kiosk(engine, device: str, clock):
 
     from plateau.config import ReaderSection, StationSection, StationSettings
     from plateau.devices.factory import make_reader
-    from plateau.station.ui.window import KioskWindow
+    from plateau.station.ui.app import build_window
 
     app = QApplication.instance() or QApplication(["bench-kiosk"])
     settings = StationSettings(station=StationSection(id="self-1", site="0691234X", result_seconds=2.0),
                                reader=ReaderSection(kind="serial", device=device, protocol="rdm6300", debounce_ms=0))
-    window = KioskWindow(engine, settings, clock=clock)
+    window = build_window(engine, settings, clock=clock)
     window.resize(1024, 600)
     window.show()
     reader = make_reader(settings.reader)
@@ -221,7 +221,7 @@ def main(quick: bool = False) -> str:
         persons = len(school.persons)
         # 1. latency, interleaved with its baseline (same moment, same load): one badge through
         # the kiosk, one through `Recorder.badge` alone, on different persons (nobody is "already served")
-        from plateau.db.passages import Recorder
+        from plateau.station.services import Recorder
 
         noon = datetime(2026, 11, 23, 11, 20, tzinfo=PARIS)
         recorder = Recorder(engine, "bench-baseline")

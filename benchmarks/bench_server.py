@@ -310,7 +310,7 @@ def main(quick: bool = False) -> str:
             lines += bench_feed_latency(str(Path(tmp) / "feed.db"), samples, "SQLite")
             if cluster:
                 lines += bench_feed_latency(cluster.create_database("bench_feed"), samples, "PostgreSQL")
-            lines += ["", "Goal: within a second or two (DOMAIN.md: top-ups and blocks reach the station in seconds, "
+            lines += ["", "Goal: within a second or two (top-ups and blocks must reach the stations in seconds, "
                       "not at the next morning's sync). Writes of other processes are seen by the server's feed "
                       "watcher, which reads the feed heads every 0.25 s while someone waits.", "",
                       "### Load: 500 long-polling stations (50 sites × 10) and 50 passages/s", ""]

@@ -84,7 +84,8 @@ def _first_sync(st, url, token, head) -> tuple[float, float, int]:
 def main(quick: bool = False) -> str:
     from plateau.demo.school import generate
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
+    from plateau.db.unit_of_work import UnitOfWork
     from plateau.sync import outbox
     from benchmarks.sync_seed import bulk_seed
     from tests.integration.sync.harness import Station, add_station
@@ -240,10 +241,10 @@ def main(quick: bool = False) -> str:
                      f"{p99 / h99:.0f}×", "p99 < 2 s", "✅" if p99 < 2 and len(lat) == n_pass else "❌"))
 
         # the cost of the daemon's wake-up poll on an empty outbox (it runs every 100 ms)
-        with engine.connect() as conn:
+        with UnitOfWork(engine).reading() as uow:
             t = time.perf_counter()
             for _ in range(2000):
-                outbox.read_batch(conn, 200)
+                outbox.read_batch(uow, 200)
             poll = (time.perf_counter() - t) / 2000
         engine.dispose()
         st.stop_all()

@@ -1,4 +1,4 @@
-"""`plateau`: one console script, one subcommand per program (PROTOCOL.md).
+"""`plateau`: one console script, one subcommand per program (docs/protocol.md).
 
 Only the chosen subcommand's module is imported, so `plateau check` does not pay for
 FastAPI or Qt. Each command module provides ``add_arguments(parser)`` and ``run(args) -> int``.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -203,13 +203,3 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
              for name in sections}
     settings = StationSettings(**built, source=str(path))
     return settings.validate() if validate else settings
-
-
-def with_overrides(settings: StationSettings, **sections: Mapping[str, Any]) -> StationSettings:
-    """A copy with some keys replaced (tests, the demo)."""
-    out = settings
-    for name, values in sections.items():
-        current = getattr(out, name)
-        assert is_dataclass(current)
-        out = replace(out, **{name: replace(current, **values)})
-    return out

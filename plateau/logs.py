@@ -3,7 +3,7 @@
 Every program (kiosk, sync daemon, server, CLI) calls `setup_logging()` once in its ``main()``.
 A line looks like::
 
-    2026-11-23T12:01:02.345+01:00 level=INFO program=station station=self-1 logger=plateau.db.passages msg="passage station=self-1 id=6f0e... reason=ok price=350"
+    2026-11-23T12:01:02.345+01:00 level=INFO program=station station=self-1 logger=plateau.station.services msg="passage station=self-1 id=6f0e... reason=ok price=350"
 
 so that ``journalctl -u plateau-kiosk | grep reason=already_served`` or a log shipper can read
 it without a parser of ours. A traceback stays on the same line (``exc="...\\n..."``): one

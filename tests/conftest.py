@@ -39,6 +39,6 @@ def replica(tmp_path, demo_school):
 
 @pytest.fixture
 def recorder(replica):
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
 
     return Recorder(replica, "self-1")

@@ -1,1 +1,2 @@
-"""The station's local replica: SQLAlchemy models, the query layer, the passage log, migrations."""
+"""The station's local replica: the unit of work over the passage log, its outbox and the card
+events; models, queries, migrations."""

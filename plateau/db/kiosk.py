@@ -1,23 +1,20 @@
-"""The reads and the few writes of the kiosk's screens, besides passages (`passages.Recorder`).
+"""The reads of the kiosk's screens, and its "sync now" request; the passages and cards go
+through the station's services (`plateau.station.services`).
 
-Every read is one short indexed query, safe on the GUI thread (WAL readers never wait for the
-writer). Writes (`declare_card_lost`, `request_sync`) take the write lock with BEGIN IMMEDIATE,
-like the passage log, and run on the kiosk's worker thread.
+Every read is one short indexed query (WAL readers never wait for the writer); the kiosk runs them
+on its worker thread, like `request_sync`, which takes the write lock with BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
 from plateau.db.replica import set_state
-from plateau.db.types import utc_text
 from plateau.domain.pins import verify_pin
-from plateau.errors import UserError
-from plateau.station.flow import StaffMember
+from plateau.domain.staff import StaffMember
 
 FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
 
@@ -35,16 +32,6 @@ _LAST = text(
     "WHERE p.local_date >= :since ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
 _STAFF = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")
 _STAFF_BADGE = text("SELECT id, name, role FROM staff WHERE active = 1 AND badge_uid = :uid")
-_CARD = text("SELECT uid, person_id, status FROM card WHERE uid = :uid")
-_BLOCK = text("UPDATE card SET status = :status WHERE uid = :uid")
-_EVENT = text(
-    "INSERT INTO card_event (id, seq, uid, person_id, status, at, station, staff_id, sent) VALUES "
-    "(:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM card_event), :uid, :person_id, :status, :at, :station, "
-    ":staff_id, 0)")
-
-
-class CardActionError(UserError):
-    """A card action that cannot be done (message for a person)."""
 
 
 @dataclass(frozen=True)
@@ -104,59 +91,6 @@ def staff_for_pin(conn: Connection, pin: str) -> StaffMember | None:
 def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
     row = conn.execute(_STAFF_BADGE, {"uid": uid}).first()
     return StaffMember(row.id, row.name, row.role) if row else None
-
-
-def declare_card_lost(engine: Engine, uid: str, *, station: str, staff_id: int, at: datetime) -> str:
-    """Block the card at once in the replica and queue the event for the server, in one transaction.
-
-    Returns the event id. The sync daemon pushes unsent `card_event` rows to the server
-    (`POST /sync/card-events`), which blocks the card for every station of the site."""
-    with engine.execution_options(plateau_immediate=True).begin() as conn:
-        card = conn.execute(_CARD, {"uid": uid}).first()
-        if card is None:
-            raise CardActionError("unknown card")
-        if card.status == "lost":
-            raise CardActionError("this card is already declared lost")
-        conn.execute(_BLOCK, {"uid": uid, "status": "lost"})
-        event_id = str(uuid.uuid4())
-        conn.execute(_EVENT, {"id": event_id, "uid": uid, "person_id": card.person_id, "status": "lost",
-                              "at": utc_text(at), "station": station, "staff_id": staff_id})
-    return event_id
-
-
-def pending_card_events(conn: Connection, limit: int = -1) -> list[dict]:
-    """Card events not acknowledged yet, oldest first, in their wire shape, for the sync daemon.
-
-    The daemon pushes them with `POST /api/v1/sync/card-events` `{"events": [...]}`
-    (`protocol.check_card_event`), answered per event like passages (`stored` | `duplicate` |
-    `rejected`), idempotent by `id`; then `mark_card_events_sent` or `park_card_events`. The
-    server sets the card's status and emits the `card` change to every station of the site;
-    migration 0005 keeps the card lost here until then."""
-    rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, staff_id FROM card_event "
-                             "WHERE sent = 0 ORDER BY seq LIMIT :n"), {"n": limit}).mappings().all()
-    return [dict(r) for r in rows]
-
-
-def mark_card_events_sent(conn: Connection, event_ids: list[str]) -> None:
-    """The server acknowledged these events (for the sync daemon's push, on its transaction)."""
-    for event_id in event_ids:
-        conn.execute(text("UPDATE card_event SET sent = 1, error = NULL WHERE id = :id"), {"id": event_id})
-
-
-def park_card_events(conn: Connection, errors: dict[str, str]) -> None:
-    """The server rejected these events (for the sync daemon, on its transaction): they are not
-    sent again, and the server's word on the card wins again (the 0005 triggers only keep a
-    card lost for *unsent* events). `error` keeps them visible: `parked_card_events`."""
-    for event_id, error in errors.items():
-        conn.execute(text("UPDATE card_event SET sent = 1, error = :error WHERE id = :id"),
-                     {"id": event_id, "error": error or "rejected by the server"})
-
-
-def parked_card_events(conn: Connection) -> list[dict]:
-    """Card events the server rejected, newest first (for staff: the card may not be blocked)."""
-    rows = conn.execute(text("SELECT id, uid, person_id, status, at, station, error FROM card_event "
-                             "WHERE error IS NOT NULL ORDER BY seq DESC")).mappings().all()
-    return [dict(r) for r in rows]
 
 
 def request_sync(engine: Engine, at: datetime | None = None) -> None:

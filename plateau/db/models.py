@@ -85,7 +85,7 @@ class Balance(Base):
     """The server's balance of a person, with the server's ledger version it reflects.
 
     The balance shown is `server_cents` plus the prices of this station's passages still
-    in the outbox (not acknowledged): see `queries.effective_balance`.
+    in the outbox (not acknowledged): see `unit_of_work.effective_balance`.
     """
 
     __tablename__ = "balance"

@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Callable
 
 from sqlalchemy import Connection
 
 from plateau.db.types import utc_text
 from plateau.domain.policy import policy_from_settings
 from plateau.domain.services import ServiceInfo, local_time, open_service, parse_hhmm, parse_weekdays
-from plateau.station.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
+from plateau.domain.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
                                       Snapshot)
 
 # The per-read queries run on the DB-API connection under the SQLAlchemy connection, inside its
@@ -44,8 +45,9 @@ _SERVED = ("SELECT p.id, p.at, p.station FROM passage p WHERE p.person_id = ?1 A
            "AND p.service = ?3 AND p.accepted = 1 AND p.kind != 'cancel' AND NOT EXISTS "
            "(SELECT 1 FROM passage c WHERE c.ref = p.id AND c.kind = 'cancel')")
 _RESERVATION = "SELECT 1 FROM reservation WHERE person_id = ?1 AND date = ?2 AND service = ?3"
-_BALANCE = ("SELECT COALESCE((SELECT server_cents FROM balance WHERE person_id = ?1), 0) - "
-            "COALESCE((SELECT SUM(price_cents) FROM outbox WHERE person_id = ?1), 0)")
+
+
+BalanceOf = Callable[[object, int], int]
 
 
 def raw_connection(conn: Connection):
@@ -117,26 +119,9 @@ def load_site_raw(raw) -> SiteInfo:
     return SiteInfo(code, name, tz, policy_from_settings(settings), services, prices)
 
 
-def effective_balance(conn: Connection, person_id: int) -> int:
-    """The one balance shown: the server's, minus this station's passages not yet acknowledged."""
-    return int(raw_connection(conn).execute(_BALANCE, (person_id,)).fetchone()[0] or 0)
-
-
-def load_person(conn: Connection, person_id: int) -> PersonInfo | None:
-    row = raw_connection(conn).execute(_PERSON, (person_id,)).fetchone()
-    return _person(row) if row else None
-
-
-def snapshot_for_card(conn: Connection, site: SiteInfo, uid: str, at: datetime) -> Snapshot:
-    return snapshot_for_card_raw(raw_connection(conn), site, uid, at)
-
-
-def snapshot_for_person(conn: Connection, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
-    return snapshot_for_person_raw(raw_connection(conn), site, person_id, at)
-
-
-def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime) -> Snapshot:
-    """What the rules need for a badge read, on a sqlite3 connection inside a transaction."""
+def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime, balance_of: BalanceOf) -> Snapshot:
+    """What the rules need for a badge read, on a sqlite3 connection inside a transaction.
+    `balance_of(raw, person_id)` reads the balance shown (the unit of work owns the outbox)."""
     row = raw.execute(_CARD, (uid,)).fetchone()
     if row is None and len(uid) in (6, 8):
         row = _card_by_em4100_tail(raw, uid)
@@ -145,7 +130,7 @@ def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime) -> Snapsh
     card = CardInfo(row[0], row[1], row[2])
     if row[3] is None:  # a card whose person the replica does not hold
         return Snapshot(site=site, card=card)
-    return _complete(raw, site, _person(row, 3), at, card)
+    return _complete(raw, site, _person(row, 3), at, card, balance_of)
 
 
 def _card_by_em4100_tail(raw, uid: str):
@@ -157,14 +142,14 @@ def _card_by_em4100_tail(raw, uid: str):
     return rows[0] if len(rows) == 1 else None
 
 
-def snapshot_for_person_raw(raw, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:
+def snapshot_for_person_raw(raw, site: SiteInfo, person_id: int, at: datetime, balance_of: BalanceOf) -> Snapshot:
     row = raw.execute(_PERSON, (person_id,)).fetchone()
     if row is None:
         return Snapshot(site=site)
-    return _complete(raw, site, _person(row), at, None)
+    return _complete(raw, site, _person(row), at, None, balance_of)
 
 
-def _complete(raw, site: SiteInfo, person: PersonInfo, at: datetime, card) -> Snapshot:
+def _complete(raw, site: SiteInfo, person: PersonInfo, at: datetime, card, balance_of: BalanceOf) -> Snapshot:
     local = local_time(at, site.timezone)
     day = local.date().isoformat()
     service = open_service(site.services, local)
@@ -178,6 +163,5 @@ def _complete(raw, site: SiteInfo, person: PersonInfo, at: datetime, card) -> Sn
         served = tuple(ServedInfo(pid, datetime.fromisoformat(when), station)
                        for pid, when, station in raw.execute(_SERVED, (person.id, day, service.code)))
         has_reservation = raw.execute(_RESERVATION, (person.id, day, service.code)).fetchone() is not None
-    balance = raw.execute(_BALANCE, (person.id,)).fetchone()[0]
     return Snapshot(site=site, card=card, person=person, closures=closures, oppositions=oppositions,
-                    served=served, has_reservation=has_reservation, balance_cents=int(balance or 0))
+                    served=served, has_reservation=has_reservation, balance_cents=balance_of(raw, person.id))

@@ -349,7 +349,7 @@ class Demo:
 def _reason(code: str) -> str:
     """A refusal's words without the details only the kiosk's decision has; else its code."""
     from plateau.domain.reasons import Reason
-    from plateau.station.messages import reason_text
+    from plateau.domain.messages import reason_text
 
     try:
         text = "accepted" if code == "ok" else reason_text(Reason(code), "fr")

@@ -92,7 +92,7 @@ class StaffDesk:
 
     def __init__(self, files: StationFiles):
         from plateau.db.engine import open_replica
-        from plateau.db.passages import Recorder
+        from plateau.station.services import Recorder
 
         self.engine = open_replica(str(files.db), create=False)
         self.recorder = Recorder(self.engine, files.station_id)

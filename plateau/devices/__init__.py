@@ -13,7 +13,6 @@ debounce.py        a card lying on the reader is one read
 outputs.py         `Gate` (relay on a serial port) and `Sounds` (QtMultimedia)
 checks.py          `[reader]` / `[outputs]` validation, worded for installers
 factory.py         settings → devices, for the kiosk's composition root
-qt_bridge.py       a threaded reader's callbacks as Qt signals on the GUI thread
 cli.py             `plateau reader`: try a reader from a terminal
 =================  ==========================================================================
 

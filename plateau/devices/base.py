@@ -1,4 +1,4 @@
-"""The port every badge reader implements (STYLE.md habit 3).
+"""The port every badge reader implements (CONTRIBUTING.md: hardware behind a small port).
 
 A reader runs in its own thread (one thread owns each device), turns whatever the hardware
 sends into normalised `BadgeRead`s and reports its state. Library exceptions (serial, usb1,

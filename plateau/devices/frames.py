@@ -9,7 +9,7 @@ Two protocols exist in the readers schools buy:
   in the spelling of the reader's model (``uid_format``).
 
 Each parser is fed whatever bytes a read returned and gives back what it could complete:
-`Frame` (a UID, canonical) or `Rejected` (the bytes and why: logged, never delivered).
+`Frame` (a UID, canonical) or `BadFrame` (the bytes and why: logged, never delivered).
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ class Frame:
 
 
 @dataclass(frozen=True)
-class Rejected:
+class BadFrame:
     reason: str
     raw: bytes
 
 
-Event = Frame | Rejected
+Event = Frame | BadFrame
 
 
 def rdm6300_checksum(data_hex: str) -> str:
@@ -63,7 +63,7 @@ class Rdm6300Parser:
             if byte == STX:
                 if self._in_frame and self._buf:
                     # a new start inside a frame: what came before was a broken frame
-                    events.append(Rejected("frame interrupted by a new start byte", bytes([STX]) + bytes(self._buf)))
+                    events.append(BadFrame("frame interrupted by a new start byte", bytes([STX]) + bytes(self._buf)))
                 self._flush_noise(noise, events)
                 self._in_frame, self._buf = True, bytearray()
             elif not self._in_frame:
@@ -74,7 +74,7 @@ class Rdm6300Parser:
             else:
                 self._buf.append(byte)
                 if len(self._buf) > _RDM_BODY:
-                    events.append(Rejected("frame too long (no end byte)", bytes([STX]) + bytes(self._buf)))
+                    events.append(BadFrame("frame too long (no end byte)", bytes([STX]) + bytes(self._buf)))
                     self._in_frame, self._buf = False, bytearray()
         self._flush_noise(noise, events)
         return events
@@ -84,19 +84,19 @@ class Rdm6300Parser:
         # CR/LF after ETX is common on clones and is not worth a log line
         stripped = bytes(noise).strip(b"\r\n\x00")
         if stripped:
-            events.append(Rejected("noise between frames", stripped))
+            events.append(BadFrame("noise between frames", stripped))
         noise.clear()
 
     @staticmethod
     def _complete(body: bytes) -> Event:
         raw = bytes([STX]) + body + bytes([ETX])
         if len(body) != _RDM_BODY or not all(b in _HEXDIGITS for b in body):
-            return Rejected(f"not 12 hex characters between start and end ({len(body)} bytes)", raw)
+            return BadFrame(f"not 12 hex characters between start and end ({len(body)} bytes)", raw)
         text = body.decode("ascii").upper()
         data, checksum = text[:10], text[10:]
         expected = rdm6300_checksum(data)
         if checksum != expected:
-            return Rejected(f"bad checksum {checksum}, expected {expected}", raw)
+            return BadFrame(f"bad checksum {checksum}, expected {expected}", raw)
         return Frame(normalize_uid(data, "em4100"), raw)
 
 
@@ -124,7 +124,7 @@ class LineParser:
                 self._buf.append(byte)
                 if len(self._buf) > _LINE_MAX:
                     # drop the rest of this line too: its tail is not a UID either
-                    events.append(Rejected("line too long (no CR/LF)", bytes(self._buf)))
+                    events.append(BadFrame("line too long (no CR/LF)", bytes(self._buf)))
                     self._buf, self._discarding = bytearray(), True
         return events
 
@@ -132,7 +132,7 @@ class LineParser:
         try:
             text = raw.decode("ascii")
         except UnicodeDecodeError:
-            return Rejected("not ASCII", raw)
+            return BadFrame("not ASCII", raw)
         text = text.strip(" \t\x00\x02\x03")
         if self.prefix and text.startswith(self.prefix):
             text = text[len(self.prefix):]
@@ -142,14 +142,14 @@ class LineParser:
 
 
 def parse_uid_text(text: str, uid_format: str, raw: bytes | None = None) -> Event:
-    """One UID written as text (a line, a keyboard burst, a simulator line) → Frame or Rejected."""
+    """One UID written as text (a line, a keyboard burst, a simulator line) → Frame or BadFrame."""
     raw = text.encode("utf-8", "replace") if raw is None else raw
     if not text:
-        return Rejected("empty line", raw)
+        return BadFrame("empty line", raw)
     try:
         return Frame(normalize_uid(text, uid_format), raw)
     except UidError as exc:
-        return Rejected(str(exc), raw)
+        return BadFrame(str(exc), raw)
 
 
 def make_parser(protocol: str, uid_format: str = "hex", prefix: str = "", suffix: str = ""):

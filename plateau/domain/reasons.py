@@ -1,4 +1,4 @@
-"""Reason and warning codes of a station decision (PROTOCOL.md, `plateau check --json`)."""
+"""Reason and warning codes of a station decision (docs/protocol.md, `plateau check --json`)."""
 
 from __future__ import annotations
 

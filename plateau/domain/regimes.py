@@ -1,6 +1,6 @@
 """SIÈCLE régime codes -> canteen plans, with the mapping as a site setting (`regime_plans`).
 
-Our reading of the codes (DOMAIN.md; the 21-26 meaning is common practice, not confirmed by
+Our reading of the codes (the 21-26 meaning is common practice, not confirmed by
 a published nomenclature, so every default below can be overridden per site):
 
 ====== ===================================== ==========================================

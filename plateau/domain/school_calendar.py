@@ -1,7 +1,7 @@
 """School holidays from the official calendar, as closed local days: the one place for its traps.
 
 Sources: the `fr-en-calendrier-scolaire` dataset as CSV (`;`, UTF-8 with a BOM) and its ICS
-export (all-day events, DTEND exclusive, LOCATION = zone). Traps handled here (DOMAIN.md):
+export (all-day events, DTEND exclusive, LOCATION = zone). Traps handled here:
 
 - start and end are Paris midnights written in UTC (2024-10-18T22:00:00+00:00 is Saturday
   19 October): every instant is converted to the site's local date;

@@ -9,7 +9,6 @@ caller's thread; a 1,500-passage day renders in well under a second (benchmarks/
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -287,17 +286,3 @@ def render_period(view: PeriodView, site_name: str, path: str | Path | BinaryIO,
         story += [Spacer(1, 2), Paragraph(esc(L["future_note"]), st["small"])]
     doc, canvas = _doc(path, f"{site_name} — {view.title}", f"{site_name} — {view.title}", lang)
     doc.build(story, canvasmaker=canvas)
-
-
-
-def daily_pdf_bytes(headcount: DayHeadcount, lang: str = "fr") -> bytes:
-    """The daily PDF as bytes (server downloads)."""
-    buf = io.BytesIO()
-    render_daily(headcount, buf, lang=lang)
-    return buf.getvalue()
-
-
-def period_pdf_bytes(view: PeriodView, site_name: str, lang: str = "fr") -> bytes:
-    buf = io.BytesIO()
-    render_period(view, site_name, buf, lang=lang)
-    return buf.getvalue()

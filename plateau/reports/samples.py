@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 def simulate_lunch(engine, school, seed: int = 11) -> None:
     """Record the demo school's lunch of `school.today` at stations self-1 and self-2."""
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
 
     rng = random.Random(seed)
     tz = ZoneInfo("Europe/Paris")

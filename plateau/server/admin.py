@@ -1,6 +1,6 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
-Commands (docs/install-server.md): site add/set/list, service add, tariff add, station add/list/revoke/rejected,
+Commands (docs/protocol.md): site add/set/list, service add, tariff add, station add/list/revoke/rejected,
 token add/list/revoke, staff add/list, feed compact, family invite/set-password/payment
 (`family/admin_cli.py`), plus demo-seed. Every command opens the database given by
 ``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema

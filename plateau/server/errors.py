@@ -1,4 +1,4 @@
-"""HTTP errors as `{"error": code, "reason": human text}` (PROTOCOL.md), for every status.
+"""HTTP errors as `{"error": code, "reason": human text}` (docs/protocol.md), for every status.
 
 Routes raise `ApiError`; the handlers installed by `install_handlers` turn it, FastAPI's
 validation errors, Starlette's 404/405, our `StoreError`s and any unexpected exception into

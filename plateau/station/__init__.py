@@ -1,1 +1,1 @@
-"""The kiosk: a pure decision core (rules, kiosk flow) and, apart from it, the Qt screens (station.ui)."""
+"""The kiosk: its service layer (services.py), the kiosk flow (flow.py) and, apart from them, the Qt screens (ui/)."""

@@ -16,14 +16,14 @@ from sqlalchemy.exc import OperationalError
 
 from plateau.config import load_settings
 from plateau.db.engine import open_replica
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 from plateau.domain.uid import FORMATS, normalize_uid
 from plateau.errors import UserError
 
 
 EXIT_CODES = """exit status:
   0  accepted: the badge would pass (check) / passed and was recorded (pass)
-  1  refused: the JSON or the line says why (reason code of PROTOCOL.md)
+  1  refused: the JSON or the line says why (reason code of docs/protocol.md)
   2  bad input: unknown option, malformed UID or --at, missing or bad configuration,
      missing, damaged or unconfigured station database; one line on stderr
   3  unexpected error (a bug): one line on stderr, details with --debug"""
@@ -72,8 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     recorder = None
     try:
         recorder = Recorder(engine, settings.station.id)
-        with engine.connect() as conn:
-            site = recorder.sites.get(conn)
+        site = recorder.site()
         at = parse_instant(args.at, site.timezone)
         lang = args.lang or settings.station.language
         if args.command == "pass":

@@ -1,4 +1,4 @@
-"""The kiosk flow: which screen the station shows, as a state machine without Qt (STYLE.md habit 5).
+"""The kiosk flow: which screen the station shows, as a state machine without Qt (CONTRIBUTING.md, habit 6).
 
 The Qt window feeds it events (a badge was read, a decision came back, a PIN was checked, a
 second passed) and shows whatever `screen` says; every rule about what happens next lives
@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from plateau.domain.services import ServiceInfo, local_time, next_service, open_service
-from plateau.station.rules import Decision
+from plateau.domain.rules import Decision
+from plateau.domain.staff import StaffMember
 
 
 class Screen(StrEnum):
@@ -37,29 +38,6 @@ class Screen(StrEnum):
 
 
 STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER})
-
-
-class Role(StrEnum):
-    STAFF = "staff"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    """A member of staff who typed a valid PIN (the replica's `staff` row, without its hash)."""
-
-    id: int
-    name: str
-    role: str
-
-    @property
-    def can_manage(self) -> bool:
-        return self.role in (Role.MANAGER, Role.ADMIN)
-
-    @property
-    def can_quit(self) -> bool:
-        return self.role == Role.ADMIN
 
 
 @dataclass(frozen=True)

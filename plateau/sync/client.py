@@ -1,4 +1,4 @@
-"""The station's HTTP client for the central server's sync API (PROTOCOL.md, HTTP API v1).
+"""The station's HTTP client for the central server's sync API (docs/protocol.md, HTTP API v1).
 
 Translates everything `requests` and the server can do into three of our errors, so the
 daemon decides with one `except` per kind of failure:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from plateau.db import kiosk
+from plateau.db.kiosk import FORCE_SYNC   # the sync_state key the kiosk bumps for "sync now"
 from plateau.db.replica import get_state
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import outbox, pull
 from plateau.sync.backoff import Backoff
 from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
 REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
 CLOCK_CHECK_SECONDS = 10.0
-FORCE_SYNC = "force_sync"     # sync_state key the kiosk bumps for "sync now" (plateau.db.kiosk)
 
 
 @dataclass
@@ -51,14 +51,15 @@ class SyncLoops:
     """Push and pull for one station replica.
 
     `run_push` and `run_pull` each run on their own thread until `stop` is set; each owns
-    its own `SyncClient` (HTTP session) and `Backoff`. `write_lock` is held around every
-    replica write transaction so that shutdown can wait for the one in progress.
+    its own `SyncClient` (HTTP session) and `Backoff`. The outbox and the card-event queue are
+    read and acknowledged only through the replica's unit of work (`unit_of_work`), one per
+    transaction. `write_lock` is held around every replica write transaction so that shutdown
+    can wait for the one in progress.
     """
 
     def __init__(self, engine: Engine, options: SyncOptions, *, stop: threading.Event | None = None,
                  keeper: StatusKeeper | None = None, rng: random.Random | None = None):
         self.engine = engine
-        self.writer = engine.execution_options(plateau_immediate=True)
         self.opt = options
         self.stop = stop or threading.Event()
         self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn)
@@ -73,6 +74,10 @@ class SyncLoops:
     def client(self) -> SyncClient:
         return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify)
 
+    def unit_of_work(self) -> UnitOfWork:
+        """A fresh unit of work on the replica (its connection is given back at the end of `with`)."""
+        return UnitOfWork(self.engine)
+
     def backoff(self) -> Backoff:
         return Backoff(self.opt.backoff_base, self.opt.backoff_cap, random.Random(self.rng.random()))
 
@@ -80,12 +85,12 @@ class SyncLoops:
     def push_card_events_step(self, client: SyncClient) -> int:
         """Push the cards declared lost at the kiosk (before passages: every other station must
         refuse the card soon). Same discipline as passages: an event leaves the queue only on
-        the server's per-item word; rejected → parked with its reason (`kiosk.park_card_events`).
+        the server's per-item word; rejected → parked with its reason (`park_card_events`).
         Returns how many left the queue. Raises SyncError subclasses."""
         if time.monotonic() < self._card_events_retry_at:
             return 0
-        with self.engine.connect() as conn:
-            events = kiosk.pending_card_events(conn, self.opt.push_batch)
+        with self.unit_of_work().reading() as uow:
+            events = uow.pending_card_events(self.opt.push_batch)
         if not events:
             return 0
         wire, invalid = [], {}
@@ -110,8 +115,9 @@ class SyncLoops:
                     results[event["id"]] = ("rejected", str(one))
         acked = [eid for eid, (state, _) in results.items() if state in ("stored", "duplicate")]
         rejected = {eid: error or "" for eid, (state, error) in results.items() if state == "rejected"}
-        with self.write_lock, self.writer.begin() as conn:
-            kiosk.mark_card_events_sent(conn, acked)
+        with self.write_lock, self.unit_of_work().writing() as uow:
+            uow.mark_card_events_sent(acked)
+            uow.commit()
         for eid in acked:
             log.info("push: card event %s acknowledged by the server", eid)
         self._park_card_events({**invalid, **rejected})
@@ -122,8 +128,9 @@ class SyncLoops:
         if errors:
             for eid, error in errors.items():
                 log.error("push: card event %s rejected: %s (parked)", eid, error)
-            with self.write_lock, self.writer.begin() as conn:
-                kiosk.park_card_events(conn, errors)
+            with self.write_lock, self.unit_of_work().writing() as uow:
+                uow.park_card_events(errors)
+                uow.commit()
             self.counters["parked"] += len(errors)
         return len(errors)
 
@@ -135,11 +142,12 @@ class SyncLoops:
 
     def _push_passages_step(self, client: SyncClient) -> int:
         limit = 1 if self._isolate > 0 else self.opt.push_batch
-        with self.engine.connect() as conn:
-            batch = outbox.read_batch(conn, limit)
+        with self.unit_of_work().reading() as uow:
+            batch = outbox.read_batch(uow, limit)
         if batch.invalid:
-            with self.write_lock, self.writer.begin() as conn:
-                outbox.park_invalid(conn, batch.invalid)
+            with self.write_lock, self.unit_of_work().writing() as uow:
+                outbox.park_invalid(uow, batch.invalid)
+                uow.commit()
             self.counters["parked"] += len(batch.invalid)
         if not batch.passages:
             return len(batch.invalid)
@@ -151,13 +159,15 @@ class SyncLoops:
                 log.warning("push: batch of %d refused (%s); sending them one by one", len(batch.passages), exc)
                 self._isolate = len(batch.passages)
                 return 0
-            with self.write_lock, self.writer.begin() as conn:
-                outbox.park(conn, batch.passages[0]["id"], str(exc))
+            with self.write_lock, self.unit_of_work().writing() as uow:
+                outbox.park(uow, batch.passages[0]["id"], str(exc))
+                uow.commit()
             self._isolate = max(0, self._isolate - 1)
             self.counters["parked"] += 1
             return 1
-        with self.write_lock, self.writer.begin() as conn:
-            done = outbox.apply_push_answer(conn, answer.results, answer.balances)
+        with self.write_lock, self.unit_of_work().writing() as uow:
+            done = outbox.apply_push_answer(uow, answer.results, answer.balances)
+            uow.commit()
         self._isolate = max(0, self._isolate - len(batch.passages))
         self.counters["pushed"] += done.acknowledged
         self.counters["duplicates"] += done.duplicates
@@ -241,11 +251,12 @@ class SyncLoops:
         page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
         if page.changes or page.cursor != cursor:
             try:
-                with self.write_lock, self.writer.begin() as conn:
-                    pull.apply_page(conn, page.changes, page.cursor, page.more, since=cursor, head=page.head)
+                with self.write_lock, self.unit_of_work().writing() as uow:
+                    pull.apply_page(uow, page.changes, page.cursor, page.more, since=cursor, head=page.head)
+                    uow.commit()
             except pull.StalePage:  # a forced pull moved the cursor meanwhile: go on from there
-                with self.engine.connect() as conn:
-                    return pull.stored_cursor(conn), True
+                with self.unit_of_work().reading() as uow:
+                    return pull.stored_cursor(uow), True
             self.counters["pulled"] += len(page.changes)
             self.counters["pages"] += 1
             self.keeper.succeeded("pull", page.skew, stamped=True)
@@ -259,8 +270,8 @@ class SyncLoops:
 
     def pull_all(self, client: SyncClient) -> int:
         """Pull every page now (no long-poll), for --once; return the final cursor."""
-        with self.engine.connect() as conn:
-            cursor = pull.stored_cursor(conn)
+        with self.unit_of_work().reading() as uow:
+            cursor = pull.stored_cursor(uow)
         more = True
         while more and not self.stop.is_set():
             cursor, more = self.pull_step(client, cursor, 0)
@@ -268,8 +279,8 @@ class SyncLoops:
 
     def run_pull(self) -> None:
         client, backoff = self.client(), self.backoff()
-        with self.engine.connect() as conn:
-            cursor = pull.stored_cursor(conn)
+        with self.unit_of_work().reading() as uow:
+            cursor = pull.stored_cursor(uow)
         caught_up = False
         try:
             while not self.stop.is_set():

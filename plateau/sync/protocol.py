@@ -1,4 +1,4 @@
-"""The wire protocol between stations and the server (HTTP API v1, PROTOCOL.md).
+"""The wire protocol between stations and the server (HTTP API v1, docs/protocol.md).
 
 Both ends import this module: the server to emit change-feed items and check pushed
 passages, the station to validate what it receives before it touches its replica.

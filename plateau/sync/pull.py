@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, text
-
-from plateau.db.replica import apply_changes, get_state, set_state
+from plateau.db.replica import apply_changes
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import status
 from plateau.sync.protocol import Change
 
-_ACK_BY_FEED = text("DELETE FROM outbox WHERE passage_id = :id")
 
-
-def stored_cursor(conn: Connection) -> int:
-    value = get_state(conn, status.CURSOR, "0") or "0"
+def stored_cursor(uow: UnitOfWork) -> int:
+    value = uow.state(status.CURSOR, "0") or "0"
     try:
         return int(value)
     except ValueError:
@@ -31,9 +28,9 @@ class StalePage(Exception):
     """The page was fetched from a cursor another puller has moved since: not applied."""
 
 
-def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool, *, since: int | None = None,
+def apply_page(uow: UnitOfWork, changes: list[Change], cursor: int, more: bool, *, since: int | None = None,
                head: int | None = None, now: datetime | None = None) -> int:
-    """On an open write transaction; returns the number of changes applied.
+    """In an open writing unit of work; returns the number of changes applied.
 
     `since` is the cursor the page was fetched from: if the stored cursor is no longer that
     (a forced pull ran meanwhile), the page is stale and StalePage is raised before anything
@@ -44,20 +41,20 @@ def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool,
     balance for that pupil (later in the feed) already counts the meal, so keeping it in the
     outbox would count it twice until the next push's "duplicate" answer.
     """
-    if since is not None and stored_cursor(conn) != since:
-        raise StalePage(f"page fetched from {since}, stored cursor is {stored_cursor(conn)}")
-    applied = apply_changes(conn, changes)
+    if since is not None and stored_cursor(uow) != since:
+        raise StalePage(f"page fetched from {since}, stored cursor is {stored_cursor(uow)}")
+    applied = apply_changes(uow.connection, changes)
     for change in changes:
         if change.kind == "passage" and change.op == "upsert":
-            conn.execute(_ACK_BY_FEED, {"id": change.key})
-    set_state(conn, status.CURSOR, cursor)
-    set_state(conn, status.LAST_SUCCESS, (now or datetime.now(timezone.utc)).isoformat())
-    first_done = get_state(conn, status.FIRST_SYNC_DONE) == "1"
+            uow.acknowledge(change.key)
+    uow.set_state(status.CURSOR, cursor)
+    uow.set_state(status.LAST_SUCCESS, (now or datetime.now(timezone.utc)).isoformat())
+    first_done = uow.state(status.FIRST_SYNC_DONE) == "1"
     if not first_done:
         if not more:
-            set_state(conn, status.FIRST_SYNC_DONE, "1")
-            set_state(conn, status.PROGRESS, "")
+            uow.set_state(status.FIRST_SYNC_DONE, "1")
+            uow.set_state(status.PROGRESS, "")
         else:
             total = head if head is not None and head >= cursor else "?"
-            set_state(conn, status.PROGRESS, f"{cursor}/{total}")
+            uow.set_state(status.PROGRESS, f"{cursor}/{total}")
     return applied

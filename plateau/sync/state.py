@@ -16,7 +16,7 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from plateau.db.passages import ClockError, check_clock
+from plateau.domain.clock import ClockError, check_clock
 from plateau.db.replica import set_state
 from plateau.sync import status
 

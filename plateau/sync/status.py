@@ -1,7 +1,7 @@
 """The sync daemon's status as the kiosk reads it: from the replica, without blocking.
 
-The daemon writes these `sync_state` keys in its own transactions; the kiosk reads them
-with one short query (WAL readers never wait for the writer).
+The daemon writes these `sync_state` keys in its own transactions; the kiosk reads them,
+and the outbox's counts, with two short queries (WAL readers never wait for the writer).
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
+
+from plateau.db.unit_of_work import UnitOfWork
 
 # sync_state keys written by the daemon
 ONLINE = "online"                    # "1" / "0"
@@ -35,18 +37,16 @@ class SyncStatus:
 
 _STATE = text("SELECT key, value FROM sync_state WHERE key IN "
               "('online', 'last_success_at', 'offline_since', 'clock_skew_seconds', 'last_error')")
-_COUNTS = text("SELECT COALESCE(SUM(CASE WHEN parked THEN 0 ELSE 1 END), 0), "
-               "COALESCE(SUM(CASE WHEN parked THEN 1 ELSE 0 END), 0) "
-               "+ (SELECT COUNT(*) FROM card_event WHERE error IS NOT NULL) FROM outbox")
 
 
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def read_status(conn: Connection) -> SyncStatus:
-    state = dict(conn.execute(_STATE).all())
-    waiting, parked = conn.execute(_COUNTS).one()
+def read_status(uow: UnitOfWork) -> SyncStatus:
+    """In an open unit of work (a reading one is enough)."""
+    state = dict(uow.connection.execute(_STATE).all())
+    waiting, parked = uow.queue_counts()
     skew = state.get(CLOCK_SKEW)
     return SyncStatus(online=state.get(ONLINE) == "1", last_success_at=_instant(state.get(LAST_SUCCESS)),
                       offline_since=_instant(state.get(OFFLINE_SINCE)), waiting=int(waiting), parked=int(parked),

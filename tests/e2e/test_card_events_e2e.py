@@ -1,6 +1,6 @@
 """A card declared lost at one kiosk reaches the server and every other station: `plateau server`
 and two `plateau sync` daemons as real processes on loopback, the kiosk's own
-`declare_card_lost` on station A's replica, `plateau check` on station B."""
+`Recorder.declare_lost` on station A's replica, `plateau check` on station B."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 import pytest
 
 from plateau.db.engine import open_replica
-from plateau.db.kiosk import declare_card_lost, parked_card_events
+from plateau.db.unit_of_work import UnitOfWork
+from plateau.station.services import Recorder
 from plateau.sync.status import read_status
 from tests.integration.sync.harness import Station, add_station, plateau
 from tests.support.server import running_server
@@ -68,9 +69,9 @@ def test_a_card_lost_at_station_a_is_refused_at_station_b(tmp_path, template):
         b.start_sync()
         try:
             engine = open_replica(str(a.db))
+            recorder = Recorder(engine, "self-1")
             try:
-                event_id = declare_card_lost(engine, uid, station="self-1", staff_id=1,
-                                             at=datetime.now(timezone.utc))
+                event_id = recorder.declare_lost(uid, 1, datetime.now(timezone.utc))
                 # the long-polling station B has it within a couple of seconds
                 took = b.wait_for("SELECT status FROM card WHERE uid = ?", "lost", params=(uid,), timeout=10)
                 assert took < 3, took
@@ -93,15 +94,15 @@ def test_a_card_lost_at_station_a_is_refused_at_station_b(tmp_path, template):
                 # another site's card (a stale card row on this replica): rejected, parked, visible
                 _commit(a, "INSERT INTO card (uid, person_id, status) VALUES ('0A0B0C0D', ?, 'active')",
                         (person,))
-                other = declare_card_lost(engine, "0A0B0C0D", station="self-1", staff_id=1,
-                                          at=datetime.now(timezone.utc))
+                other = recorder.declare_lost("0A0B0C0D", 1, datetime.now(timezone.utc))
                 a.wait_for("SELECT sent FROM card_event WHERE id = ?", 1, params=(other,), timeout=10)
-                with engine.connect() as conn:
-                    parked = parked_card_events(conn)
-                    assert read_status(conn).parked == 1
+                with UnitOfWork(engine).reading() as uow:
+                    parked = uow.parked_card_events()
+                    assert read_status(uow).parked == 1
                 assert [p["id"] for p in parked] == [other] and "not a card of site" in parked[0]["error"]
                 assert _server_rows(db, "SELECT status FROM card WHERE uid = '0A0B0C0D'") == [("active",)]
             finally:
+                recorder.close()
                 engine.dispose()
         finally:
             codes = a.stop_all() + b.stop_all()

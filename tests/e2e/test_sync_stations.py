@@ -20,7 +20,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def test_a_school_day_offline_drains_within_10_s_of_the_server_coming_back(tmp_path, seeded_template, school):
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
 
     db = tmp_path / "server.db"
     shutil.copy(seeded_template, db)

@@ -6,7 +6,7 @@ from plateau.domain.uid import normalize_uid
 from plateau.sync.protocol import Change
 from tests.conftest import paris
 
-TAG = "01000734E0"  # the RDM6300 example of DOMAIN.md
+TAG = "01000734E0"  # the RDM6300 example of docs/readers.md
 
 
 def _enrol(replica, uid, person_id):

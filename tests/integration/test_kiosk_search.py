@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from plateau.db.kiosk import (CardActionError, declare_card_lost, last_passages, mark_card_events_sent,
-                              pending_card_events)
+from plateau.db.kiosk import last_passages
+from plateau.db.unit_of_work import UnitOfWork
+from plateau.station.services import CardActionError
 from plateau.db.search import search_persons
 from tests.conftest import paris
 
@@ -43,15 +44,19 @@ def test_search_uses_indexes_not_a_scan(replica):
             assert "USING" in plan and "INDEX" in plan, plan
 
 
-def test_declare_a_card_lost_twice_is_refused_with_a_sentence(replica, demo_school):
+def _pending_card_events(engine) -> list[dict]:
+    with UnitOfWork(engine).reading() as uow:
+        return uow.pending_card_events()
+
+
+def test_declare_a_card_lost_twice_is_refused_with_a_sentence(recorder, replica, demo_school):
     uid = demo_school.cards[1]
-    declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    recorder.declare_lost(uid, 1, paris(2026, 11, 23))
     with pytest.raises(CardActionError, match="already"):
-        declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+        recorder.declare_lost(uid, 1, paris(2026, 11, 23))
     with pytest.raises(CardActionError, match="unknown"):
-        declare_card_lost(replica, "00", station="self-1", staff_id=1, at=paris(2026, 11, 23))
-    with replica.connect() as conn:
-        assert [e["uid"] for e in pending_card_events(conn)] == [uid]
+        recorder.declare_lost("00", 1, paris(2026, 11, 23))
+    assert [e["uid"] for e in _pending_card_events(replica)] == [uid]
 
 
 def test_last_passages_newest_first_with_names(recorder, replica, demo_school):
@@ -68,20 +73,21 @@ def test_last_passages_newest_first_with_names(recorder, replica, demo_school):
     assert "INDEX" in plan, plan
 
 
-def test_a_lost_card_stays_blocked_until_the_server_has_the_event(replica, demo_school):
+def test_a_lost_card_stays_blocked_until_the_server_has_the_event(recorder, replica, demo_school):
     from plateau.db.replica import apply_changes
     from plateau.sync.protocol import Change
 
     uid = demo_school.cards[1]
-    event = declare_card_lost(replica, uid, station="self-1", staff_id=1, at=paris(2026, 11, 23))
+    event = recorder.declare_lost(uid, 1, paris(2026, 11, 23))
     still_active = Change(99, "card", "upsert", uid, {"uid": uid, "person_id": 1, "status": "active"})
     with replica.begin() as conn:  # the feed still says active: the server does not know yet
         apply_changes(conn, [still_active])
     with replica.connect() as conn:
         assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "lost"
-    with replica.begin() as conn:
-        mark_card_events_sent(conn, [event])
-        apply_changes(conn, [still_active])  # acknowledged: the server's word wins again
+    with UnitOfWork(replica).writing() as uow:
+        uow.mark_card_events_sent([event])
+        apply_changes(uow.connection, [still_active])  # acknowledged: the server's word wins again
+        uow.commit()
     with replica.connect() as conn:
         assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "active"
-        assert pending_card_events(conn) == []
+    assert _pending_card_events(replica) == []

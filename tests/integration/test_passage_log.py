@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from plateau.db.engine import open_replica
-from plateau.db.passages import ClockError, PassageError, Recorder, write_passage
-from plateau.db.queries import effective_balance
+from plateau.db.unit_of_work import UnitOfWork, effective_balance
+from plateau.domain.clock import ClockError
+from plateau.station.services import PassageError, Recorder
 from plateau.db.replica import apply_balances, apply_changes
 from plateau.domain.reasons import Reason
-from plateau.station import rules
+from plateau.domain import rules
 from plateau.sync.protocol import KINDS, Change
 from tests.conftest import paris
 
@@ -92,18 +93,29 @@ def test_a_failing_outbox_insert_leaves_no_passage_behind(recorder, replica, dem
     assert count(replica, "passage") == 0 and count(replica, "outbox") == 0
 
 
-def test_an_error_after_write_passage_rolls_both_rows_back(replica, demo_school):
+def test_an_error_after_add_passage_rolls_both_rows_back(replica, demo_school):
     decision = rules.decide("DEADBEEF", LUNCH, _empty_snapshot(replica))
     with pytest.raises(RuntimeError):
-        with replica.execution_options(plateau_immediate=True).begin() as conn:
-            write_passage(conn, decision, "self-1")
+        with UnitOfWork(replica).writing() as uow:
+            uow.add_passage(decision, "self-1")
             raise RuntimeError("power cut before commit")
     assert count(replica, "passage") == 0 and count(replica, "outbox") == 0
 
 
+def test_a_unit_of_work_left_without_commit_writes_nothing(replica, demo_school):
+    decision = rules.decide("DEADBEEF", LUNCH, _empty_snapshot(replica))
+    with UnitOfWork(replica).writing() as uow:
+        uow.add_passage(decision, "self-1")
+    assert count(replica, "passage") == 0 and count(replica, "outbox") == 0
+    with UnitOfWork(replica).writing() as uow:
+        pid = uow.add_passage(decision, "self-1")
+        uow.commit()
+    assert [r[0] for r in rows(replica, "SELECT passage_id FROM outbox")] == [pid]
+
+
 def _empty_snapshot(engine):
     from plateau.db.queries import load_site
-    from plateau.station.snapshot import Snapshot
+    from plateau.domain.snapshot import Snapshot
 
     with engine.connect() as conn:
         return Snapshot(site=load_site(conn))
@@ -354,8 +366,8 @@ def test_wal_is_checkpointed_in_the_background_every_64_passages(recorder, repli
     uids = list(demo_school.cards.values())
     for n in range(64):
         recorder.badge(uids[n], LUNCH + timedelta(seconds=n))
-    recorder.checkpointer.join(timeout=30)
-    assert recorder.checkpointer._thread is not None and not recorder.checkpointer._thread.is_alive()
+    recorder.uow.checkpointer.join(timeout=30)
+    assert recorder.uow.checkpointer._thread is not None and not recorder.uow.checkpointer._thread.is_alive()
     # the database file itself (ignoring the WAL) now holds the 64 passages
     con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:

@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from plateau.db.passages import PassageError, Recorder
-from plateau.db.queries import effective_balance, load_site
+from plateau.station.services import PassageError, Recorder
+from plateau.db.queries import load_site
+from plateau.db.unit_of_work import effective_balance
 
 PARIS = ZoneInfo("Europe/Paris")
 

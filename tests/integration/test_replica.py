@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from plateau.db.engine import ReplicaError, current_revision, head_revision, make_engine, open_replica, upgrade
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 from tests.conftest import paris
 
 
@@ -99,7 +99,7 @@ def test_upgrade_from_0001_keeps_every_unsynced_passage(tmp_path):
         with engine.connect() as conn:
             triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
             # the pending outbox still counts in the balance shown: 2000 - 420 - 0 + 420 - 420
-            from plateau.db.queries import effective_balance
+            from plateau.db.unit_of_work import effective_balance
             assert effective_balance(conn, 7) == 1580
         assert {"passage_no_update", "passage_no_delete"} <= triggers
         with engine.connect() as conn:

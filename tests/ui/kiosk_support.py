@@ -54,3 +54,14 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.at
+
+
+def settle(qtbot, kiosk, timeout: int = 10_000) -> None:
+    """Wait until the kiosk's workers have answered everything submitted so far (each runs and
+    answers in order; the writes' worker first, since a write's answer may ask for a read)."""
+    from plateau.station.ui.worker import KioskOp
+
+    for worker in (kiosk.db, kiosk.stats):
+        answered = []
+        KioskOp(worker, lambda: True).success(answered.append).run()
+        qtbot.waitUntil(lambda: bool(answered), timeout=timeout)

@@ -153,22 +153,22 @@ def test_sounds_never_block_and_fall_back_to_silence(qtbot, tmp_path):
 # -- a threaded reader brought to the GUI thread ----------------------------------------------------
 
 def test_reader_bridge_delivers_on_the_gui_thread(qtbot):
-    from plateau.devices.qt_bridge import ReaderBridge
     from plateau.devices.simulated import SimulatedReader
+    from plateau.station.ui.bridges import ReaderBridge
 
     reader = SimulatedReader("tcp:127.0.0.1:0", name="sim")
-    bridge = ReaderBridge(reader)
+    bridge = ReaderBridge()
     seen = []
-    bridge.badge.connect(lambda uid: seen.append((uid, threading.current_thread() is threading.main_thread())))
+    bridge.read.connect(lambda uid: seen.append((uid, threading.current_thread() is threading.main_thread())))
     with qtbot.waitSignal(bridge.state, timeout=2000, check_params_cb=lambda s, d: s == "ready"):
-        bridge.start()
+        reader.start(bridge.on_read, bridge.on_state)
     try:
-        with qtbot.waitSignal(bridge.badge, timeout=2000):
+        with qtbot.waitSignal(bridge.read, timeout=2000):
             with socket.create_connection(reader.address, timeout=2) as conn:
                 conn.sendall(b"04A1B2C3D4E5F6\n")
         assert seen == [("04A1B2C3D4E5F6", True)]
     finally:
-        bridge.stop()
+        reader.stop()
 
 
 def test_reader_with_prefix_and_suffix(qtbot):

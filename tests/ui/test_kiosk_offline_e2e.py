@@ -17,7 +17,8 @@ from tests.support.server import ServerProcess, free_port
 def test_offline_banner_follows_the_server_going_away_and_coming_back(qtbot, tmp_path, seeded_template):
     from plateau.config import load_settings
     from plateau.db.engine import open_replica
-    from plateau.station.ui.window import KioskWindow
+    from plateau.demo.clock import utc_now
+    from plateau.station.ui.app import build_window
 
     db = tmp_path / "server.db"
     shutil.copy(seeded_template, db)
@@ -30,7 +31,7 @@ def test_offline_banner_follows_the_server_going_away_and_coming_back(qtbot, tmp
         station.sync_once()
         station.start_sync()
         engine = open_replica(station.db, create=False)
-        window = KioskWindow(engine, load_settings(station.config))
+        window = build_window(engine, load_settings(station.config), clock=utc_now)
         qtbot.addWidget(window)
         window.resize(800, 480)
         window.show()

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from plateau.domain.reasons import Reason
 from plateau.station.flow import Screen
+from tests.ui.kiosk_support import settle
 from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, TICKET_EMPTY, badge
 
 STAFF_PIN, MANAGER_PIN, ADMIN_PIN = "1234", "2468", "9999"
@@ -94,6 +95,7 @@ def test_forgotten_badge_search_by_name_on_the_screen_keyboard_then_record(qtbot
     for ch in person["last_name"][:4]:
         click(qtbot, keys[ch])
     assert kiosk.forgotten.field.text() == person["last_name"][:4]
+    settle(qtbot, kiosk)
     names = [kiosk.forgotten.results.item(i).text() for i in range(kiosk.forgotten.results.count())]
     wanted = next(i for i, f in enumerate(kiosk.forgotten.found) if f.id == FORFAIT_4_DAYS)
     assert person["first_name"] in names[wanted]
@@ -113,6 +115,7 @@ def test_forgotten_badge_search_by_class(qtbot, kiosk, demo_school):
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["forgotten"])
     kiosk.forgotten.field.setText("6ea")
+    settle(qtbot, kiosk)
     assert kiosk.forgotten.found and {f.class_name for f in kiosk.forgotten.found} == {"6eA"}
 
 
@@ -121,6 +124,7 @@ def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
     accepted_id = kiosk.flow.outcome.passage_id
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["passages"])
+    settle(qtbot, kiosk)
     table = kiosk.passages.table
     assert table.rowCount() == 1 and table.item(0, 4).text() == "accepté"
     table.selectRow(0)
@@ -140,6 +144,7 @@ def test_declare_a_card_lost_blocks_it_at_once_and_queues_it(qtbot, kiosk, repli
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["forgotten"])
     kiosk.forgotten.field.setText(demo_school.persons[FORFAIT_4_DAYS]["last_name"])
+    settle(qtbot, kiosk)
     kiosk.forgotten.results.setCurrentRow(next(i for i, f in enumerate(kiosk.forgotten.found)
                                                if f.id == FORFAIT_4_DAYS))
     click(qtbot, kiosk.forgotten.lost_button)

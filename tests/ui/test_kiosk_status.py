@@ -13,6 +13,7 @@ from plateau.db.replica import set_state
 from plateau.devices.base import ReaderState
 from plateau.station.flow import Screen
 from plateau.sync import status as keys
+from tests.ui.kiosk_support import settle
 from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, UNKNOWN, badge
 
 
@@ -53,6 +54,7 @@ def test_offline_banner_appears_and_disappears_with_the_sync_status(qtbot, kiosk
 def test_a_silent_daemon_counts_as_offline(qtbot, kiosk, replica, clock):
     daemon_says(replica, online=True, last_ok=clock.at - timedelta(minutes=30))
     kiosk.refresh_status()
+    settle(qtbot, kiosk)
     assert kiosk.idle.status.text() == "\u25CB hors ligne depuis 30 min"
 
 

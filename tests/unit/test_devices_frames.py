@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from plateau.devices.frames import (Frame, LineParser, Rdm6300Parser, Rejected, make_parser,
+from plateau.devices.frames import (Frame, LineParser, Rdm6300Parser, BadFrame, make_parser,
                                     parse_uid_text, rdm6300_frame)
 
-DOMAIN_FRAME = b"\x0201000734E0D2\x03"   # DOMAIN.md: data 01000734E0, checksum D2
+DOMAIN_FRAME = b"\x0201000734E0D2\x03"   # data 01000734E0 (docs/readers.md), checksum D2
 
 
 def uids(events):
@@ -15,7 +15,7 @@ def uids(events):
 
 
 def rejected(events):
-    return [e for e in events if isinstance(e, Rejected)]
+    return [e for e in events if isinstance(e, BadFrame)]
 
 
 def test_the_domain_frame_is_the_tag_s_five_bytes():
@@ -103,7 +103,7 @@ def test_empty_lines_are_ignored():
 
 
 def test_parse_uid_text_and_parser_choice():
-    assert parse_uid_text("", "hex") == Rejected("empty line", b"")
+    assert parse_uid_text("", "hex") == BadFrame("empty line", b"")
     assert isinstance(make_parser("rdm6300"), Rdm6300Parser)
     assert isinstance(make_parser("line", "decimal"), LineParser)
     with pytest.raises(ValueError, match="rdm6300 or line"):

@@ -60,7 +60,7 @@ def test_parse_and_format_round_trip():
 # -- badge UIDs ----------------------------------------------------------------------------------
 
 def test_rdm6300_frame_vector():
-    """DOMAIN.md: an RDM6300 sends data 01000734E0 with checksum D2 (XOR of the five bytes)."""
+    """An RDM6300 sends data 01000734E0 with checksum D2 (XOR of the five bytes)."""
     data = "01000734E0"
     assert reduce(lambda a, b: a ^ b, bytes.fromhex(data)) == 0xD2
     assert em4100_checksum(data) == "D2"

@@ -8,10 +8,11 @@ import pytest
 
 from plateau.domain.reasons import Reason
 from plateau.domain.services import ServiceInfo
+from plateau.domain.rules import Decision
+from plateau.domain.snapshot import PersonInfo
+from plateau.domain.staff import StaffMember
 from plateau.station.flow import (STAFF_SCREENS, FlowError, KioskFlow, PinResult, ReadAction, Screen,
-                                  StaffMember, connectivity, service_line)
-from plateau.station.rules import Decision
-from plateau.station.snapshot import PersonInfo
+                                  connectivity, service_line)
 from plateau.sync.status import SyncStatus
 
 AT = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from plateau.logs import KeyValueFormatter, parse_level, quote, setup_logging
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d level=(\w+) ")
 
 
-def _record(msg, *args, level=logging.INFO, name="plateau.db.passages", exc_info=None, **extra):
+def _record(msg, *args, level=logging.INFO, name="plateau.station.services", exc_info=None, **extra):
     record = logging.LogRecord(name, level, __file__, 1, msg, args, exc_info)
     for key, value in extra.items():
         setattr(record, key, value)
@@ -24,7 +24,7 @@ def test_a_passage_line_carries_timestamp_level_program_station_logger_and_messa
     line = KeyValueFormatter("station", "self-1").format(
         _record("passage station=%s id=%s reason=%s", "self-1", "abc", "already_served"))
     assert LINE.match(line)
-    assert " level=INFO program=station station=self-1 logger=plateau.db.passages " in line
+    assert " level=INFO program=station station=self-1 logger=plateau.station.services " in line
     assert 'msg="passage station=self-1 id=abc reason=already_served"' in line
 
 

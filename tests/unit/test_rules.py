@@ -15,8 +15,8 @@ import pytest
 from plateau.domain.policy import policy_from_settings
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.domain.services import ServiceInfo
-from plateau.station.rules import decide, override
-from plateau.station.snapshot import CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo, Snapshot
+from plateau.domain.rules import decide, override
+from plateau.domain.snapshot import CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo, Snapshot
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = timezone.utc
@@ -588,6 +588,6 @@ def test_negative_balance_warning_texts():
 
 
 def test_unknown_warning_code_is_shown_as_is():
-    from plateau.station.messages import warning_text
+    from plateau.domain.messages import warning_text
 
     assert warning_text("something_new", "fr") == "something_new"

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plateau.domain.reasons import Reason
-from plateau.station.rules import decide
-from plateau.station.snapshot import CardInfo, ServedInfo, Snapshot
+from plateau.domain.rules import decide
+from plateau.domain.snapshot import CardInfo, ServedInfo, Snapshot
 from tests.unit.test_rules import PRICES, paris, person, site
 
 DAYS = (date(2026, 11, 23), date(2026, 11, 24))  # Monday, Tuesday

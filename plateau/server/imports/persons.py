@@ -1,6 +1,6 @@
 """`persons`: commensals and pupils not in SIÈCLE, from a CSV file.
 
-Columns (PROTOCOL.md): ``person;last_name;first_name;category;class;plan``; optional ``ine``,
+Columns (docs/protocol.md): ``person;last_name;first_name;category;class;plan``; optional ``ine``,
 ``status`` (active | archived), ``arrival_date``, ``leaving_date``. `person` is the external id
 the person is known by (created with it when new; an existing pupil may be named by INE).
 """

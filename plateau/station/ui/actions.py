@@ -1,47 +1,93 @@
-"""What the kiosk's worker threads run: decisions and writes ("kiosk-db"), headcounts ("kiosk-stats").
+"""What the kiosk's worker threads run: the station's services and the screens' reads.
 
-Plain Python over the replica (no widgets): each method runs on the worker thread that calls it
-(`worker.DbWorker`), one at a time per thread, and returns a value the GUI thread receives.
+Plain Python over the replica (no widgets). Each method runs on the worker thread that the window
+submits it to (`worker.KioskOp`): the services, the staff badge and PIN checks on "kiosk-db", the
+screens' reads and headcounts on "kiosk-stats"; the GUI thread only receives their answers. The GUI thread
+never reads the database: a commit or a busy disk must never freeze the screen.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
 from sqlalchemy import Engine
 
 from plateau.db import kiosk as kq
-from plateau.db.passages import Recorder
+from plateau.db.search import search_persons
+from plateau.db.unit_of_work import UnitOfWork
+from plateau.domain.services import local_time
+from plateau.domain.snapshot import SiteInfo
+from plateau.domain.staff import StaffMember
+from plateau.station.flow import service_line
+from plateau.station.services import Recorded, Recorder
+from plateau.sync.status import SyncStatus, read_status
+
+
+@dataclass(frozen=True)
+class ScreenData:
+    """What the idle screen and the staff menu show, read in one transaction."""
+
+    site: SiteInfo
+    status: SyncStatus
+    service: str | None = None    # the service open now, else the next one today
+    served: int = 0               # persons served at that service today
+    menu: str = ""
 
 
 class KioskActions:
-    """The kiosk's database actions, by the names the window submits."""
+    """The kiosk's operations over the replica: the services (`Recorder`) and the screens' reads.
+    Each method runs on one worker thread at a time (see the module's docstring)."""
 
-    def __init__(self, engine: Engine, station: str, clock: Callable[[], datetime]):
-        self.engine, self.station, self.clock = engine, station, clock
-        self.recorder = Recorder(engine, station)
+    def __init__(self, engine: Engine, recorder: Recorder, clock: Callable[[], datetime]):
+        self.engine, self.recorder, self.clock = engine, recorder, clock
+        self.reads = UnitOfWork(engine, keep_connection=True)   # the screens' reads, on "kiosk-stats"
 
-    def db_actions(self) -> dict[str, Callable]:
-        r = self.recorder
-        return {"badge": r.badge, "forgotten": r.forgotten, "override": r.override, "cancel": r.cancel,
-                "pin": self.check_pin, "lost": self.declare_lost, "sync": self.request_sync}
+    def close(self) -> None:
+        """Give the connections back (after the worker threads stopped)."""
+        self.recorder.close()
+        self.reads.close()
 
-    def stats_actions(self) -> dict[str, Callable]:
-        return {"headcount": self.headcount}
+    # -- services ------------------------------------------------------------------------------
+    def badge(self, uid: str, at: datetime) -> StaffMember | Recorded:
+        """A staff member's badge (the window asks for their PIN), else the passage recorded."""
+        with self.engine.connect() as conn:
+            staff = kq.staff_for_badge(conn, uid)
+        return staff if staff is not None else self.recorder.badge(uid, at)
 
-    def check_pin(self, pin: str):
+    def check_pin(self, pin: str) -> StaffMember | None:
         """The staff member whose PIN this is, or None (scrypt: tens of ms per staff member)."""
         with self.engine.connect() as conn:
             return kq.staff_for_pin(conn, pin)
 
-    def declare_lost(self, uid: str, staff_id: int, at: datetime) -> str:
-        kq.declare_card_lost(self.engine, uid, station=self.station, staff_id=staff_id, at=at)
-        return uid
-
-    def request_sync(self) -> bool:
+    def request_sync(self) -> None:
         kq.request_sync(self.engine, self.clock())
-        return True
+
+    # -- the screens' reads --------------------------------------------------------------------
+    def screen_data(self) -> ScreenData:
+        """Site, sync status, and the figures of the service open now (or next) for the idle screen."""
+        with self.reads.reading() as uow:
+            site, status = uow.site(), read_status(uow)
+            now = self.clock()
+            line = service_line(site.services, now, site.timezone)
+            service = line.current or line.upcoming
+            if service is None:
+                return ScreenData(site, status)
+            day = local_time(now, site.timezone).date()
+            return ScreenData(site, status, service.code, kq.served_count(uow.connection, day, service.code),
+                              kq.menu_text(uow.connection, day, service.code))
+
+    def search(self, query: str) -> list:
+        """Persons matching the forgotten-badge search (nothing for an empty query)."""
+        if not query.strip():
+            return []
+        with self.engine.connect() as conn:
+            return search_persons(conn, query)
+
+    def last_passages(self, since: date) -> list[kq.PassageLine]:
+        with self.engine.connect() as conn:
+            return kq.last_passages(conn, 50, since)
 
     def headcount(self, day: date):
         """The day's headcount, by the same computation as the reports and the server."""
@@ -50,3 +96,4 @@ class KioskActions:
 
         with self.engine.connect() as conn:
             return compute(load_day(conn, day))
+

@@ -1,9 +1,10 @@
-"""`plateau station [--config FILE] [--windowed]`: the full-screen kiosk (composition root).
+"""`plateau station [--config FILE] [--windowed]`: the full-screen kiosk (its one composition root).
 
-Builds, in this order and only here (STYLE.md habit 2): settings, logging, the replica engine,
-the QApplication and its translations, the window, the badge reader (its own thread, through
-`ReaderBridge`), the outputs (gate, sounds), the last-resort excepthooks, and the screen-blanking
-inhibitor. Nothing opens a file, a port or a database at import time.
+Builds, in this order and only here: settings, logging, the replica engine, the QApplication and
+its translations, the station's services and the kiosk's worker threads, the window
+(`build_window`), the badge reader (its own thread, through `ReaderBridge`), the outputs (gate,
+sounds), the last-resort excepthooks, and the screen-blanking inhibitor. Nothing opens a file, a
+port or a database at import time.
 """
 
 from __future__ import annotations
@@ -79,6 +80,21 @@ def open_station_replica(path: str):
     return engine
 
 
+def build_window(engine, settings, *, clock, wall_clock=None, lang: str | None = None,
+                 reports_dir: str | None = None):
+    """The kiosk window over its services and worker threads ("kiosk-db" for the services and what a
+    badge waits for, "kiosk-stats" for the screens' reads and headcounts); `window.shutdown()` stops
+    them."""
+    from plateau.station.services import Recorder
+    from plateau.station.ui.actions import KioskActions
+    from plateau.station.ui.window import KioskWindow
+    from plateau.station.ui.worker import DbWorker
+
+    actions = KioskActions(engine, Recorder(engine, settings.station.id), clock)
+    return KioskWindow(settings, actions, db=DbWorker("kiosk-db"), stats=DbWorker("kiosk-stats"), clock=clock,
+                       wall_clock=wall_clock, lang=lang, reports_dir=reports_dir)
+
+
 def start_reader(settings, window):
     """Start the configured reader; returns what to stop at exit (None for a keyboard wedge,
     which is an event filter on the window, not a thread)."""
@@ -121,7 +137,6 @@ def run(args: argparse.Namespace) -> int:
 
     from plateau.config import load_settings
     from plateau.station.ui.screensaver import ScreenKeeper
-    from plateau.station.ui.window import KioskWindow
 
     settings = load_settings(args.config)
     size = _size(args.size)
@@ -137,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("plateau-station")
     from plateau.demo.clock import station_clock, utc_now
 
-    window = KioskWindow(engine, settings, clock=station_clock(settings.station), wall_clock=utc_now,
-                         reports_dir=str(Path(settings.db.path).parent / "reports"))
+    window = build_window(engine, settings, clock=station_clock(settings.station), wall_clock=utc_now,
+                          reports_dir=str(Path(settings.db.path).parent / "reports"))
 
     # a bug anywhere must show "ask staff" and let the next pupil badge, never kill the kiosk
     sys.excepthook = window.unexpected

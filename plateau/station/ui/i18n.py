@@ -2,7 +2,7 @@
 
 The source strings are English; `FRENCH` maps them to French. A `QTranslator` subclass serves
 that dict, so no `.qm` file has to be compiled at build time (the decision messages themselves
-come FR/EN from `plateau.station.messages`). Widgets call `tr("...")`, which goes through
+come FR/EN from `plateau.domain.messages`). Widgets call `tr("...")`, which goes through
 `QCoreApplication.translate` like any Qt text, so a `.ts/.qm` pair can replace the dict later.
 """
 
@@ -102,7 +102,7 @@ FRENCH = {
     "Could not do that: {error}": "Action impossible : {error}",
     "Last refusal: {name} — {reason}": "Dernier refus : {name} — {reason}",
     "No refusal to override": "Aucun refus à passer outre",
-    # short reason labels (tables, chart): the full sentences come from plateau.station.messages
+    # short reason labels (tables, chart): the full sentences come from plateau.domain.messages
     "Unknown badge": "Badge inconnu",
     "Badge blocked": "Badge bloqué",
     "Registration inactive": "Inscription inactive",

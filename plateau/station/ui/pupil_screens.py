@@ -15,7 +15,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from plateau.domain.money import format_euros
-from plateau.station.rules import Decision
+from plateau.domain.rules import Decision
 from plateau.station.ui import theme
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.widgets import LongPressButton, label, page

@@ -49,7 +49,7 @@ def _seed(folder: Path, clock: Clock):
     from sqlalchemy import text
 
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
     from plateau.db.replica import set_state
     from plateau.demo.school import generate, seed_replica
     from plateau.sync import status as keys
@@ -84,7 +84,8 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
     from plateau.config import StationSection, StationSettings
     from plateau.db.replica import set_state
     from plateau.station.flow import Screen
-    from plateau.station.ui.window import KioskWindow
+    from plateau.station.ui.app import build_window
+    from plateau.station.ui.worker import KioskOp
     from plateau.sync import status as keys
 
     app = QApplication.instance() or QApplication(["plateau-screenshots"])
@@ -100,7 +101,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
             for w, h in sizes:
                 settings = StationSettings(station=StationSection(id="self-1", site="0691234X", language=lang,
                                                                   result_seconds=3600))
-                win = KioskWindow(engine, settings, clock=clock, reports_dir=tmp)
+                win = build_window(engine, settings, clock=clock, reports_dir=tmp)
                 win.set_reader_state("ready")
                 win.setFixedSize(w, h)
                 win.show()
@@ -118,6 +119,13 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     while not cond() and time.monotonic() < end:
                         app.processEvents()
                         time.sleep(0.01)
+
+                def drained() -> None:
+                    """Wait until the kiosk's worker has answered everything asked so far."""
+                    for worker in (win.db, win.stats):
+                        answered = []
+                        KioskOp(worker, lambda: True).success(answered.append).run()
+                        wait_for(lambda: answered)
 
                 def badge(uid: str) -> None:
                     before = win.flow.outcome
@@ -165,10 +173,12 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                 win._menu_chosen("forgotten")
                 for ch in "MAR":
                     win.forgotten.type_key(ch)
+                drained()
                 win.forgotten.results.setCurrentRow(0)
                 snap("forgotten-badge")
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("passages")
+                drained()
                 win.passages.table.selectRow(0)
                 snap("last-passages")
                 win.flow.open(Screen.STAFF, time.monotonic())
@@ -180,6 +190,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     set_state(conn, keys.ONLINE, "0")
                     set_state(conn, keys.OFFLINE_SINCE, (clock.at - timedelta(minutes=12)).isoformat())
                 win.refresh_status()
+                drained()
                 snap("idle-offline")
                 win.set_reader_state("unplugged", "/dev/ttyUSB0")
                 snap("idle-reader-unplugged")

@@ -1,10 +1,12 @@
-"""The kiosk window: shows the flow's screen, feeds it events, runs actions on the workers.
+"""The kiosk window: shows the flow's screen, feeds it events, submits operations to the workers.
 
-Threads: the window and its screens live on the GUI thread; decisions, durable writes and PIN
-checks run on the "kiosk-db" worker, headcounts on "kiosk-stats" (see `worker.py`); a badge
-reader calls back on its own thread and reaches the window through `ReaderBridge`'s queued
-signals. Reads for the screens (sync status, served count, search, last passages) are short
-indexed queries on the GUI thread: WAL readers never wait for a writer.
+Threads: the window and its screens live on the GUI thread and never read the database. The
+services (decisions, durable writes), the staff badge and PIN checks run on the "kiosk-db" worker;
+the screens' reads and the headcounts on "kiosk-stats", so that no read ever delays a badge (see
+`worker.py`). Each is a `KioskOp` with its own success and failure callbacks, which run back on
+the GUI thread. A badge reader calls back on its own
+thread and reaches the window through `ReaderBridge`'s queued signals. The window is built by
+the kiosk's composition root, `app.build_window`.
 """
 
 from __future__ import annotations
@@ -12,76 +14,64 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
-from sqlalchemy import Engine
 
 from plateau.config import StationSettings
-from plateau.db import kiosk as kq
-from plateau.db.queries import SiteCache
-from plateau.db.search import search_persons
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
-from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, Screen, connectivity,
+from plateau.domain.staff import StaffMember
+from plateau.station.flow import (FlowError, KioskFlow, ReadAction, Screen, connectivity,
                                   service_line)
+from plateau.station.services import Recorded
 from plateau.station.ui import i18n, theme
-from plateau.station.ui.actions import KioskActions
+from plateau.station.ui.actions import KioskActions, ScreenData
 from plateau.station.ui.bridges import ActivityFilter, ReaderBridge
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
+from plateau.station.ui.staff_mode import StaffMode
 from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
                                       service_text)
-from plateau.station.ui.worker import DbWorker
-from plateau.sync.status import read_status
+from plateau.station.ui.worker import DbWorker, Failure, KioskOp
 
 log = logging.getLogger(__name__)
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+class KioskWindow(StaffMode, QMainWindow):
+    """The station's one window. GUI thread. `actions` run on the `db` and `stats` workers (started
+    here, stopped by `shutdown`); `clock` gives aware instants (tests pass a fake); `wall_clock`
+    (default: `clock`) dates the sync status, which the daemon writes in real time even when a
+    demo shifts the kiosk's clock (`[station] clock_start`)."""
 
-
-class KioskWindow(QMainWindow):
-    """The station's one window. GUI thread. `clock` gives aware instants (tests pass a fake);
-    `wall_clock` (default: `clock`) dates the sync status, which the daemon writes in real time
-    even when a demo shifts the kiosk's clock (`[station] clock_start`)."""
-
-    def __init__(self, engine: Engine, settings: StationSettings, *, clock: Callable[[], datetime] = utc_now,
-                 lang: str | None = None, reports_dir: str | None = None,
+    def __init__(self, settings: StationSettings, actions: KioskActions, *, db: DbWorker, stats: DbWorker,
+                 clock: Callable[[], datetime], lang: str | None = None, reports_dir: str | None = None,
                  wall_clock: Callable[[], datetime] | None = None):
         super().__init__()
-        self.engine, self.settings, self.clock = engine, settings, clock
+        self.settings, self.actions, self.clock = settings, actions, clock
         self.wall_clock = wall_clock or clock
         self.lang = lang or settings.station.language
         i18n.install(self.lang)
-        self.station = settings.station.id
         self.reports_dir = reports_dir
-        self.actions = KioskActions(engine, self.station, clock)
-        self.recorder = self.actions.recorder    # used on the kiosk-db thread only
-        self.sites = SiteCache()                  # the GUI thread's own cache (the recorder's is not shared)
         self.flow = KioskFlow(result_seconds=settings.station.result_seconds,
                               staff_timeout_seconds=settings.station.staff_timeout_seconds)
         self.outcome_hooks: list[Callable] = []   # gate, sounds: called with each shown Decision
         self.reader_state, self.reader_detail = str(ReaderState.STARTING), ""
         self.expected: dict[str, int] = {}
         self.staff_message = ""
-        self._token = 0
         self._headcount_pending = False
         self.site = None
+        self.screen_data: ScreenData | None = None
         self._build_screens()
         # style for the smallest screen until the first resize: the window's minimum size is then
         # small enough for a 7" 800×480 panel (Qt's default metrics would ask for ~930 px)
         self.setStyleSheet(theme.stylesheet(800, 480))
-        self.db = DbWorker(self.actions.db_actions(), "kiosk-db")
-        self.stats = DbWorker(self.actions.stats_actions(), "kiosk-stats")
+        self.db, self.stats = db, stats
         for worker in (self.db, self.stats):
-            worker.done.connect(self._done)
-            worker.failed.connect(self._failed)
             worker.start()
         self.activity = ActivityFilter(lambda: self.flow.touch(self._now()), self)
         self._watching_activity = False  # installed only in staff mode: it sees every event of the app
@@ -137,9 +127,6 @@ class KioskWindow(QMainWindow):
             self.stack.addWidget(self._manager)
         return self._manager
 
-    def _back_to_menu(self) -> None:
-        self._act(lambda: self.flow.open(Screen.STAFF, self._now()))
-
     def resizeEvent(self, event):  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self.setStyleSheet(theme.stylesheet(self.width(), self.height()))
@@ -156,6 +143,7 @@ class KioskWindow(QMainWindow):
             t.stop()
         self.db.stop()
         self.stats.stop()
+        self.actions.close()
 
     # -- time ------------------------------------------------------------------------------------
     @staticmethod
@@ -165,20 +153,21 @@ class KioskWindow(QMainWindow):
     def _local(self) -> datetime:
         return local_time(self.clock(), self.site.timezone if self.site else "Europe/Paris")
 
-    def _submit(self, worker: DbWorker, name: str, *args) -> int:
-        self._token += 1
-        worker.submit.emit(name, args, self._token)
-        return self._token
+    def _op(self, fn: Callable[[], object], *, worker: DbWorker | None = None) -> KioskOp:
+        return KioskOp(worker or self.db, fn)
 
     # -- events ----------------------------------------------------------------------------------
     def badge_read(self, uid: str) -> None:
         """A badge was read (GUI thread): a staff badge asks for a PIN, any other is recorded."""
         log.debug("read uid=%s", uid)
-        with self.engine.connect() as conn:
-            staff = kq.staff_for_badge(conn, uid)
+        at = self.clock()  # the screen changes when the answer is back
+        self._op(lambda: self.actions.badge(uid, at)).success(self._badge_answered).failure(self._ask_staff).run()
+
+    def _badge_answered(self, answer: StaffMember | Recorded) -> None:
+        staff = answer if isinstance(answer, StaffMember) else None
         action = self.flow.on_read(staff, self._now())
         if action is ReadAction.RECORD:
-            self._submit(self.db, "badge", uid, self.clock())  # the screen changes when the answer is back
+            self._show_recorded(answer)
         elif action is ReadAction.STAFF_LOGIN:
             self.render()
 
@@ -209,135 +198,41 @@ class KioskWindow(QMainWindow):
         self.flow.touch(self._now())
         self.render()
 
-    def _pin_entered(self, pin: str) -> None:
-        now = self._now()
-        if not self.flow.pin_allowed(now):
-            self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s", seconds=int(self.flow.lock_remaining(now)) + 1))
-            return
-        self.pin.set_message(tr("Checking…"))
-        self._submit(self.db, "pin", pin)
+    # -- answers (GUI thread) ---------------------------------------------------------------------
+    def _show_recorded(self, recorded: Recorded) -> None:
+        """A passage was recorded (badge, forgotten badge, override): show its decision."""
+        decision = recorded.decision
+        self.flow.show_result(decision, recorded.passage_id, self._now())
+        self.result.show_decision(decision, self.lang)
+        for hook in self.outcome_hooks:
+            try:
+                hook(decision)
+            except Exception:
+                log.exception("outcome hook failed")
+        self.render()
+        self.refresh_status()  # the served count moved
 
-    def _menu_chosen(self, key: str) -> None:
-        now = self._now()
-        self.staff_message = ""
-        pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
-                 "manager": Screen.MANAGER}
-        if key in pages:
-            self._act(lambda: self.flow.open(pages[key], now))
+    def _headcount_done(self, result) -> None:
+        self._headcount_pending = False
+        if result is not None and result.day == self._local().date():
+            for s in result.services:
+                if s.code:
+                    self.expected[s.code] = s.totals.expected
             if self.flow.screen is Screen.MANAGER:
-                self.refresh_expected()
-        elif key == "sync":
-            self._submit(self.db, "sync")
-        elif key == "close":
-            self._act(self.flow.leave_staff)
-        elif key == "fullscreen" and self.flow.can_quit():
-            self.showNormal()
-        elif key == "quit" and self.flow.can_quit():
-            log.info("kiosk quit by staff id=%s", self.flow.staff.id)
-            self.close()
-            QApplication.instance().quit()
-
-    def _override(self, motive: str) -> None:
-        refusal, staff = self.flow.last_refusal, self.flow.staff
-        if refusal and staff:
-            self._submit(self.db, "override", refusal.passage_id, staff.id, motive, self.clock())
-
-    def _search(self, query: str) -> None:
-        self.flow.touch(self._now())
-        with self.engine.connect() as conn:
-            self.forgotten.show_found(search_persons(conn, query) if query.strip() else [])
-
-    def _forgotten(self, person_id: int) -> None:
-        if self.flow.staff:
-            self._submit(self.db, "forgotten", person_id, self.clock(), self.flow.staff.id)
-
-    def _lost(self, person_id: int, uid: str) -> None:
-        if self.flow.staff:
-            self._submit(self.db, "lost", uid, self.flow.staff.id, self.clock())
-
-    def _cancel(self, passage_id: str) -> None:
-        if self.flow.staff:
-            self._submit(self.db, "cancel", passage_id, self.flow.staff.id, tr("Passage by mistake"), self.clock())
-
-    def _export(self, fmt: str) -> None:
-        from plateau.station.ui.exports import export_day
-
-        self.flow.touch(self._now())
-        try:
-            path = export_day(self.manager.headcount, fmt, self.reports_dir or ".", self.lang)
-        except ImportError:
-            self.manager.message.setText(tr("Reports are not available on this station"))
-            return
-        except Exception as exc:
-            log.exception("export failed")
-            self.manager.message.setText(tr("Could not do that: {error}", error=exc))
-            return
-        self.manager.message.setText(tr("Saved: {path}", path=path))
-
-    # -- worker answers (GUI thread) ----------------------------------------------------------------
-    def _done(self, name: str, result, token: int) -> None:
-        log.debug("done action=%s in_worker_ms=%.1f", name, self.db.last_duration * 1000)
-        now = self._now()
-        if name in ("badge", "forgotten", "override", "cancel"):
-            decision = result.decision
-            if name == "cancel":
-                self.staff_message = tr("Passage cancelled")
-                self.passages.show_lines(self._lines(), self.site.timezone, self.lang, self.staff_message)
-                self.flow.touch(now)
-                return
-            self.flow.show_result(decision, result.passage_id, now)
-            if name == "override":
-                self.flow.last_refusal = None
-            self.result.show_decision(decision, self.lang)
-            for hook in self.outcome_hooks:
-                try:
-                    hook(decision)
-                except Exception:
-                    log.exception("outcome hook failed")
-        elif name == "pin":
-            outcome = self.flow.pin_checked(result, now)
-            if outcome is PinResult.WRONG:
-                self.pin.set_message(tr("Wrong PIN"))
-            elif outcome is PinResult.LOCKED:
-                self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s",
-                                        seconds=int(self.flow.lock_remaining(now)) + 1))
-        elif name == "lost":
-            found = self.forgotten.selected()
-            self.staff_message = tr("Card of {name} declared lost", name=found.display_name if found else result)
-            self._search(self.forgotten.field.text())
-            self.forgotten.message.setText(self.staff_message)
-            return
-        elif name == "sync":
-            self.staff_message = tr("Sync requested")
-        elif name == "headcount":
-            self._headcount_pending = False
-            if result is not None and result.day == self._local().date():
-                for s in result.services:
-                    if s.code:
-                        self.expected[s.code] = s.totals.expected
-                if self.flow.screen is Screen.MANAGER:
-                    self.manager.show_headcount(result, self.lang)
-                elif self.flow.screen is Screen.IDLE:
-                    self._fill_idle()
+                self.manager.show_headcount(result, self.lang)
+            elif self.flow.screen is Screen.IDLE:
+                self._fill_idle()
         self.render()
 
-    def _failed(self, name: str, message: str, user_error: bool, token: int) -> None:
-        now = self._now()
-        if name in ("badge",) or not user_error:
-            if name == "headcount":
-                self._headcount_pending = False
-                log.warning("headcount failed: %s", message)
-                if self._manager is not None:
-                    self._manager.message.setText(tr("Could not do that: {error}", error=message))
-                return
-            self.flow.show_error(message, now)
-        else:
-            self.staff_message = tr("Could not do that: {error}", error=message)
-            page = {"forgotten": self.forgotten, "lost": self.forgotten, "cancel": self.passages,
-                    "override": self.override, "pin": self.pin}.get(name)
-            if page is not None:
-                page.message.setText(self.staff_message)
-                return
+    def _headcount_failed(self, failure: Failure) -> None:
+        self._headcount_pending = False
+        log.warning("headcount failed: %s", failure.message)
+        if self._manager is not None:
+            self._manager.message.setText(tr("Could not do that: {error}", error=failure.message))
+
+    def _ask_staff(self, failure: Failure) -> None:
+        """An operation failed unexpectedly (or a badge could not be recorded): the calm screen."""
+        self.flow.show_error(failure.message, self._now())
         self.render()
 
     # -- periodic ------------------------------------------------------------------------------------
@@ -352,18 +247,27 @@ class KioskWindow(QMainWindow):
                                     seconds=int(self.flow.lock_remaining(self._now())) + 1))
 
     def refresh_status(self) -> None:
-        with self.engine.connect() as conn:
-            self.site = self.sites.get(conn)
-            self.status = read_status(conn)
+        """Ask for the site, the sync status and the idle screen's figures (every 2 s, and after
+        each passage); they are shown when the answer is back."""
+        self._op(self.actions.screen_data, worker=self.stats) \
+            .success(self._screen_data_read).failure(self._screen_data_failed).run()
+
+    def _screen_data_read(self, data: ScreenData) -> None:
+        self.screen_data, self.site, self.status = data, data.site, data.status
         if self.flow.screen is Screen.IDLE:
             self._fill_idle()
+
+    def _screen_data_failed(self, failure: Failure) -> None:  # e.g. no site yet: the next poll asks again
+        log.warning("cannot read the idle screen's data: %s", failure.message)
 
     def refresh_expected(self) -> None:
         """Ask the stats thread for today's headcount, unless one is already being computed
         (a slow computation must not pile up requests behind it)."""
         if not self._headcount_pending:
             self._headcount_pending = True
-            self._submit(self.stats, "headcount", self._local().date())
+            day = self._local().date()
+            self._op(lambda: self.actions.headcount(day), worker=self.stats) \
+                .success(self._headcount_done).failure(self._headcount_failed).run()
 
     # -- showing -------------------------------------------------------------------------------------
     def render(self) -> None:
@@ -385,18 +289,13 @@ class KioskWindow(QMainWindow):
         elif screen is Screen.FORGOTTEN and self.stack.currentWidget() is not widget:
             self.forgotten.reset()
         elif screen is Screen.PASSAGES and self.stack.currentWidget() is not widget:
-            self.passages.show_lines(self._lines(), self.site.timezone, self.lang)
+            self._show_lines()
         elif screen is Screen.MANAGER and self.stack.currentWidget() is not widget:
             self.manager.reset()
         if self.stack.currentWidget() is not widget:
             self.stack.setCurrentWidget(widget)
         if screen is Screen.RESULT:
             self.result.repaint()  # paint now, in this frame: the pupil is waiting for it
-
-    def _lines(self):
-        since = self._local().date() - timedelta(days=4)  # back to last Friday on a Monday
-        with self.engine.connect() as conn:
-            return kq.last_passages(conn, 50, since)
 
     def _fill_idle(self) -> None:
         if self.site is None:
@@ -406,11 +305,9 @@ class KioskWindow(QMainWindow):
         line = service_line(self.site.services, now, self.site.timezone)
         counts = menu = ""
         svc = line.current or line.upcoming
-        if svc is not None:
-            with self.engine.connect() as conn:
-                served = kq.served_count(conn, local.date(), svc.code)
-                menu = kq.menu_text(conn, local.date(), svc.code)
-            counts = counts_text(served, self.expected.get(svc.code))
+        data = self.screen_data
+        if svc is not None and data is not None and data.service == svc.code:
+            counts, menu = counts_text(data.served, self.expected.get(svc.code)), data.menu
         conn_state = connectivity(self.status, self.wall_clock())
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
@@ -420,13 +317,3 @@ class KioskWindow(QMainWindow):
             status=connectivity_text(conn_state), status_ok=conn_state.online,
             reader=reader_text(self.reader_state),  # the device path is for staff (staff menu)
             reader_ok=self.reader_state in (ReaderState.READY, ReaderState.STARTING)))
-
-    def _fill_menu(self) -> None:
-        staff = self.flow.staff
-        refusal = None
-        if self.flow.last_refusal is not None:
-            d = self.flow.last_refusal.decision
-            refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
-            reader_text(self.reader_state, self.reader_detail)
-        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)

@@ -15,7 +15,7 @@ from plateau.devices.serial_reader import SerialReader
 
 from .support import Collector, PtyDevice, wait_for
 
-TAG = "01000734E0"                      # DOMAIN.md's RDM6300 example
+TAG = "01000734E0"                      # the RDM6300 example of docs/readers.md
 FRAME = rdm6300_frame(TAG)              # 02 "01000734E0" "D2" 03
 OTHER = "0F0368568B"
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "imports"
-# the official calendar dataset, as shipped with the demo school
+# the official calendar dataset (fr-en-calendrier-scolaire, CSV export) as shipped with the demo school
 OFFICIAL_CSV = Path(__file__).resolve().parents[3] / "plateau" / "demo" / "data" / "fr-en-calendrier-scolaire.csv"
 SITE = "0691234X"
 TODAY = date(2026, 11, 23)  # a Monday, as in the demo school

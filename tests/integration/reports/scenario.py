@@ -113,7 +113,7 @@ class RecordedDay:
 def record_day(folder: Path) -> RecordedDay:
     """Record the day at both stations, then exchange their passages as sync would."""
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
 
     engines = {}
     for name in ("self-1", "self-2"):

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import text
 
 from plateau.db.engine import open_replica
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 from plateau.demo.school import seed_replica
 from plateau.reports.headcount import compute
 from plateau.reports.replica_source import load_day

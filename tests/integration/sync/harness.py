@@ -306,7 +306,7 @@ def fault_scenario(folder: Path, srv, school, *, passages: int, kills: int, serv
     import threading
 
     from plateau.db.engine import open_replica
-    from plateau.db.passages import Recorder
+    from plateau.station.services import Recorder
     from tests.support.faultproxy import FaultProxy
 
     rng = random.Random(seed)

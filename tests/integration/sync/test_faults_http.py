@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from plateau.db.engine import open_replica
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import status
 from plateau.sync.client import ServerUnreachable
 from plateau.sync.loops import SyncLoops, SyncOptions
@@ -97,8 +98,9 @@ def test_a_passage_the_server_rejects_is_parked_and_shown(setup, school):
                               "VALUES (:id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), :p, 0, 0, 0)"),
                          {"id": pid, "p": person})
     loops.push_all(loops.client())
-    with engine.connect() as conn:
-        s = status.read_status(conn)
+    with UnitOfWork(engine).reading() as uow:
+        conn = uow.connection
+        s = status.read_status(uow)
         parked = conn.execute(text("SELECT passage_id, error FROM outbox WHERE parked = 1")).all()
     assert (s.waiting, s.parked) == (0, 1)
     assert parked[0][0] == bad and "999999" in parked[0][1]
@@ -185,14 +187,16 @@ def test_a_stale_page_is_never_applied(tmp_path, demo_school):
     data = dict(demo_school.persons[pid])
     newer = Change(20, "person", "upsert", str(pid), dict(data, last_name="NEW"))
     older = Change(10, "person", "upsert", str(pid), dict(data, last_name="OLD"))
-    with engine.begin() as conn:
-        pull.apply_page(conn, [newer], 20, False, since=0)
+    with UnitOfWork(engine).writing() as uow:
+        pull.apply_page(uow, [newer], 20, False, since=0)
+        uow.commit()
     with pytest.raises(pull.StalePage):
-        with engine.begin() as conn:
-            pull.apply_page(conn, [older], 10, False, since=0)
-    with engine.connect() as conn:
+        with UnitOfWork(engine).writing() as uow:
+            pull.apply_page(uow, [older], 10, False, since=0)
+    with UnitOfWork(engine).reading() as uow:
+        conn = uow.connection
         assert conn.execute(text("SELECT last_name FROM person WHERE id = :p"), {"p": pid}).scalar() == "NEW"
-        assert pull.stored_cursor(conn) == 20
+        assert pull.stored_cursor(uow) == 20
     engine.dispose()
 
 
@@ -227,12 +231,12 @@ def test_clock_skew_is_measured_and_reported_to_staff(setup):
     srv, proxy, st, engine, loops, db = setup
     proxy.date_offset = 600
     loops.pull_all(loops.client())
-    with engine.connect() as conn:
-        s = status.read_status(conn)
+    with UnitOfWork(engine).reading() as uow:
+        s = status.read_status(uow)
     assert 598 <= s.clock_skew_seconds <= 602
     assert "behind the server's" in s.last_error and "NTP" in s.last_error
     proxy.date_offset = 0
     loops.pull_all(loops.client())
-    with engine.connect() as conn:
-        s = status.read_status(conn)
+    with UnitOfWork(engine).reading() as uow:
+        s = status.read_status(uow)
     assert abs(s.clock_skew_seconds) < 2 and s.last_error == ""

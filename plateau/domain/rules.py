@@ -1,6 +1,6 @@
 """The decision core: may this badge eat now? A pure function of (UID, instant, snapshot).
 
-No Qt, no SQLAlchemy, no I/O. The rules run in the order a canteen expects (DOMAIN.md):
+No Qt, no SQLAlchemy, no I/O. The rules run in the order a canteen expects (docs/operations.md lists the refusals):
 card, person, service, closed day, opposition, already served, entitlement, then accept
 with warnings. Times are evaluated in the site's time zone.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from plateau.domain.holidays import holiday_name
 from plateau.domain.policy import CategoryPolicy
 from plateau.domain.reasons import PassageKind, Reason, Warning_
 from plateau.domain.services import ServiceInfo, local_time, next_service, open_service
-from plateau.station.messages import reason_text, warning_text
-from plateau.station.snapshot import PersonInfo, Snapshot
+from plateau.domain.messages import reason_text, warning_text
+from plateau.domain.snapshot import PersonInfo, Snapshot
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Decision:
         return [warning_text(w, lang, **amounts) for w in self.warnings]
 
     def to_json(self, lang: str = "fr") -> dict:
-        """The `plateau check --json` object of PROTOCOL.md."""
+        """The `plateau check --json` object of docs/protocol.md."""
         return {
             "accepted": self.accepted,
             "reason": str(self.reason),
@@ -229,7 +229,3 @@ def override(refused: Decision, *, staff_id: int, motive: str, at: datetime | No
                     kind=PassageKind.OVERRIDE, would_charge_cents=price,
                     details={"staff_id": staff_id, "motive": motive.strip(),
                              "overrides_reason": str(refused.reason)})
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
