@@ -223,6 +223,8 @@ class KioskWindow(QMainWindow):
         pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
                  "manager": Screen.MANAGER}
         if key in pages:
+            if key == "passages":
+                self.passages.forget_choice()  # a new visit: nothing chosen yet
             self._act(lambda: self.flow.open(pages[key], now))
             if self.flow.screen is Screen.MANAGER:
                 self.refresh_expected()
@@ -282,7 +284,8 @@ class KioskWindow(QMainWindow):
             decision = result.decision
             if name == "cancel":
                 self.staff_message = tr("Passage cancelled")
-                self.passages.show_lines(self._lines(), self.site.timezone, self.lang, self.staff_message)
+                self.passages.show_lines(self._lines(), self.site.timezone, self.lang, self.staff_message,
+                                         keep_choice=True)
                 self.flow.touch(now)
                 return
             self.flow.show_result(decision, result.passage_id, now)
@@ -385,7 +388,8 @@ class KioskWindow(QMainWindow):
         elif screen is Screen.FORGOTTEN and self.stack.currentWidget() is not widget:
             self.forgotten.reset()
         elif screen is Screen.PASSAGES and self.stack.currentWidget() is not widget:
-            self.passages.show_lines(self._lines(), self.site.timezone, self.lang)
+            # back from a pupil's answer too: the choice is kept by passage id, not by row
+            self.passages.show_lines(self._lines(), self.site.timezone, self.lang, keep_choice=True)
         elif screen is Screen.MANAGER and self.stack.currentWidget() is not widget:
             self.manager.reset()
         if self.stack.currentWidget() is not widget:
