@@ -118,6 +118,24 @@ def test_forgotten_badge_search_by_class(qtbot, kiosk, demo_school):
     assert kiosk.forgotten.found and {f.class_name for f in kiosk.forgotten.found} == {"6eA"}
 
 
+def test_forgotten_badge_by_first_name_alone_and_no_result_says_so(qtbot, kiosk, demo_school):
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText(demo_school.persons[FORFAIT_4_DAYS]["first_name"].lower())
+    assert FORFAIT_4_DAYS in {f.id for f in kiosk.forgotten.found}
+    assert kiosk.forgotten.message.text() == ""
+    kiosk.forgotten.field.setText("zzzz")
+    assert kiosk.forgotten.found == [] and kiosk.forgotten.message.text() == "Aucun résultat"
+
+
+def test_forgotten_badge_no_result_in_english(qtbot, make_kiosk):
+    kiosk = make_kiosk("en")
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText("zzzz")
+    assert kiosk.forgotten.message.text() == "No results"
+
+
 def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
     assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
     accepted_id = kiosk.flow.outcome.passage_id

@@ -67,7 +67,7 @@ FRENCH = {
     "Declare the card lost": "Déclarer la carte perdue",
     "Card of {name} declared lost": "Carte de {name} déclarée perdue",
     "{name} has no active card": "{name} n'a pas de carte active",
-    "No one found": "Personne trouvée",
+    "No results": "Aucun résultat",
     "Cancel this passage": "Annuler ce passage",
     "Cancel the passage of {name} at {time}?": "Annuler le passage de {name} à {time} ?",
     "Yes, cancel it": "Oui, l'annuler",
