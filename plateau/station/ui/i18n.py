@@ -109,7 +109,7 @@ FRENCH = {
     "Unknown badge": "Badge inconnu",
     "Badge blocked": "Badge bloqué",
     "Registration inactive": "Inscription inactive",
-    "No service": "Hors service",
+    "No service open": "Aucun service en cours",  # the result screen's words (plateau.station.messages)
     "Canteen closed": "Cantine fermée",
     "Access suspended": "Accès suspendu",
     "Already served": "Déjà passé",

@@ -62,7 +62,7 @@ def clock_text(local: datetime) -> str:
 
 
 REASON_LABELS = {"unknown_card": "Unknown badge", "card_blocked": "Badge blocked",
-                 "person_inactive": "Registration inactive", "no_service": "No service",
+                 "person_inactive": "Registration inactive", "no_service": "No service open",
                  "closed_day": "Canteen closed", "opposition": "Access suspended", "already_served": "Already served",
                  "not_registered_today": "Not registered today", "no_reservation": "No reservation",
                  "insufficient_balance": "Insufficient balance", "ok": "accepted"}
