@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from plateau.db.replica import search_key
+from plateau.domain.collation import name_key
 
 _COLUMNS = ("SELECT p.id, p.last_name, p.first_name, p.class_name, p.category, p.status, "
             "(SELECT c.uid FROM card c WHERE c.person_id = p.id AND c.status = 'active' LIMIT 1) AS card_uid "
@@ -78,4 +79,6 @@ def search_persons(conn: Connection, query: str, limit: int = 30) -> list[Found]
     if not words:
         return []
     found = _rows(conn.execute(_BY_CLASS, {"c": query.strip(), "limit": limit})) if len(words) == 1 else []
-    return found or _by_words(conn, words, limit)
+    found = found or _by_words(conn, words, limit)
+    # the folded key picked and nearly ordered them; the names as written part the ties
+    return sorted(found, key=lambda f: name_key(f.last_name, f.first_name, f.id))

@@ -87,6 +87,16 @@ def test_override_the_last_refusal_with_a_motive(qtbot, kiosk, replica, demo_sch
     assert kiosk.flow.last_refusal is None
 
 
+def test_staff_see_the_motive_of_an_opposition_the_queue_did_not(qtbot, kiosk, demo_school):
+    pupil = demo_school.absent_today[0]
+    badge(qtbot, kiosk, demo_school.cards[pupil])
+    assert "Absent (vie scolaire)" not in kiosk.result.headline.text()
+    login(qtbot, kiosk)
+    assert "Accès suspendu : Absent (vie scolaire)" in kiosk.menu.refusal.text()
+    click(qtbot, kiosk.menu.buttons["override"])
+    assert "Absent (vie scolaire)" in kiosk.override.who.text()
+
+
 def test_forgotten_badge_search_by_name_on_the_screen_keyboard_then_record(qtbot, kiosk, replica, demo_school):
     person = demo_school.persons[FORFAIT_4_DAYS]
     login(qtbot, kiosk)

@@ -18,6 +18,7 @@ FRENCH = {
     "Online": "En ligne",
     "Offline": "Hors ligne",
     "offline for {minutes} min": "hors ligne depuis {minutes} min",
+    "offline for less than a minute": "hors ligne depuis moins d'une minute",
     "never synchronised": "jamais synchronisée",
     "{n} passages waiting": "{n} passages en attente",
     "1 passage waiting": "1 passage en attente",
@@ -37,6 +38,9 @@ FRENCH = {
     "Balance {balance}": "Solde {balance}",
     "Free of charge (plan)": "Compris dans le forfait",
     "Please ask a member of staff": "Adressez-vous au personnel",
+    "Access suspended: {desk}": "Accès suspendu : {desk}",
+    "see the vie scolaire": "voir la vie scolaire",
+    "see the bursar's office": "voir l'intendance",
     "The station ran into a problem. Your passage may not be recorded.":
         "La borne a rencontré un problème. Votre passage n'est peut-être pas enregistré.",
     "Staff PIN": "Code personnel",

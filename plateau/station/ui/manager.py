@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
+from plateau.domain.collation import text_key
 from plateau.station.ui import theme
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.texts import reason_label
@@ -143,7 +144,8 @@ class ManagerScreen(_StaffPage):
         _fill(self.reasons, [tr("Refusals by reason"), tr("Refusals")],
               [[reason_label(r), n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])])
         _fill(self.classes, [tr("By class"), tr("Expected"), tr("Served"), tr("Refusals")],
-              [[c or tr("no class"), *v] for c, v in sorted(classes.items())])
+              [[c or tr("no class"), *v] for c, v in sorted(classes.items(), key=lambda kv: (not kv[0],
+                                                                                             text_key(kv[0])))])
         self._chart(slots)
 
     def _chart(self, slots: dict[str, tuple[int, int]]) -> None:
