@@ -180,3 +180,17 @@ def test_a_twelve_digit_pin_is_accepted_as_the_docs_say(one_site_db, capsys, mon
         stored = s.execute(select(m.Staff.pin_hash).where(m.Staff.name == "Long PIN")).scalar_one()
     db.engine.dispose()
     assert verify_pin("123456789012", stored)
+
+
+def test_a_service_code_in_capitals_is_stored_in_lower_case(one_site_db, capsys):
+    from plateau.cli import main
+
+    assert main(["admin", "--db", one_site_db, "service", "add", "0691234X", "DEJ", "--label", "Déjeuner",
+                 "--start", "11:15", "--end", "13:45"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("service dej 11:15-13:45")
+    assert main(["admin", "--db", one_site_db, "service", "add", "0691234X", "Dej", "--label", "Déjeuner",
+                 "--start", "11:30", "--end", "13:45"]) == 0  # the same service, updated
+    capsys.readouterr()
+    main(["admin", "--db", one_site_db, "site", "show", "0691234X"])
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("service ")]
+    assert shown == ["  service dej 11:30-13:45 mon,tue,wed,thu,fri (Déjeuner)"]
