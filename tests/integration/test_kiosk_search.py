@@ -10,6 +10,7 @@ from sqlalchemy import text
 from plateau.db.kiosk import (CardActionError, declare_card_lost, last_passages, mark_card_events_sent,
                               pending_card_events)
 from plateau.db.search import search_persons
+from plateau.domain.collation import text_key
 from tests.conftest import paris
 
 
@@ -114,3 +115,25 @@ def test_a_lost_card_stays_blocked_until_the_server_has_the_event(replica, demo_
     with replica.connect() as conn:
         assert conn.execute(text("SELECT status FROM card WHERE uid = :u"), {"u": uid}).scalar() == "active"
         assert pending_card_events(conn) == []
+
+
+def test_surnames_beginning_with_the_query_come_before_first_names(replica):
+    with replica.connect() as conn:
+        found = search_persons(conn, "mar")
+    starts = [f.last_name.upper().startswith("MAR") for f in found]
+    assert starts[0] and starts == sorted(starts, reverse=True)  # every surname match, then first names
+    surnames = [f.last_name for f in found if f.last_name.upper().startswith("MAR")]
+    assert surnames == sorted(surnames, key=text_key)  # MARTÍNEZ before MARTY
+
+
+def test_names_come_in_french_order_accented_capitals_with_their_letter(replica):
+    from sqlalchemy import text
+
+    with replica.begin() as conn:
+        for pid, last in ((9001, "BRUN"), (9002, "BÉNARD"), (9003, "BAZIN")):
+            conn.execute(text("INSERT INTO person (id, last_name, first_name, class_name, category, status, plan, "
+                              "search_key) VALUES (:i, :l, 'Zélie', '6eZ', 'eleve', 'active', 'ticket', :k)"),
+                         {"i": pid, "l": last, "k": f"{last.lower().replace('é', 'e')} zelie 6ez"})
+    with replica.connect() as conn:
+        assert [f.last_name for f in search_persons(conn, "zelie")] == ["BAZIN", "BÉNARD", "BRUN"]
+        assert [f.last_name for f in search_persons(conn, "6eZ")] == ["BAZIN", "BÉNARD", "BRUN"]
