@@ -194,8 +194,12 @@ def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> lis
                 snap("forgotten-badge")
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("passages")
-                win.passages.table.selectRow(0)
+                win.passages.table.selectRow(next(r for r, line in enumerate(win.passages.lines)
+                                                  if line.cancellable))
                 snap("last-passages")
+                win.passages.cancel_button.click()  # the question names the pupil and the time
+                snap("last-passages-confirm")
+                win.passages.no_button.click()
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("manager")
                 wait_for(lambda: win.manager.headcount is not None)
