@@ -36,9 +36,13 @@ _PERSON_COLUMNS = ("id, last_name, first_name, class_name, category, plan, forfa
                    "arrival_date, leaving_date, photo, external_id")
 _CARD = ("SELECT c.uid, c.person_id, c.status, " + ", ".join(f"p.{c.strip()}" for c in _PERSON_COLUMNS.split(","))
          + " FROM card c LEFT JOIN person p ON p.id = c.person_id WHERE c.uid = ?")
-# longer cards ending with a short read (migration 0008's partial indexes: same expressions)
-_CARD_TAIL8 = _CARD.replace("WHERE c.uid = ?", "WHERE length(c.uid) = 10 AND substr(c.uid, -8) = ?")
-_CARD_TAIL6 = _CARD.replace("WHERE c.uid = ?", "WHERE length(c.uid) IN (8, 10) AND substr(c.uid, -6) = ?")
+# the UIDs of every card one 125 kHz read fits, in one statement of primary-key and index probes
+# (migration 0008's partial indexes: the same expressions, word for word, or SQLite ignores them)
+_FITS_10 = "SELECT uid FROM card WHERE uid IN (?, ?)"
+_FITS_8 = ("SELECT uid FROM card WHERE uid IN (?, ?) UNION ALL "
+           "SELECT uid FROM card WHERE length(uid) = 10 AND substr(uid, -8) = ? LIMIT 3")
+_FITS_6 = ("SELECT uid FROM card WHERE uid = ? UNION ALL "
+           "SELECT uid FROM card WHERE length(uid) IN (8, 10) AND substr(uid, -6) = ? LIMIT 2")
 _PERSON = f"SELECT {_PERSON_COLUMNS} FROM person WHERE id = ?"
 _CLOSURES = "SELECT first_day, last_day, label FROM closure WHERE first_day <= ?1 AND last_day >= ?1"
 # julianday() compares instants, not their text: rows written before the replica stored every
@@ -167,20 +171,20 @@ def _card_row(raw, uid: str):
     n = len(uid)
     if n not in (6, 8, 10) or (row is not None and n == 10):
         return row
-    fitting = {row[0]: row} if row is not None else {}
-    for shorter in (8, 6):  # enrolled with fewer bytes than this reader reports
-        if shorter < n:
-            found = raw.execute(_CARD, (uid[-shorter:],)).fetchone()
-            if found is not None:
-                fitting[found[0]] = found
-    if n < 10:  # enrolled with more bytes than this reader reports
-        for found in raw.execute(_CARD_TAIL8 if n == 8 else _CARD_TAIL6, (uid,)).fetchmany(2):
-            fitting[found[0]] = found
+    if n == 10:    # enrolled with fewer bytes: its printed number (low 4) or Wiegand pair (low 3)
+        fitting = {u for (u,) in raw.execute(_FITS_10, (uid[-8:], uid[-6:]))}
+    elif n == 8:   # this reader's own spelling, a Wiegand enrolment, or a full tag ending so
+        fitting = {u for (u,) in raw.execute(_FITS_8, (uid, uid[-6:], uid))}
+    else:
+        fitting = {u for (u,) in raw.execute(_FITS_6, (uid, uid))}
     if len(fitting) > 1:
         log.warning("badge %s fits %d enrolled cards (%s): refused as unknown, not guessed", uid, len(fitting),
                     ", ".join(sorted(fitting)))
         return None
-    return next(iter(fitting.values()), None)
+    if not fitting:
+        return None
+    (found,) = fitting
+    return row if row is not None and row[0] == found else raw.execute(_CARD, (found,)).fetchone()
 
 
 def snapshot_for_person_raw(raw, site: SiteInfo, person_id: int, at: datetime) -> Snapshot:

@@ -112,6 +112,7 @@ def test_tail_lookups_are_index_probes(replica):
     from plateau.db import queries
 
     with replica.connect() as conn:
-        for sql, arg in ((queries._CARD_TAIL8, "0046656A"), (queries._CARD_TAIL6, "46656A")):
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, (arg,)))
-            assert "ix_card_tail" in plan, plan
+        for sql, args, index in ((queries._FITS_8, ("0046656A", "46656A", "0046656A"), "ix_card_tail8"),
+                                 (queries._FITS_6, ("46656A", "46656A"), "ix_card_tail6")):
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, args))
+            assert index in plan and "SCAN" not in plan, plan
