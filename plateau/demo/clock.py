@@ -77,4 +77,5 @@ def station_clock(station_section) -> Callable[[], datetime]:
     anchor = getattr(station_section, "clock_anchor", "")
     real_from = getattr(station_section, "clock_real_time_from", "")
     return ShiftedClock(parse_start(start), float(getattr(station_section, "clock_speed", 1.0)),
-                        parse_start(anchor) if anchor else None, real_from=parse_start(real_from) if real_from else None)
+                        parse_start(anchor) if anchor else None,
+                        real_from=parse_start(real_from) if real_from else None)

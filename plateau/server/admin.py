@@ -5,7 +5,8 @@ token add/list/revoke, staff add/list, feed compact, plus demo-seed. Every comma
 ``--db`` (before or after the command words; default `plateau-server.db` here,
 `PLATEAU_SERVER_DB` overrides) and upgrades its schema first. Only the commands that set up a
 server (`site add`, `token add`, `demo-seed`) may create a new SQLite file; every other one refuses a
-database that does not exist, instead of answering from an empty one made on the spot. A new token is printed once, as the last line of stdout, and stored only as a hash.
+database that does not exist, instead of answering from an empty one made on the spot. A new token
+is printed once, as the last line of stdout, and stored only as a hash.
 Runs on the main thread of a short-lived process.
 """
 
