@@ -34,6 +34,7 @@ class StationSection:
     clock_start: str = ""
     clock_speed: float = 1.0
     clock_anchor: str = ""          # the real instant at which the clock reads clock_start (default: start-up)
+    clock_real_time_from: str = ""  # from this (shifted) instant on, the clock runs at real time
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,16 @@ class StationSettings:
             from plateau.demo.clock import parse_start
 
             try:
-                parse_start(self.station.clock_start)
+                start = parse_start(self.station.clock_start)
                 if self.station.clock_anchor:
                     parse_start(self.station.clock_anchor)
+                if self.station.clock_real_time_from:
+                    try:
+                        real_from = parse_start(self.station.clock_real_time_from)
+                    except ValueError as exc:
+                        raise ValueError(str(exc).replace("clock_start", "clock_real_time_from", 1)) from None
+                    if real_from < start:
+                        raise ValueError("clock_real_time_from must not be before clock_start")
             except ValueError as exc:
                 raise ConfigError(f"{self.source}: [station] {exc}") from None
         if self.station.clock_speed <= 0:

@@ -118,6 +118,22 @@ def open_replica(path: str | Path, *, create: bool = True, migrate: bool = True)
     return engine
 
 
+def check_site(engine: Engine, site: str, source: str = "the configuration") -> None:
+    """Refuse a replica that holds another school than the configured `[station] site` (a
+    database copied from another station, a typo in station.toml): the kiosk would answer, and
+    the daemon sync, with the wrong school's pupils. A replica with no site yet (first sync not
+    done) is fine. ReplicaError says which site each side names and what to do."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        held = conn.execute(text("SELECT code FROM site LIMIT 1")).scalar()
+    if held is not None and site and held.strip().upper() != site.strip().upper():
+        path = engine.url.database
+        raise ReplicaError(f"the station database {path} holds site {held}, but {source} says "
+                           f"[station] site = \"{site}\": fix the site in the configuration, or move this "
+                           "database away and run `plateau sync --once` to fetch the right school")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 

@@ -9,6 +9,7 @@ cost of a decision does not grow with the number of persons or passages. Site da
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -22,6 +23,8 @@ from plateau.domain.services import ServiceInfo, local_time, open_service, parse
 from plateau.domain.snapshot import (CardInfo, OppositionInfo, PersonInfo, ServedInfo, SiteInfo,
                                       Snapshot)
 
+log = logging.getLogger(__name__)
+
 # The per-read queries run on the DB-API connection under the SQLAlchemy connection, inside its
 # transaction: a badge is read and decided under the same BEGIN IMMEDIATE that records it, and
 # SQLAlchemy's per-statement machinery (result metadata, events) was most of a decision's cost
@@ -34,7 +37,13 @@ _PERSON_COLUMNS = ("id, last_name, first_name, class_name, category, plan, forfa
                    "arrival_date, leaving_date, photo, external_id")
 _CARD = ("SELECT c.uid, c.person_id, c.status, " + ", ".join(f"p.{c.strip()}" for c in _PERSON_COLUMNS.split(","))
          + " FROM card c LEFT JOIN person p ON p.id = c.person_id WHERE c.uid = ?")
-_CARD_TAIL = _CARD.replace("WHERE c.uid = ?", "WHERE length(c.uid) = 10 AND substr(c.uid, -?) = ?")
+# the UIDs of every card one 125 kHz read fits, in one statement of primary-key and index probes
+# (migration 0008's partial indexes: the same expressions, word for word, or SQLite ignores them)
+_FITS_10 = "SELECT uid FROM card WHERE uid IN (?, ?)"
+_FITS_8 = ("SELECT uid FROM card WHERE uid IN (?, ?) UNION ALL "
+           "SELECT uid FROM card WHERE length(uid) = 10 AND substr(uid, -8) = ? LIMIT 3")
+_FITS_6 = ("SELECT uid FROM card WHERE uid = ? UNION ALL "
+           "SELECT uid FROM card WHERE length(uid) IN (8, 10) AND substr(uid, -6) = ? LIMIT 2")
 _PERSON = f"SELECT {_PERSON_COLUMNS} FROM person WHERE id = ?"
 _CLOSURES = "SELECT first_day, last_day, label FROM closure WHERE first_day <= ?1 AND last_day >= ?1"
 # julianday() compares instants, not their text: rows written before the replica stored every
@@ -122,9 +131,7 @@ def load_site_raw(raw) -> SiteInfo:
 def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime, balance_of: BalanceOf) -> Snapshot:
     """What the rules need for a badge read, on a sqlite3 connection inside a transaction.
     `balance_of(raw, person_id)` reads the balance shown (the unit of work owns the outbox)."""
-    row = raw.execute(_CARD, (uid,)).fetchone()
-    if row is None and len(uid) in (6, 8):
-        row = _card_by_em4100_tail(raw, uid)
+    row = _card_row(raw, uid)
     if row is None:
         return Snapshot(site=site)
     card = CardInfo(row[0], row[1], row[2])
@@ -133,13 +140,36 @@ def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime, balance_o
     return _complete(raw, site, _person(row, 3), at, card, balance_of)
 
 
-def _card_by_em4100_tail(raw, uid: str):
-    """A 125 kHz tag enrolled with its 5 bytes, read by a partial reader (10-digit decimal: low 4
-    bytes; Wiegand-26: low 3 bytes). The high bytes are lost, so match the tail — only when exactly
-    one enrolled EM4100 card has it, and only after the exact lookup missed (a few thousand short
-    rows: well under a millisecond, paid only by reads the exact index did not find)."""
-    rows = raw.execute(_CARD_TAIL, (len(uid), uid)).fetchmany(2)
-    return rows[0] if len(rows) == 1 else None
+def _card_row(raw, uid: str):
+    """The card a read names, or None when no enrolled card (or more than one) fits it.
+
+    A 125 kHz EM4100 tag has 5 bytes; partial readers report the low 4 (10 decimal digits, also
+    the number suppliers print on the card) or the low 3 (Wiegand-26), and a card may have been
+    enrolled in any of these spellings. So a 10-, 8- or 6-hex read fits every enrolled card
+    that is the same tag seen through another reader: one whose UID ends with the read, or
+    whose UID the read ends with. Only a full 5-byte UID found as such is certain; otherwise the
+    card is the one fitting card, and two fitting cards are refused as unknown rather than
+    guessed (two tags sharing their low bytes: either could be the one presented). Each probe is
+    a primary-key or index lookup (migration 0008); 7-byte MIFARE UIDs take the exact one only.
+    """
+    row = raw.execute(_CARD, (uid,)).fetchone()
+    n = len(uid)
+    if n not in (6, 8, 10) or (row is not None and n == 10):
+        return row
+    if n == 10:    # enrolled with fewer bytes: its printed number (low 4) or Wiegand pair (low 3)
+        fitting = {u for (u,) in raw.execute(_FITS_10, (uid[-8:], uid[-6:]))}
+    elif n == 8:   # this reader's own spelling, a Wiegand enrolment, or a full tag ending so
+        fitting = {u for (u,) in raw.execute(_FITS_8, (uid, uid[-6:], uid))}
+    else:
+        fitting = {u for (u,) in raw.execute(_FITS_6, (uid, uid))}
+    if len(fitting) > 1:
+        log.warning("badge %s fits %d enrolled cards (%s): refused as unknown, not guessed", uid, len(fitting),
+                    ", ".join(sorted(fitting)))
+        return None
+    if not fitting:
+        return None
+    (found,) = fitting
+    return row if row is not None and row[0] == found else raw.execute(_CARD, (found,)).fetchone()
 
 
 def snapshot_for_person_raw(raw, site: SiteInfo, person_id: int, at: datetime, balance_of: BalanceOf) -> Snapshot:

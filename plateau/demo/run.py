@@ -96,6 +96,7 @@ class Demo:
         self.stations = {sid: StationFiles(sid, folder / sid) for sid in ("self-1", "self-2")}
         self.windowed = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not args.headless
         self.kiosk = None
+        self.real_time_from = None  # the kiosk's clock runs at real time from then (after the script)
         self.sent = {sid: 0 for sid in self.stations}
         self.url = ""
         self._kiosk_rowid = 0
@@ -126,7 +127,10 @@ class Demo:
         self.say("Sync daemons started (plateau sync), one per station")
         # the kiosk's clock is anchored now, just before it starts (a few seconds), not at the first sync
         anchor = datetime.now(timezone.utc) + timedelta(seconds=6)
-        self.clock = (start, self.args.speed, anchor)
+        # once the script is over the clock slows to real time, inside the service: badges
+        # presented by hand afterwards are answered as at lunch, not refused "no service open"
+        self.real_time_from = events[-1].at + timedelta(minutes=1)
+        self.clock = (start, self.args.speed, anchor, self.real_time_from)
         self.stations[KIOSK].write_config(self.school.of_kind("site")[0]["code"], self.url, tokens[KIOSK],
                                           reader_source=f"tcp:127.0.0.1:{reader_port}", clock=self.clock,
                                           lang=self.args.lang)
@@ -139,8 +143,10 @@ class Demo:
             self.say("\nCtrl-C: the lunch stops here; finishing the report.")
         code = self.finish()
         if not interrupted and not self.args.exit and self.windowed:
-            self.say("\nEverything keeps running: badge on the kiosk with "
-                     f"`echo 0BADC0DE > /dev/tcp/127.0.0.1/{reader_port}` (bash). Ctrl-C stops everything.")
+            self.say(f"\nEverything keeps running, the kiosk's clock at real time since "
+                     f"{self.real_time_from:%H:%M} (lunch ends at {opening(self.school)[1]:%H:%M}): badge on the "
+                     f"kiosk with `echo 0BADC0DE > /dev/tcp/127.0.0.1/{reader_port}` (bash). "
+                     "Ctrl-C stops everything.")
             try:
                 while all(c.alive() for c in self.children.items):
                     time.sleep(0.5)
@@ -211,7 +217,8 @@ class Demo:
         from plateau.demo.clock import ShiftedClock
         from plateau.demo.lunch import KIOSK
 
-        clock = ShiftedClock(*self.clock)
+        start, speed, anchor, real_from = self.clock
+        clock = ShiftedClock(start, speed, anchor, real_from=real_from)
         self.say(f"\nLunch of {self.school.today:%A %d %B %Y} from {events[0].at:%H:%M} at x{self.args.speed:g}: "
                  f"{len(events)} passages, about {(events[-1].at - events[0].at).total_seconds() / self.args.speed:.0f} s")
         jobs: queue.Queue = queue.Queue()

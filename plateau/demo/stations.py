@@ -33,15 +33,18 @@ class StationFiles:
         return self.folder / "station.db"
 
     def write_config(self, site: str, url: str, token: str, *, reader_source: str = "stdin",
-                     clock: tuple[datetime, float, datetime] | None = None, lang: str = "fr") -> None:
+                     clock: tuple[datetime, float, datetime, datetime | None] | None = None,
+                     lang: str = "fr") -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         lines = ["# written by `plateau demo`: see docs/configuration.md", "[station]",
                  f'id = "{self.station_id}"', f'site = "{site}"', f'language = "{lang}"', 'log_level = "INFO"']
         if clock is not None:
-            start, speed, anchor = clock
+            start, speed, anchor, real_from = clock
             lines += ["# demo only: the kiosk's clock replays the demo day, faster (plateau/demo/clock.py)",
                       f'clock_start = "{start.isoformat()}"', f"clock_speed = {speed}",
                       f'clock_anchor = "{anchor.isoformat()}"']
+            if real_from is not None:
+                lines.append(f'clock_real_time_from = "{real_from.isoformat()}"  # after the scripted lunch')
         lines += ["[server]", f'url = "{url}"', f'token = "{token}"', "wait_seconds = 10", "timeout_seconds = 5",
                   "[db]", f'path = "{self.db}"',
                   "[reader]", 'kind = "simulated"', f'simulated_source = "{reader_source}"', "debounce_ms = 300"]

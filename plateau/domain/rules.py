@@ -131,7 +131,8 @@ def decide(uid: str | None, at: datetime, snap: Snapshot, *,
     # 5. opposition covering the instant
     for opp in snap.oppositions:
         if opp.starts_at <= at < opp.ends_at:
-            return refuse_with_charge(Reason.OPPOSITION, motive=opp.motive or opp.source)
+            # the source too: the pupil screen shows only where to go, staff see the motive
+            return refuse_with_charge(Reason.OPPOSITION, motive=opp.motive or opp.source, source=opp.source)
 
     # 6. already served in this service today, at any station of the site
     if len(snap.served) >= policy.max_passages_per_service:

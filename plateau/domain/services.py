@@ -13,6 +13,13 @@ class WeekdaysError(ValueError):
     pass
 
 
+def service_code(text: str) -> str:
+    """A service code as Plateau stores it: lower case, without surrounding blanks. Other
+    systems' files and people write `DEJ` or `Dejeuner` for `dej` / `dejeuner`: every edge
+    (imports, command line, API) folds the code here instead of refusing capitals."""
+    return text.strip().lower() if isinstance(text, str) else text
+
+
 def parse_weekdays(text: str) -> frozenset[int]:
     """'mon,tue,thu,fri' -> {0, 1, 3, 4}. Accepts French abbreviations too (lun, mar, ...)."""
     french = {"lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6}

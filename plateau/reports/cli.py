@@ -74,9 +74,10 @@ def _server_source(url: str, site: str | None) -> SessionSource:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from plateau.server.db import open_database
+    from plateau.server.db import open_database, require_existing
     from plateau.server.models import Site
 
+    require_existing(url)  # a report only reads: never create an empty database
     engine = open_database(url)
     session = Session(engine)
     try:

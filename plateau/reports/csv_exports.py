@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from plateau.domain.collation import text_key
 from plateau.reports.headcount import DayData, DayHeadcount, person_row
 from plateau.reports.periods import ForecastRow, PeriodView
 
@@ -127,7 +128,7 @@ def summary_csv(headcount: DayHeadcount) -> bytes:
     header = ("date", "service", "classe", "prevus", "servis", "absents", "non_prevus", "derogations", "refus")
     rows = []
     for s in headcount.services:
-        groups = [("(total)", s.totals)] + sorted(s.by_class.items())
+        groups = [("(total)", s.totals)] + sorted(s.by_class.items(), key=lambda kv: text_key(kv[0]))
         for cls, c in groups:
             rows.append((headcount.day.isoformat(), s.code, cls, c.expected, c.served, c.no_shows, c.unexpected,
                          c.overrides, c.refusals))

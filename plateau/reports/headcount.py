@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from plateau.domain.collation import name_key, text_key
 from plateau.domain.holidays import holiday_name
 from plateau.domain.policy import SitePolicy
 from plateau.domain.services import ServiceInfo
@@ -219,7 +220,9 @@ def person_row(pid: int | None, persons: Mapping[int, Mapping[str, Any]]) -> dic
 
 
 def _sort_key(row: dict) -> tuple:
-    return (row["class_name"] or "~", row["last_name"], row["first_name"], row["person_id"] or 0)
+    """Class by class (no class last), then names in French order (BÉNARD before BRUN)."""
+    return (not row["class_name"], text_key(row["class_name"]),
+            name_key(row["last_name"], row["first_name"], row["person_id"] or 0))
 
 
 # -- the computation -------------------------------------------------------------------------

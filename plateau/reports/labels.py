@@ -11,7 +11,7 @@ _FR = {
     "summary": "Synthèse par service", "service": "Service", "hours": "Horaires", "expected": "Prévus",
     "served": "Servis", "of_which_overrides": "dont dérog.", "overrides": "Dérog.", "no_shows": "Absents",
     "unexpected": "Non prévus", "cancelled": "Annulés", "refusals": "Refus", "total": "Total",
-    "out_of_service": "Hors service",
+    "out_of_service": "Aucun service en cours",  # the kiosk's words for the same refusal
     "expected_note": "<b>{service}</b> — prévus : {forfait} au forfait ce jour, {reservation} sur réservation.",
     "not_counted": "Non comptés :", "excluded_closed": "{n} (jour fermé)", "excluded_opposition": "{n} en opposition",
     "excluded_inactive": "{n} inscription(s) inactive(s)",
@@ -23,7 +23,7 @@ _FR = {
     "refusals_by_reason": "Refus par motif", "reason": "Motif", "then_overridden": "puis dérogation",
     "overridden_note": "Un élève refusé puis admis par dérogation figure à la fois dans les refus et dans les "
                        "servis (colonne « dont dérog. »).",
-    "none": "Aucun.", "arrivals": "Arrivées par tranche de 15 minutes",
+    "none": "Aucun.", "none_f": "Aucune.", "arrivals": "Arrivées par tranche de 15 minutes",
     "per_slot": "passages par tranche de 15 min", "by_class": "Par classe", "by_category": "Par catégorie",
     "by_station": "Par poste", "class": "Classe", "category": "Catégorie", "station": "Poste",
     "no_class": "Sans classe (adultes)", "unknown_badge": "Badge inconnu",
@@ -36,7 +36,7 @@ _FR = {
     "name": "Nom", "first_name": "Prénom", "expected_by": "Prévu par", "id": "Identifiant",
     "basis": {"forfait": "forfait", "reservation": "réservation"}, "day": "Jour",
     "reasons": {"unknown_card": "Badge inconnu", "card_blocked": "Badge bloqué ou perdu",
-                "person_inactive": "Inscription inactive", "no_service": "Hors des heures de service",
+                "person_inactive": "Inscription inactive", "no_service": "Aucun service en cours",
                 "closed_day": "Jour de fermeture", "opposition": "Opposition (absence, impayé…)",
                 "already_served": "Déjà servi", "not_registered_today": "Pas inscrit ce jour",
                 "no_reservation": "Sans réservation", "insufficient_balance": "Solde insuffisant"},
@@ -47,7 +47,7 @@ _EN = {
     "page": "Page", "uai": "UAI", "printed": "printed", "printed_cap": "Printed", "headcount_of": "Headcount of",
     "summary": "Summary per service", "service": "Service", "hours": "Hours", "expected": "Expected",
     "served": "Served", "of_which_overrides": "incl. overr.", "overrides": "Overr.", "no_shows": "No-shows",
-    "unexpected": "Unexpected", "cancelled": "Cancelled", "refusals": "Refusals", "out_of_service": "Out of service",
+    "unexpected": "Unexpected", "cancelled": "Cancelled", "refusals": "Refusals", "out_of_service": "No service open",
     "expected_note": "<b>{service}</b> — expected: {forfait} on a plan today, {reservation} booked.",
     "not_counted": "Not counted:", "excluded_closed": "{n} (closed day)", "excluded_opposition": "{n} blocked",
     "excluded_inactive": "{n} inactive", "unexpected_note": "Unexpected served: {plans}.",
@@ -57,7 +57,7 @@ _EN = {
     "future_note": "— : a day still to come (only the expected figure is known).",
     "refusals_by_reason": "Refusals by reason", "reason": "Reason", "then_overridden": "then overridden",
     "overridden_note": "A pupil refused then let in by staff appears in both the refusals and the served.",
-    "none": "None.", "arrivals": "Arrivals per 15-minute slot", "per_slot": "passages per 15 min",
+    "none": "None.", "none_f": "None.", "arrivals": "Arrivals per 15-minute slot", "per_slot": "passages per 15 min",
     "by_class": "By class", "by_category": "By category", "by_station": "By station", "class": "Class",
     "category": "Category", "station": "Station", "no_class": "No class (adults)", "unknown_badge": "Unknown badge",
     "overrides_title": "Overrides", "time": "Time", "person": "Name", "refused_for": "Refused for",
@@ -67,7 +67,7 @@ _EN = {
     "name": "Last name", "first_name": "First name", "expected_by": "Expected by", "id": "Id",
     "basis": {"forfait": "plan", "reservation": "booking"}, "day": "Day",
 }
-_EN["reasons"] = {k: k.replace("_", " ") for k in _FR["reasons"]}
+_EN["reasons"] = {**{k: k.replace("_", " ") for k in _FR["reasons"]}, "no_service": "No service open"}
 _WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

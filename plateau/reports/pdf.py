@@ -20,6 +20,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
+from plateau.domain.collation import text_key
 from plateau.reports.headcount import NO_CLASS, UNKNOWN, DayHeadcount, ServiceHeadcount
 from plateau.reports.labels import day_title, labels, reason_label
 from plateau.reports.periods import PeriodView
@@ -155,7 +156,7 @@ def _by_group(heading: str, title: str, groups: dict, L: dict, *, names=lambda k
     st = styles()
     rows = [[title, *(L[c] for c in columns)]]
     total = [0] * len(columns)
-    for key, c in sorted(groups.items(), key=lambda kv: (kv[0] in (NO_CLASS, UNKNOWN), kv[0])):
+    for key, c in sorted(groups.items(), key=lambda kv: (kv[0] in (NO_CLASS, UNKNOWN), text_key(kv[0]))):
         values = [getattr(c, name) for name in columns]
         total = [a + b for a, b in zip(total, values)]
         rows.append([Paragraph(esc(names(key, L)), st["cell"]), *values])
@@ -234,7 +235,7 @@ def render_daily(headcount: DayHeadcount, path: str | Path | BinaryIO, lang: str
                   o["motive"]] for s in hc.services for o in s.overrides]
     story += _people(L["overrides_title"], [L["time"], L["station"], L["person"], L["class"], L["refused_for"],
                                              L["granted_by"], L["motive"]],
-                     overrides, [0.08, 0.08, 0.18, 0.07, 0.21, 0.16, 0.22], L["none"])
+                     overrides, [0.08, 0.08, 0.18, 0.07, 0.21, 0.16, 0.22], L["none_f"])
     cancels = [[c["at"], c["station"], f"{c['last_name']} {c['first_name']}", _class_name(c["class_name"], L),
                 c["staff"] or (f"#{c['staff_id']}" if c["staff_id"] else ""), c["motive"]]
                for s in hc.services for c in s.cancellations]

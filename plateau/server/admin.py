@@ -3,8 +3,11 @@
 Commands (docs/protocol.md): site add/set/list, service add, tariff add, station add/list/revoke/rejected,
 token add/list/revoke, staff add/list, feed compact, family invite/set-password/payment
 (`family/admin_cli.py`), plus demo-seed. Every command opens the database given by
-``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
-first. A new token is printed once, as the last line of stdout, and stored only as a hash.
+``--db`` (before or after the command words; default `plateau-server.db` here,
+`PLATEAU_SERVER_DB` overrides) and upgrades its schema first. Only the commands that set up a
+server (`site add`, `token add`, `demo-seed`) may create a new SQLite file; every other one refuses a
+database that does not exist, instead of answering from an empty one made on the spot. A new token
+is printed once, as the last line of stdout, and stored only as a hash.
 Runs on the main thread of a short-lived process.
 """
 
@@ -19,13 +22,28 @@ from plateau.domain.pins import hash_pin
 from plateau.errors import UserError
 from plateau.server import feed, store
 from plateau.server import models as m
-from plateau.server.db import Database, open_database
+from plateau.server.db import Database, open_database, require_existing
 from plateau.server.tokens import PREFIX_ADMIN, PREFIX_STATION, hash_token, new_token
 
 
+DB_HELP = "database URL or SQLite path (default: plateau-server.db; PLATEAU_SERVER_DB overrides)"
+# the commands that may create the database (the first steps of setting up a server)
+CREATES = {("site", "add"), ("token", "add"), ("demo-seed", None)}
+
+
+def _db_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Accept `--db` after the command words too (`plateau admin site show UAI --db x.db`), as
+    people type it. SUPPRESS: a leaf's --db is set only when given there, never reset to None."""
+    subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subparsers:
+        parser.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    for action in subparsers:
+        for sub in action.choices.values():
+            _db_after_the_command(sub)
+
+
 def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
-    parser.add_argument("--db", help="database URL or SQLite path (default: plateau-server.db; "
-                                     "PLATEAU_SERVER_DB overrides)")
+    parser.add_argument("--db", help=DB_HELP)
     groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True,
                                    parser_class=type(parser))
 
@@ -110,9 +128,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
 
     p = groups.add_parser("demo-seed", help="load the demo school (plateau.demo) into the server")
     p.add_argument("--pupils", type=int, default=650)
+    _db_after_the_command(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.group, getattr(args, "action", None)) not in CREATES:
+        require_existing(args.db)
     db = Database(open_database(args.db))
     try:
         key = (args.group, getattr(args, "action", None))
@@ -271,10 +292,12 @@ def _token_revoke(db: Database, a) -> None:
 
 def _staff_add(db: Database, a) -> None:
     pin = sys.stdin.readline().strip()
-    if not pin.isdigit() or not 4 <= len(pin) <= 8:
-        raise UserError("the PIN (on stdin) must be 4 to 8 digits")
+    try:
+        pin_hash = hash_pin(pin)  # the domain's rule (4 to 12 digits), as the docs and the kiosk's pad say
+    except ValueError as exc:
+        raise UserError(f"the PIN on stdin: {exc}") from None
     with db.write() as s:
-        st = store.upsert_staff(s, store.get_site(s, a.uai.upper()), a.name, a.role, hash_pin(pin),
+        st = store.upsert_staff(s, store.get_site(s, a.uai.upper()), a.name, a.role, pin_hash,
                                 badge_uid=a.badge)
         number = st.id
     print(f"staff {number}: {a.name} ({a.role})")

@@ -46,6 +46,22 @@ def resolve_url(url: str | None) -> str:
     return url
 
 
+def require_existing(url: str | None) -> None:
+    """Refuse a SQLite database file that does not exist yet: a command that only reads (or
+    that needs a school already set up) must not create an empty `plateau-server.db` wherever
+    it happens to run. PostgreSQL databases are never created by us: nothing to check."""
+    full = resolve_url(url)
+    try:
+        parsed = make_url(full)
+    except ArgumentError:
+        return  # open_database says what is wrong with it
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).exists():
+        given = "--db" if url else (f"${ENV_DB}" if os.environ.get(ENV_DB) else "the default")
+        raise DatabaseError(f"no server database at {path} ({given}): give --db PATH or URL, or set {ENV_DB} "
+                            "(`plateau admin site add` creates a new one)")
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -28,7 +28,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from plateau.domain.policy import PolicyError, policy_from_settings, validate_setting
-from plateau.domain.services import format_weekdays, parse_weekdays
+from plateau.domain.services import format_weekdays, parse_weekdays, service_code
 from plateau.server import feed, ledger, trust
 from plateau.server import models as m
 from plateau.server.store_checks import NotFound, StoreError, check_text, emit_if_changed
@@ -116,6 +116,7 @@ def set_settings(session: Session, site: m.Site, pairs: dict, *, remove: tuple[s
 # --- services and tariffs ---------------------------------------------------------------------
 
 def get_service(session: Session, site: m.Site, code: str) -> m.Service:
+    code = service_code(code)  # "DEJ" is "dej": capitals come from other systems' files
     svc = session.execute(select(m.Service).where(m.Service.site_id == site.id, m.Service.code == code)
                           ).scalar_one_or_none()
     if svc is None:
@@ -126,7 +127,7 @@ def get_service(session: Session, site: m.Site, code: str) -> m.Service:
 def upsert_service(session: Session, site: m.Site, code: str, label: str, start: str, end: str,
                    weekdays: str = "mon,tue,wed,thu,fri") -> m.Service:
     feed.lock_site(session, site.id)
-    code = check_text("service code", code, 32)
+    code = service_code(check_text("service code", code, 32))
     if not CODE.match(code):
         raise StoreError(f"service code {code!r}: use lower-case letters, digits, - or _")
     for name, value in (("start", start), ("end", end)):

@@ -30,7 +30,7 @@ def put_reservation(session: Session, site: m.Site, person: m.Person, day: date,
     """Book (no cutoff check: see `reservations.book` for the family/office path).
     Returns (reservation, created). A prepaid booking debits `prepaid_cents` via the ledger."""
     feed.lock_site(session, site.id)
-    get_service(session, site, service)
+    service = get_service(session, site, service).code  # as stored, whatever its case here
     existing = find_reservation(session, person.id, day, service)
     if existing is not None:
         return existing, False
@@ -139,7 +139,7 @@ def delete_closure(session: Session, site: m.Site, cid: str) -> bool:
 
 def upsert_menu(session: Session, site: m.Site, day: date, service: str, text_: str) -> m.Menu:
     feed.lock_site(session, site.id)
-    get_service(session, site, service)
+    service = get_service(session, site, service).code  # as stored, whatever its case here
     menu = session.execute(select(m.Menu).where(m.Menu.site_id == site.id, m.Menu.date == day,
                                                 m.Menu.service == service)).scalar_one_or_none()
     before = feed.menu_data(menu) if menu else None

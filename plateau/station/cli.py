@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import OperationalError
 
 from plateau.config import load_settings
-from plateau.db.engine import open_replica
+from plateau.db.engine import check_site, open_replica
 from plateau.station.services import Recorder
 from plateau.domain.uid import FORMATS, normalize_uid
 from plateau.errors import UserError
@@ -71,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     engine = open_replica(settings.db.path, create=False)
     recorder = None
     try:
+        check_site(engine, settings.station.site, settings.source)
         recorder = Recorder(engine, settings.station.id)
         site = recorder.site()
         at = parse_instant(args.at, site.timezone)

@@ -139,7 +139,8 @@ class SyncClient:
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, verify: bool = True,
                  clock: Callable[[], float] = time.time):
-        self.base = url.rstrip("/") + API_PREFIX
+        self.server = url.rstrip("/")  # named in every error: the status line says which server failed
+        self.base = self.server + API_PREFIX
         self.timeout = timeout
         self.clock = clock
         self.session = requests.Session()
@@ -159,27 +160,29 @@ class SyncClient:
                                         **kwargs)
             content = resp.content  # read it all here: a cut connection shows up now, not later
         except requests.Timeout as exc:
-            raise ServerUnreachable(f"the server did not answer in time ({exc.__class__.__name__})") from exc
+            raise ServerUnreachable(f"the server {self.server} did not answer in time ({exc.__class__.__name__})") \
+                from exc
         except requests.RequestException as exc:
-            raise ServerUnreachable(f"cannot reach the server: {_short(exc)}") from exc
+            raise ServerUnreachable(f"cannot reach the server {self.server}: {_short(exc)}") from exc
         received = self.clock()
         skew = clock_skew(resp.headers.get("Date"), sent, received)
         status = resp.status_code
         if status in (401, 403):
             code, reason = _error_text(resp)
             raise TokenRefused(f"station token refused: revoked or wrong (HTTP {status}"
-                               + (f": {reason}" if reason else "") + ")", reason)
+                               + (f": {reason}" if reason else "") + f") by {self.server}", reason)
         if status >= 500:
-            raise ServerUnreachable(f"the server failed (HTTP {status})")
+            raise ServerUnreachable(f"the server {self.server} failed (HTTP {status})")
         if status >= 400:
             code, reason = _error_text(resp)
-            raise RequestRefused(f"the server refused the request (HTTP {status} {code}: {reason})", status, code)
+            raise RequestRefused(f"the server {self.server} refused the request (HTTP {status} {code}: {reason})",
+                                 status, code)
         if status != 200:
-            raise ServerUnreachable(f"unexpected HTTP {status} from the server")
+            raise ServerUnreachable(f"unexpected HTTP {status} from the server {self.server}")
         try:
             body = json.loads(content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ServerUnreachable(f"the server's answer is not valid JSON ({len(content)} bytes)") from exc
+            raise ServerUnreachable(f"the answer of {self.server} is not valid JSON ({len(content)} bytes)") from exc
         return body, skew
 
     # -- the API ------------------------------------------------------------------------------
@@ -197,16 +200,16 @@ class SyncClient:
         try:
             changes, cursor, more = parse_changes_page(body)
         except ProtocolError as exc:
-            raise ServerUnreachable(f"malformed change feed page after {since}: {exc}") from exc
+            raise ServerUnreachable(f"malformed change feed page after {since} from {self.server}: {exc}") from exc
         if cursor < since:
             if changes:
-                raise ServerUnreachable(f"the change feed went backwards ({cursor} < {since})")
+                raise ServerUnreachable(f"the change feed of {self.server} went backwards ({cursor} < {since})")
             # the server's feed ends before our checkpoint (restored from an older backup): follow
             # it from its end, so the changes it makes from now on are not skipped
             log.warning("the server's change feed ends at %d, before this station's cursor %d "
                         "(server restored from a backup?): following it from there", cursor, since)
         if changes and changes[0].seq <= since:
-            raise ServerUnreachable(f"the change feed repeated changes at or before {since}")
+            raise ServerUnreachable(f"the change feed of {self.server} repeated changes at or before {since}")
         return Page(changes, cursor, more, changes_page_head(body), skew)
 
     def push(self, passages: list[dict]) -> PushAnswer:
@@ -218,12 +221,13 @@ class SyncClient:
             # the token is fine but a passage names another station (the station's id was changed
             # in its config with passages still queued): refuse those passages, not the station
             if "may not push passages of station" in exc.reason:
-                raise RequestRefused(f"passage refused by the server: {exc.reason}", 403, "forbidden") from exc
+                raise RequestRefused(f"passage refused by the server {self.server}: {exc.reason}", 403,
+                                     "forbidden") from exc
             raise
         try:
             results, balances = parse_push_answer(body, {p["id"] for p in passages})
         except ProtocolError as exc:
-            raise ServerUnreachable(f"malformed push answer: {exc}") from exc
+            raise ServerUnreachable(f"malformed push answer from {self.server}: {exc}") from exc
         return PushAnswer(results, balances, skew)
 
 
@@ -232,11 +236,11 @@ class SyncClient:
         per-item results, validated like a passage push (no balances)."""
         body, skew = self._call("POST", "/sync/card-events", json={"events": events}, read_timeout=self.timeout)
         if isinstance(body, dict) and "balances" in body:
-            raise ServerUnreachable("malformed card-event answer: unexpected balances")
+            raise ServerUnreachable(f"malformed card-event answer from {self.server}: unexpected balances")
         try:
             results, _ = parse_push_answer(body, {e["id"] for e in events})
         except ProtocolError as exc:
-            raise ServerUnreachable(f"malformed card-event answer: {exc}") from exc
+            raise ServerUnreachable(f"malformed card-event answer from {self.server}: {exc}") from exc
         return PushAnswer(results, [], skew)
 
 

@@ -20,7 +20,7 @@ import threading
 import time
 
 from plateau.config import StationSettings, load_settings
-from plateau.db.engine import open_replica
+from plateau.db.engine import check_site, open_replica
 from plateau.errors import UserError
 from plateau.sync.client import SyncError, TokenRefused
 from plateau.sync.loops import SyncLoops, SyncOptions
@@ -147,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     options = options_from(settings)
     engine = open_replica(settings.db.path)
     try:
+        check_site(engine, settings.station.site, settings.source)
         loops = SyncLoops(engine, options)
         return run_once(loops) if args.once else run_forever(loops)
     finally:

@@ -293,3 +293,28 @@ def test_failing_upgrade_is_one_line(tmp_path):
     cfg = tmp_path / "station.toml"
     cfg.write_text(config_text(db), encoding="utf-8")
     assert_one_line_error(plateau("check", "DEADBEEF", "--config", str(cfg)), "cannot upgrade the station database")
+
+
+def test_a_replica_of_another_school_is_refused_at_start(station):
+    """station.toml says one school, the database holds another (copied from another station,
+    a typo): check, pass, sync and the kiosk all stop with one line naming both sites."""
+    cfg, db = station
+    cfg.write_text(config_text(db).replace('site = "0691234X"', 'site = "0699999Z"')
+                   + '[server]\nurl = "http://127.0.0.1:9"\ntoken = "t"\n', encoding="utf-8")
+    before = sqlite3.connect(db).execute("SELECT count(*) FROM passage").fetchone()[0]
+    for args in (["check", "DEADBEEF"], ["pass", "DEADBEEF", "--at", AT], ["sync", "--once"]):
+        done = plateau(*args, "--config", str(cfg))
+        assert done.returncode == 2, (args, done.stderr)
+        line = done.stderr.strip()
+        assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+        assert "holds site 0691234X" in line and 'site = "0699999Z"' in line, line
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    kiosk = plateau("station", "--windowed", "--config", str(cfg), env=env)
+    assert kiosk.returncode == 2 and "holds site 0691234X" in kiosk.stderr, kiosk.stderr
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM passage").fetchone()[0] == before
+
+
+def test_the_site_is_compared_without_regard_to_case(station):
+    cfg, db = station
+    cfg.write_text(config_text(db).replace('site = "0691234X"', 'site = "0691234x"'), encoding="utf-8")
+    assert plateau("check", "DEADBEEF", "--config", str(cfg), "--at", AT).returncode == 1  # refused: unknown card

@@ -100,10 +100,24 @@ def test_closed_day(qtbot, kiosk, clock, demo_school):
     assert refused(kiosk)["headline"] == "Cantine fermée aujourd'hui : Noël"
 
 
-def test_opposition_shows_its_motive(qtbot, kiosk, demo_school):
+def test_opposition_shows_the_queue_where_to_go_never_its_motive(qtbot, kiosk, demo_school):
     pupil = demo_school.absent_today[0]
+    decision = badge(qtbot, kiosk, demo_school.cards[pupil])
+    assert decision.reason is Reason.OPPOSITION
+    out = refused(kiosk)
+    assert out["headline"] == "Accès suspendu : voir la vie scolaire"
+    assert "Absent" not in " ".join(out.values())
+    assert decision.message("fr") == "Accès suspendu : Absent (vie scolaire)"  # the words staff see
+
+
+def test_an_unpaid_opposition_sends_the_pupil_to_the_bursar(qtbot, make_kiosk, replica, demo_school):
+    pupil = demo_school.absent_today[0]
+    with replica.begin() as conn:
+        conn.execute(text("UPDATE opposition SET source = 'unpaid', motive = 'Impayé T1 : 212,40 €' "
+                          "WHERE person_id = :p"), {"p": pupil})
+    kiosk = make_kiosk("en")
     assert badge(qtbot, kiosk, demo_school.cards[pupil]).reason is Reason.OPPOSITION
-    assert refused(kiosk)["headline"] == "Accès suspendu : Absent (vie scolaire)"
+    assert refused(kiosk)["headline"] == "Access suspended: see the bursar's office"
 
 
 def test_already_served_says_when_and_where(qtbot, kiosk, demo_school):

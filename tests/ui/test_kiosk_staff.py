@@ -3,13 +3,15 @@ cancellation, card declared lost, force sync, roles."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from plateau.domain.reasons import Reason
 from plateau.station.flow import Screen
 from tests.ui.kiosk_support import settle
-from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, TICKET_EMPTY, badge
+from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, OTHER_FORFAIT, TICKET_EMPTY, badge
 
 STAFF_PIN, MANAGER_PIN, ADMIN_PIN = "1234", "2468", "9999"
 
@@ -86,6 +88,16 @@ def test_override_the_last_refusal_with_a_motive(qtbot, kiosk, replica, demo_sch
     assert kiosk.flow.last_refusal is None
 
 
+def test_staff_see_the_motive_of_an_opposition_the_queue_did_not(qtbot, kiosk, demo_school):
+    pupil = demo_school.absent_today[0]
+    badge(qtbot, kiosk, demo_school.cards[pupil])
+    assert "Absent (vie scolaire)" not in kiosk.result.headline.text()
+    login(qtbot, kiosk)
+    assert "Accès suspendu : Absent (vie scolaire)" in kiosk.menu.refusal.text()
+    click(qtbot, kiosk.menu.buttons["override"])
+    assert "Absent (vie scolaire)" in kiosk.override.who.text()
+
+
 def test_forgotten_badge_search_by_name_on_the_screen_keyboard_then_record(qtbot, kiosk, replica, demo_school):
     person = demo_school.persons[FORFAIT_4_DAYS]
     login(qtbot, kiosk)
@@ -119,6 +131,24 @@ def test_forgotten_badge_search_by_class(qtbot, kiosk, demo_school):
     assert kiosk.forgotten.found and {f.class_name for f in kiosk.forgotten.found} == {"6eA"}
 
 
+def test_forgotten_badge_by_first_name_alone_and_no_result_says_so(qtbot, kiosk, demo_school):
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText(demo_school.persons[FORFAIT_4_DAYS]["first_name"].lower())
+    assert FORFAIT_4_DAYS in {f.id for f in kiosk.forgotten.found}
+    assert kiosk.forgotten.message.text() == ""
+    kiosk.forgotten.field.setText("zzzz")
+    assert kiosk.forgotten.found == [] and kiosk.forgotten.message.text() == "Aucun résultat"
+
+
+def test_forgotten_badge_no_result_in_english(qtbot, make_kiosk):
+    kiosk = make_kiosk("en")
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["forgotten"])
+    kiosk.forgotten.field.setText("zzzz")
+    assert kiosk.forgotten.message.text() == "No results"
+
+
 def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
     assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
     accepted_id = kiosk.flow.outcome.passage_id
@@ -129,6 +159,7 @@ def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
     assert table.rowCount() == 1 and table.item(0, 4).text() == "accepté"
     table.selectRow(0)
     click(qtbot, kiosk.passages.cancel_button)
+    click(qtbot, kiosk.passages.yes_button)
     qtbot.waitUntil(lambda: kiosk.passages.message.text() == "Passage annulé", timeout=5000)
     assert [table.item(r, 4).text() for r in range(table.rowCount())] == ["annulation", "annulé"]
     with replica.connect() as conn:
@@ -137,6 +168,58 @@ def test_cancel_a_passage_made_by_mistake(qtbot, kiosk, replica, demo_school):
     # cancelled: the pupil may now badge again
     kiosk.flow.leave_staff()
     assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
+
+
+def test_cancel_targets_the_chosen_passage_when_a_new_one_arrives(qtbot, kiosk, replica, demo_school, clock):
+    """A pupil chosen in the list, then another pupil badges (the list reloads, rows shift):
+    the cancel asks about the chosen pupil, by name and time, and cancels that passage only."""
+    chosen, newcomer = FORFAIT_4_DAYS, OTHER_FORFAIT
+    start = clock.at
+    assert badge(qtbot, kiosk, demo_school.cards[chosen]).accepted
+    chosen_id = kiosk.flow.outcome.passage_id
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["passages"])
+    table = kiosk.passages.table
+    table.selectRow(0)
+    assert chosen_person_name(demo_school, chosen) in table.item(0, 2).text()
+    clock.at = start + timedelta(minutes=1)
+    assert badge(qtbot, kiosk, demo_school.cards[newcomer]).accepted  # while the list is open
+    newcomer_id = kiosk.flow.outcome.passage_id
+    kiosk.flow.tick(kiosk.flow.outcome.shown_at + 31)  # the answer is over: back to the list
+    kiosk.render()
+    assert kiosk.stack.currentWidget() is kiosk.passages and table.rowCount() == 2
+    assert chosen_person_name(demo_school, newcomer) in table.item(0, 2).text()  # the new one on top
+    selected = [i.row() for i in table.selectionModel().selectedRows()]
+    assert selected == [1]  # the highlight followed the chosen passage
+    click(qtbot, kiosk.passages.cancel_button)
+    question = kiosk.passages.question.text()
+    assert chosen_person_name(demo_school, chosen) in question and "12:00:00" in question, question
+    assert chosen_person_name(demo_school, newcomer) not in question
+    assert question.startswith("Annuler le passage de ")
+    assert kiosk.passages.confirm.isVisibleTo(kiosk.passages)
+    click(qtbot, kiosk.passages.yes_button)
+    qtbot.waitUntil(lambda: kiosk.passages.message.text() == "Passage annulé", timeout=5000)
+    with replica.connect() as conn:
+        cancels = conn.execute(text("SELECT ref FROM passage WHERE kind = 'cancel'")).scalars().all()
+    assert cancels == [chosen_id] and newcomer_id not in cancels
+
+
+def test_cancel_asks_first_and_no_keeps_the_passage(qtbot, kiosk, replica, demo_school):
+    assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
+    login(qtbot, kiosk)
+    click(qtbot, kiosk.menu.buttons["passages"])
+    kiosk.passages.table.selectRow(0)
+    click(qtbot, kiosk.passages.cancel_button)
+    click(qtbot, kiosk.passages.no_button)
+    assert not kiosk.passages.confirm.isVisibleTo(kiosk.passages)
+    assert kiosk.passages.cancel_button.isVisibleTo(kiosk.passages)
+    qtbot.wait(200)
+    with replica.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM passage WHERE kind = 'cancel'")).scalar() == 0
+
+
+def chosen_person_name(demo_school, person_id: int) -> str:
+    return demo_school.persons[person_id]["last_name"]
 
 
 def test_declare_a_card_lost_blocks_it_at_once_and_queues_it(qtbot, kiosk, replica, demo_school):

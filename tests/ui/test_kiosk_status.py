@@ -65,6 +65,27 @@ def test_offline_banner_in_english(qtbot, make_kiosk, replica, clock):
     assert kiosk.idle.prompt.text() == "Present your badge"
 
 
+def test_offline_for_under_a_minute_is_not_zero_minutes(qtbot, make_kiosk, replica, clock):
+    daemon_says(replica, online=False, since=clock.at - timedelta(seconds=20))
+    assert make_kiosk().idle.status.text() == "\u25CB hors ligne depuis moins d'une minute"
+    assert make_kiosk("en").idle.status.text() == "\u25CB offline for less than a minute"
+
+
+def test_no_badge_invitation_when_no_service_remains_today(qtbot, make_kiosk, clock):
+    from tests.conftest import paris
+
+    clock.at = paris(2026, 11, 22, 12, 0)  # a Sunday
+    kiosk = make_kiosk()
+    assert kiosk.idle.service.text() == "Plus de service aujourd'hui"
+    assert kiosk.idle.prompt.text() == ""
+    clock.at = paris(2026, 11, 23, 10, 0)  # Monday morning: lunch is still to come
+    kiosk.refresh_status()
+    assert kiosk.idle.prompt.text() == "Passez votre badge"
+    clock.at = paris(2026, 11, 23, 14, 0)  # Monday after lunch: no service left today
+    kiosk.refresh_status()
+    assert kiosk.idle.prompt.text() == ""
+
+
 def test_reader_unplugged_then_back(qtbot, kiosk):
     assert kiosk.idle.reader.text() == "Lecteur prêt"
     kiosk.reader.set_state(ReaderState.UNPLUGGED, "/dev/ttyUSB0")

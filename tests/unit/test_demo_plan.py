@@ -25,6 +25,34 @@ def test_shifted_clock_reads_start_at_its_anchor_and_runs_speed_times_faster():
     assert clock.wall_at(T0 + timedelta(minutes=20)) == now["t"]
 
 
+def test_the_clock_runs_at_real_time_once_the_script_is_over():
+    now = {"t": WALL}
+    real_from = T0 + timedelta(minutes=90)  # the scripted lunch's last badge is past
+    clock = ShiftedClock(T0, 200.0, WALL, wall=lambda: now["t"], real_from=real_from)
+    now["t"] = WALL + timedelta(seconds=27)               # 27 s at x200: 90 minutes of lunch
+    assert clock() == real_from
+    assert clock.wall_at(real_from) == now["t"]
+    now["t"] += timedelta(seconds=20)                     # then 20 s later the clock moved 20 s, not 67 min
+    assert clock() == real_from + timedelta(seconds=20)
+    assert clock.wall_at(real_from + timedelta(seconds=20)) == now["t"]
+    assert clock.wall_at(T0 + timedelta(minutes=45)) == WALL + timedelta(seconds=13.5)  # before: unchanged
+    section = StationSection(id="s", site="x", clock_start=T0.isoformat(), clock_speed=200.0,
+                             clock_anchor=WALL.isoformat(), clock_real_time_from=real_from.isoformat())
+    assert station_clock(section).at(WALL + timedelta(seconds=47)) == real_from + timedelta(seconds=20)
+
+
+@pytest.mark.parametrize("station, words", [
+    ({"clock_start": T0.isoformat(), "clock_real_time_from": "after lunch"}, "clock_real_time_from: not an ISO"),
+    ({"clock_start": T0.isoformat(), "clock_real_time_from": (T0 - timedelta(hours=1)).isoformat()},
+     "must not be before clock_start"),
+])
+def test_bad_real_time_setting_stops_with_one_clear_line(station, words):
+    settings = StationSettings(source="station.toml")
+    settings = replace(settings, station=replace(settings.station, id="self-1", site="0691234X", **station))
+    with pytest.raises(ConfigError, match=words):
+        settings.validate()
+
+
 def test_station_clock_is_the_system_clock_unless_clock_start_is_set():
     assert station_clock(StationSection(id="s", site="x")) is utc_now
     clock = station_clock(StationSection(id="s", site="x", clock_start=T0.isoformat(), clock_speed=2.0,

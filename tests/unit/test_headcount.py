@@ -163,3 +163,19 @@ def test_headcount_stays_pure():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
         {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m and m.split(".")[0] in ("sqlalchemy", "PySide6", "reportlab", "requests")}
+
+
+def test_no_shows_are_listed_in_french_name_order():
+    names = ["BRUN", "BÉNARD", "bailly", "ÉMERY", "DUPONT"]
+    persons = [person(i + 1, last_name=n, first_name="Léa") for i, n in enumerate(names)]
+    lunch = compute(day_data(persons)).service("dejeuner")
+    assert [r["last_name"] for r in lunch.no_shows] == ["bailly", "BÉNARD", "BRUN", "DUPONT", "ÉMERY"]
+
+
+def test_report_words_agree_with_the_kiosk():
+    from plateau.reports.labels import labels, reason_label
+
+    fr, en = labels("fr"), labels("en")
+    assert reason_label("no_service", fr) == fr["out_of_service"] == "Aucun service en cours"  # as on the kiosk
+    assert reason_label("no_service", en) == en["out_of_service"] == "No service open"
+    assert fr["none_f"] == "Aucune."  # "Dérogations accordées : Aucune."

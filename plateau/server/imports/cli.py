@@ -47,11 +47,12 @@ def _only_site(db) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from plateau.server.db import Database, open_database
+    from plateau.server.db import Database, open_database, require_existing
     from plateau.server.imports.runner import run_import
     from plateau.server.imports.source import read_file, read_limited
 
     data = read_limited(sys.stdin.buffer, args.kind) if args.file == "-" else read_file(args.file, args.kind)
+    require_existing(args.db)  # an import needs a school set up: never into a new empty file
     db = Database(open_database(args.db))
     try:
         site = args.site.upper() if args.site else _only_site(db)

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from plateau.domain.services import service_code
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
@@ -86,7 +87,7 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Booking
             ref = row.get("person")
             if not ref:
                 raise ValueProblem("the person column is empty")
-            service = row.get("service").lower()
+            service = service_code(row.get("service") or "")  # "DEJ" as other systems write it
             if not service:
                 raise ValueProblem("the service is missing (e.g. dejeuner)")
             days, pattern = expand(row.get("date"))

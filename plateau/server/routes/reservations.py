@@ -16,7 +16,8 @@ from plateau.server.schemas import Day, PersonId, ReservationOut
 
 router = APIRouter(prefix="/persons/{person_id}/reservations", tags=["reservations"])
 
-ServiceCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# any case: "DEJ" is the service "dej" (the store folds it, plateau.domain.services.service_code)
+ServiceCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
 
 @router.put("/{day}/{service}", response_model=ReservationOut, status_code=200,

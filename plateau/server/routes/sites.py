@@ -20,7 +20,8 @@ from plateau.server.errors import responses
 router = APIRouter(prefix="/sites/{site}", tags=["sites"])
 
 SiteCode = Annotated[str, Path(min_length=1, max_length=16)]
-ServiceCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# any case: "DEJ" is the service "dej" (the store folds it, plateau.domain.services.service_code)
+ServiceCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
 
 def _site(s, caller, code: str):

@@ -136,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from plateau import systemd
 
     from plateau.config import load_settings
+    from plateau.db.engine import check_site
     from plateau.station.ui.screensaver import ScreenKeeper
 
     settings = load_settings(args.config)
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         pass
     engine = open_station_replica(settings.db.path)
+    check_site(engine, settings.station.site, settings.source)  # before any window: refuse another school's data
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("plateau-station")
     from plateau.demo.clock import station_clock, utc_now

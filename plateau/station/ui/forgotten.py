@@ -103,7 +103,7 @@ class ForgottenScreen(_StaffPage):
             self.results.addItem(item)
         if len(found) == 1:
             self.results.setCurrentRow(0)
-        self.message.setText(message or (tr("No one found") if self.field.text().strip() and not found else ""))
+        self.message.setText(message or (tr("No results") if self.field.text().strip() and not found else ""))
         self._selected()
 
     def selected(self) -> Found | None:

@@ -6,12 +6,15 @@ GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
+from datetime import datetime, timedelta
+
+from PySide6.QtCharts import QBarSet, QCategoryAxis, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
+from plateau.domain.collation import text_key
 from plateau.station.ui import theme
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.texts import reason_label
@@ -27,6 +30,31 @@ def _table(columns: int) -> QTableWidget:
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take what is left
     return t
+
+
+SLOT_MINUTES = 15
+
+
+def time_slots(keys) -> list[str]:
+    """Every 15-minute slot from the first key to the last ("HH:MM"), the empty ones included:
+    the chart's bars then stand at their true time (a refusal at 17:30 lies two hours and a
+    quarter after 15:15, not next to it)."""
+    if not keys:
+        return []
+    first, last = (datetime.strptime(k, "%H:%M") for k in (min(keys), max(keys)))
+    out, t = [], first
+    while t <= last:
+        out.append(t.strftime("%H:%M"))
+        t += timedelta(minutes=SLOT_MINUTES)
+    return out
+
+
+def _label_step(count: int) -> int:
+    """Label every slot, half hour, hour or two hours, whatever keeps about a dozen labels."""
+    for step in (1, 2, 4, 8):
+        if count <= 12 * step:
+            return step
+    return 16
 
 
 def _fill(t: QTableWidget, headers: list[str], rows: list[list]) -> None:
@@ -69,14 +97,14 @@ class ManagerScreen(_StaffPage):
         self.classes = _table(4)
         left.addWidget(self.reasons, 1)
         left.addWidget(self.classes, 1)
-        body.addLayout(left, 2)
+        body.addLayout(left, 1)  # as wide as the chart: "Par classe" and three figures fit at 800×480
         self.chart = QChart()
         self.chart.setBackgroundBrush(QColor("#FFFFFF"))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.chart.setMargins(QMargins(2, 2, 2, 2))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        body.addWidget(self.chart_view, 3)
+        body.addWidget(self.chart_view, 1)
         self.lay.addLayout(body, 1)
         self.headcount = None
 
@@ -92,9 +120,13 @@ class ManagerScreen(_StaffPage):
         self.title.setText(tr("Headcounts of {day}", day=hc.day.strftime("%d/%m/%Y")))
         rows, reasons, classes, slots = [], {}, {}, {}
         for s in hc.services:
-            if s.code:  # the bucket of passages outside any service has no row, only refusals
+            if s.code:
                 # while the service runs, the expected persons not served yet are its "no-shows so far"
                 rows.append([s.label, s.totals.expected, s.totals.served, s.totals.no_shows, s.totals.refusals])
+            elif s.totals.refusals or s.totals.served:
+                # badges when no service was open: their own row, so that the refusals of the
+                # table add up to the refusals listed by reason
+                rows.append([tr("No service open"), "", s.totals.served, "", s.totals.refusals])
             for reason, info in s.refusals_by_reason.items():
                 reasons[reason] = reasons.get(reason, 0) + info.get("count", 0)
             for cls, counts in s.by_class.items():
@@ -112,7 +144,8 @@ class ManagerScreen(_StaffPage):
         _fill(self.reasons, [tr("Refusals by reason"), tr("Refusals")],
               [[reason_label(r), n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])])
         _fill(self.classes, [tr("By class"), tr("Expected"), tr("Served"), tr("Refusals")],
-              [[c or tr("no class"), *v] for c, v in sorted(classes.items())])
+              [[c or tr("no class"), *v] for c, v in sorted(classes.items(), key=lambda kv: (not kv[0],
+                                                                                             text_key(kv[0])))])
         self._chart(slots)
 
     def _chart(self, slots: dict[str, tuple[int, int]]) -> None:
@@ -128,16 +161,22 @@ class ManagerScreen(_StaffPage):
         served, refused = QBarSet(tr("Served")), QBarSet(tr("Refusals"))
         served.setColor(QColor(theme.ACCEPT_BG))
         refused.setColor(QColor(theme.REFUSE_BG))
-        keys = sorted(slots)
+        keys = time_slots(slots)
         for k in keys:
-            served.append(slots[k][0])
-            refused.append(slots[k][1])
+            served.append(slots.get(k, (0, 0))[0])
+            refused.append(slots.get(k, (0, 0))[1])
         series = QStackedBarSeries()
         series.append(served)
         series.append(refused)
         self.chart.addSeries(series)
-        x = QBarCategoryAxis()
-        x.append(keys)
+        # a time axis: bar i stands at x = i, one slot wide; labels on the slots' values
+        x = QCategoryAxis()
+        x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        x.setRange(-0.5, max(len(keys), 1) - 0.5)
+        step = _label_step(len(keys))
+        for i, k in enumerate(keys):
+            if i % step == 0:
+                x.append(k, i)
         x.setLabelsAngle(-90)
         x.setLabelsFont(font)
         y = QValueAxis()

@@ -18,6 +18,7 @@ from plateau.domain.money import format_euros
 from plateau.domain.rules import Decision
 from plateau.station.ui import theme
 from plateau.station.ui.i18n import tr
+from plateau.station.ui.texts import pupil_headline
 from plateau.station.ui.widgets import LongPressButton, label, page
 
 
@@ -148,7 +149,7 @@ class ResultScreen(QWidget):
             self.root.style().unpolish(self.root)
             self.root.style().polish(self.root)
         self.icon.setText(theme.ICON_OK if accepted else theme.ICON_REFUSED)
-        self.headline.setText(d.message(lang))
+        self.headline.setText(pupil_headline(d, lang))  # an opposition's motive is for staff only
         person = d.person
         # an unknown badge: no name to show; the pupil's way in is staff's forgotten-badge search
         self.name.setText(person.display_name if person else tr("Please ask a member of staff"))

@@ -1,7 +1,9 @@
 """`python -m plateau.station.ui.screenshots DIR`: a PNG of every kiosk screen, at 800×480 and 1920×1080.
 
 Runs the real window on a demo replica (the demo school, a Monday lunch at 12:07 with a few
-hundred passages already recorded) under a real X server: when DISPLAY is not set it re-runs
+hundred passages already recorded) under a real X server. Each window (one size, one language)
+starts from its own copy of that replica, so no answer leaks into the next series (a pupil
+accepted at 800×480 would be "already served" at 1920×1080): when DISPLAY is not set it re-runs
 itself under `xvfb-run` (Debian package `xvfb`, in scripts/setup-dev.sh). `--offscreen` uses
 Qt's offscreen platform instead (no X server; same widgets, for a quick look).
 Files are named `<width>x<height>-<lang>-<screen>.png`; `make screenshots` refreshes docs/screenshots/.
@@ -45,7 +47,7 @@ class Clock:
 
 
 def _seed(folder: Path, clock: Clock):
-    """A demo replica with a realistic lunch so far (about 300 passages since 11:15)."""
+    """A demo replica with a realistic lunch so far (about 300 passages since 11:15, two refusals before)."""
     from sqlalchemy import text
 
     from plateau.db.engine import open_replica
@@ -63,12 +65,31 @@ def _seed(folder: Path, clock: Clock):
     step = (clock.at - start - timedelta(minutes=2)) / 320
     for n, uid in enumerate(uids[:320]):
         recorder.badge(uid, start + step * n)
+    # two pupils who came before the self opened (refused: no service open), as on every day
+    for n, uid in enumerate(uids[400:402]):
+        recorder.badge(uid, start - timedelta(minutes=12 - 5 * n))
     with engine.begin() as conn:
         set_state(conn, keys.ONLINE, "1")
         set_state(conn, keys.LAST_SUCCESS, (clock.at - timedelta(seconds=10)).isoformat())
         # a ticket pupil with a low balance, for the orange warning
         conn.execute(text("UPDATE balance SET server_cents = 1100 WHERE person_id IN (22, 38)"))
     return engine, school
+
+
+def _copy(engine, path: Path):
+    """A fresh replica at `path`, copied page by page from `engine`'s (SQLite's backup API)."""
+    import sqlite3
+
+    from plateau.db.engine import open_replica
+
+    with engine.connect() as conn:
+        source = conn.connection.dbapi_connection
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    return open_replica(path)
 
 
 def _settle(app, seconds: float = 0.3) -> None:
@@ -78,7 +99,9 @@ def _settle(app, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
-def shoot(out: Path, sizes=SIZES) -> list[Path]:
+def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> list[Path]:
+    """Write the PNGs into `out`; `pause`: seconds to let each screen paint before its shot
+    (an X server needs them; the tests, on Qt's offscreen platform, pass less)."""
     from PySide6.QtWidgets import QApplication
 
     from plateau.config import StationSection, StationSettings
@@ -93,23 +116,24 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
     made: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         clock = Clock(datetime(2026, 11, 23, 12, 7, tzinfo=PARIS))
-        engine, school = _seed(Path(tmp), clock)
+        seeded, school = _seed(Path(tmp), clock)
         already = school.cards[1]
         forfait_today = next(uid for pid, uid in sorted(school.cards.items()) if pid > 500
                              and school.persons[pid]["plan"] == "forfait" and pid not in school.absent_today)
-        for lang in ("fr", "en"):
+        for lang in langs:
             for w, h in sizes:
+                engine = _copy(seeded, Path(tmp) / f"station-{lang}-{w}x{h}.db")
                 settings = StationSettings(station=StationSection(id="self-1", site="0691234X", language=lang,
                                                                   result_seconds=3600))
                 win = build_window(engine, settings, clock=clock, reports_dir=tmp)
                 win.set_reader_state("ready")
                 win.setFixedSize(w, h)
                 win.show()
-                _settle(app, 1.0)
+                _settle(app, pause * 2.5)
 
                 def snap(name: str) -> None:
                     win.render()
-                    _settle(app, 0.4)
+                    _settle(app, pause)
                     path = out / f"{w}x{h}-{lang}-{name}.png"
                     win.grab().save(str(path))
                     made.append(path)
@@ -139,6 +163,7 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                 if lang == "en":
                     win.close()
                     win.shutdown()
+                    engine.dispose()
                     continue
                 badge(forfait_today)
                 snap("result-accepted")
@@ -179,8 +204,12 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("passages")
                 drained()
-                win.passages.table.selectRow(0)
+                win.passages.table.selectRow(next(r for r, line in enumerate(win.passages.lines)
+                                                  if line.cancellable))
                 snap("last-passages")
+                win.passages.cancel_button.click()  # the question names the pupil and the time
+                snap("last-passages-confirm")
+                win.passages.no_button.click()
                 win.flow.open(Screen.STAFF, time.monotonic())
                 win._menu_chosen("manager")
                 wait_for(lambda: win.manager.headcount is not None)
@@ -200,7 +229,8 @@ def shoot(out: Path, sizes=SIZES) -> list[Path]:
                     set_state(conn, keys.OFFLINE_SINCE, "")
                 win.close()
                 win.shutdown()
-        engine.dispose()
+                engine.dispose()
+        seeded.dispose()
     return made
 
 

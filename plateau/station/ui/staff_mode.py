@@ -44,6 +44,8 @@ class StaffMode:
         pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
                  "manager": Screen.MANAGER}
         if key in pages:
+            if key == "passages":
+                self.passages.forget_choice()  # a new visit: nothing chosen yet
             self._act(lambda: self.flow.open(pages[key], now))
             if self.flow.screen is Screen.MANAGER:
                 self.refresh_expected()
@@ -148,14 +150,12 @@ class StaffMode:
         return failed
 
     def _show_lines(self, message: str | None = None) -> None:
-        """Read the last passages on the worker, then show them (with `message`, if any)."""
+        """Read the last passages on the worker, then show them (with `message`, if any), keeping
+        the passage staff chose (by its id, not its row: the list may have moved meanwhile)."""
         since = self._local().date() - timedelta(days=4)  # back to last Friday on a Monday
 
         def show(lines) -> None:
-            if message is None:
-                self.passages.show_lines(lines, self.site.timezone, self.lang)
-            else:
-                self.passages.show_lines(lines, self.site.timezone, self.lang, message)
+            self.passages.show_lines(lines, self.site.timezone, self.lang, message or "", keep_choice=True)
         self._op(lambda: self.actions.last_passages(since), worker=self.stats) \
             .success(show).failure(self._staff_failed(self.passages)).run()
 

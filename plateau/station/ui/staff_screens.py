@@ -168,7 +168,11 @@ class OverrideScreen(_StaffPage):
 
 
 class PassagesScreen(_StaffPage):
-    """The last 50 passages of the site known here; select one and cancel it."""
+    """The last 50 passages of the site known here; select one and cancel it.
+
+    The choice is held by passage id, not by row: the list is reloaded when a passage arrives
+    (a pupil badging while staff read it), and a row number would then point at another pupil.
+    Cancelling asks first, naming the pupil and the time, and only then emits that id."""
 
     cancel_requested = Signal(str)
     back = Signal()
@@ -187,52 +191,127 @@ class PassagesScreen(_StaffPage):
         self.table.itemSelectionChanged.connect(self._selected)
         self.lay.addWidget(self.table, 1)
         self.lay.addWidget(self.message)
-        row = QHBoxLayout()
+        self.confirm = QWidget()
+        confirm_lay = QVBoxLayout(self.confirm)
+        confirm_lay.setContentsMargins(0, 0, 0, 0)
+        self.question = label("", "normal", name="refusal")
+        confirm_lay.addWidget(self.question)
+        answers = QHBoxLayout()
+        self.yes_button = button("", name="danger")
+        self.yes_button.clicked.connect(self._confirmed)
+        self.no_button = button("")
+        self.no_button.clicked.connect(self._close_confirm)
+        answers.addWidget(self.yes_button)
+        answers.addWidget(self.no_button)
+        confirm_lay.addLayout(answers)
+        self.confirm.hide()
+        self.lay.addWidget(self.confirm)
+        self.actions = QWidget()
+        row = QHBoxLayout(self.actions)
+        row.setContentsMargins(0, 0, 0, 0)
         self.cancel_button = button("", name="danger")
-        self.cancel_button.clicked.connect(self._cancel)
+        self.cancel_button.clicked.connect(self._ask)
         self.back_button = button("")
         self.back_button.clicked.connect(self.back)
         row.addWidget(self.cancel_button)
         row.addWidget(self.back_button)
-        self.lay.addLayout(row)
+        self.lay.addWidget(self.actions)
         self.lines: list[PassageLine] = []
+        self.chosen_id: str | None = None     # the passage staff selected, whatever its row
+        self.asking: PassageLine | None = None  # the passage the open confirmation is about
+        self._zone = ZoneInfo("Europe/Paris")
+        self._filling = False
 
-    def show_lines(self, lines: list[PassageLine], tz: str, lang: str, message: str = "") -> None:
+    def forget_choice(self) -> None:
+        """A new visit of the list: nothing chosen, no question open."""
+        self.chosen_id = None
+        self._close_confirm()
+
+    def show_lines(self, lines: list[PassageLine], tz: str, lang: str, message: str = "",
+                   *, keep_choice: bool = False) -> None:
+        """Fill the list. `keep_choice`: the same visit goes on (a reload after a new passage),
+        so the chosen passage stays chosen, found again by its id, or nothing is chosen."""
         self.title.setText(tr("Last passages"))
         self.cancel_button.setText(tr("Cancel this passage"))
         self.back_button.setText(tr("Back"))
+        self.yes_button.setText(tr("Yes, cancel it"))
+        self.no_button.setText(tr("No"))
         self.message.setText(message)
         self.table.setHorizontalHeaderLabels([tr("Time"), tr("Station"), tr("Name"), tr("Class"), tr("Outcome"),
                                               tr("Price")])
-        self.lines = lines
-        self.table.setRowCount(len(lines))
-        zone = ZoneInfo(tz)
-        for r, line in enumerate(lines):
-            if line.kind == "cancel":
-                outcome = tr("cancellation")
-            elif line.cancelled:
-                outcome = tr("cancelled")
-            elif line.accepted:
-                outcome = tr("override") if line.kind == "override" else (
-                    tr("forgotten badge") if line.kind == "forgotten" else tr("accepted"))
+        if not keep_choice:
+            self.forget_choice()
+        self._filling = True  # selection signals while refilling are not a person's choice
+        try:
+            self.table.clearSelection()
+            self.lines = lines
+            self.table.setRowCount(len(lines))
+            self._zone = ZoneInfo(tz)
+            for r, line in enumerate(lines):
+                cells = (self._time(line), line.station, self._who(line), line.class_name or "",
+                         self._outcome(line, lang), format_euros(line.price_cents, lang))
+                for c, text in enumerate(cells):
+                    self.table.setItem(r, c, QTableWidgetItem(text))
+            row = next((r for r, line in enumerate(lines) if line.id == self.chosen_id), None)
+            if row is None:
+                self.chosen_id = None
             else:
-                outcome = f"{tr('refused')} : {reason_label(line.reason)}" if lang == "fr" else \
-                    f"{tr('refused')}: {reason_label(line.reason)}"
-            cells = (line.at.astimezone(zone).strftime("%H:%M:%S"), line.station, line.name or line.card_uid or "",
-                     line.class_name or "", outcome, format_euros(line.price_cents, lang))
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self._selected()
+                self.table.selectRow(row)
+        finally:
+            self._filling = False
+        self._update_button()
+
+    @staticmethod
+    def _outcome(line: PassageLine, lang: str) -> str:
+        if line.kind == "cancel":
+            return tr("cancellation")
+        if line.cancelled:
+            return tr("cancelled")
+        if line.accepted:
+            return tr("override") if line.kind == "override" else (
+                tr("forgotten badge") if line.kind == "forgotten" else tr("accepted"))
+        return f"{tr('refused')} : {reason_label(line.reason)}" if lang == "fr" else \
+            f"{tr('refused')}: {reason_label(line.reason)}"
+
+    def _time(self, line: PassageLine) -> str:
+        return line.at.astimezone(self._zone).strftime("%H:%M:%S")
+
+    @staticmethod
+    def _who(line: PassageLine) -> str:
+        return line.name or line.card_uid or ""
 
     def selected_line(self) -> PassageLine | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.lines[rows[0].row()] if rows else None
+        """The passage staff chose (by id), or None."""
+        return next((line for line in self.lines if line.id == self.chosen_id), None)
 
     def _selected(self) -> None:
+        if self._filling:
+            return
+        rows = self.table.selectionModel().selectedRows()
+        self.chosen_id = self.lines[rows[0].row()].id if rows and rows[0].row() < len(self.lines) else None
+        self._update_button()
+
+    def _update_button(self) -> None:
         line = self.selected_line()
         self.cancel_button.setEnabled(bool(line and line.cancellable))
 
-    def _cancel(self) -> None:
+    def _ask(self) -> None:
         line = self.selected_line()
-        if line is not None and line.cancellable:
+        if line is None or not line.cancellable:
+            return
+        self.asking = line
+        self.question.setText(tr("Cancel the passage of {name} at {time}?", name=self._who(line),
+                                 time=self._time(line)))
+        self.actions.hide()
+        self.confirm.show()
+
+    def _close_confirm(self) -> None:
+        self.asking = None
+        self.confirm.hide()
+        self.actions.show()
+
+    def _confirmed(self) -> None:
+        line, self.asking = self.asking, None
+        self._close_confirm()
+        if line is not None:
             self.cancel_requested.emit(line.id)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from plateau.devices.base import ReaderState
+from plateau.domain.reasons import Reason
 from plateau.station.flow import Connectivity, ServiceLine
+from plateau.domain.rules import Decision
 from plateau.station.ui.i18n import tr
 
 _READER = {ReaderState.READY: "Reader ready", ReaderState.STARTING: "Reader starting",
@@ -34,6 +36,8 @@ def connectivity_text(c: Connectivity) -> str:
         parts = ["\u25CF " + tr("Online")]
     elif c.offline_minutes is None:
         parts = ["\u25CB " + tr("Offline"), tr("never synchronised")]
+    elif c.offline_minutes < 1:  # not "for 0 min"
+        parts = ["\u25CB " + tr("offline for less than a minute")]
     else:
         parts = ["\u25CB " + tr("offline for {minutes} min", minutes=c.offline_minutes)]
     if c.waiting and not c.online:
@@ -41,6 +45,30 @@ def connectivity_text(c: Connectivity) -> str:
     if c.parked:
         parts.append(tr("{n} rejected by the server", n=c.parked))
     return " — ".join(parts)
+
+
+def idle_prompt(reader_down: bool, line: ServiceLine) -> str:
+    """The idle screen's invitation: none when no service remains today (a Sunday, the evening),
+    since a badge would only be refused; the service line already says so."""
+    if reader_down:
+        return tr("No badge reader: please ask a member of staff")
+    if line.current is None and line.upcoming is None:
+        return ""
+    return tr("Present your badge")
+
+
+# where a pupil refused for an opposition should go, by the opposition's source: the queue
+# behind sees this, never the motive (an absence, a sanction, a debt), which staff see
+_OPPOSITION_DESK = {"unpaid": "see the bursar's office"}
+
+
+def pupil_headline(decision: Decision, lang: str) -> str:
+    """The result screen's headline, seen by the whole queue: an opposition names only the desk
+    to see; every other answer is the decision's own message."""
+    if decision.reason is Reason.OPPOSITION:
+        desk = _OPPOSITION_DESK.get(decision.details.get("source", ""), "see the vie scolaire")
+        return tr("Access suspended: {desk}", desk=tr(desk))
+    return decision.message(lang)
 
 
 def reader_text(state: str, detail: str = "") -> str:
@@ -62,7 +90,7 @@ def clock_text(local: datetime) -> str:
 
 
 REASON_LABELS = {"unknown_card": "Unknown badge", "card_blocked": "Badge blocked",
-                 "person_inactive": "Registration inactive", "no_service": "No service",
+                 "person_inactive": "Registration inactive", "no_service": "No service open",
                  "closed_day": "Canteen closed", "opposition": "Access suspended", "already_served": "Already served",
                  "not_registered_today": "Not registered today", "no_reservation": "No reservation",
                  "insufficient_balance": "Insufficient balance", "ok": "accepted"}

@@ -35,7 +35,7 @@ from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
 from plateau.station.ui.staff_mode import StaffMode
 from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
-from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
+from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, idle_prompt, reader_text,
                                       service_text)
 from plateau.station.ui.worker import DbWorker, Failure, KioskOp
 
@@ -289,7 +289,7 @@ class KioskWindow(StaffMode, QMainWindow):
         elif screen is Screen.FORGOTTEN and self.stack.currentWidget() is not widget:
             self.forgotten.reset()
         elif screen is Screen.PASSAGES and self.stack.currentWidget() is not widget:
-            self._show_lines()
+            self._show_lines()  # back from a pupil's answer too: the choice is kept by passage id
         elif screen is Screen.MANAGER and self.stack.currentWidget() is not widget:
             self.manager.reset()
         if self.stack.currentWidget() is not widget:
@@ -312,8 +312,7 @@ class KioskWindow(StaffMode, QMainWindow):
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
             menu=f"{tr('Menu')} : {menu}" if menu and self.lang == "fr" else (f"{tr('Menu')}: {menu}" if menu else ""),
-            prompt=tr("No badge reader: please ask a member of staff") if self.flow.reader_down
-            else tr("Present your badge"),
+            prompt=idle_prompt(self.flow.reader_down, line),
             status=connectivity_text(conn_state), status_ok=conn_state.online,
             reader=reader_text(self.reader_state),  # the device path is for staff (staff menu)
             reader_ok=self.reader_state in (ReaderState.READY, ReaderState.STARTING)))

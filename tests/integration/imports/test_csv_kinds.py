@@ -126,6 +126,17 @@ def test_reservations_by_week_pattern_skip_holidays_and_debit_prepaid_meals(scho
     assert table_counts(school) == before
 
 
+def test_reservations_name_the_service_in_any_case(school):
+    report = run(school, "reservations", "person;date;service\nADULT-001;2026-11-24;DEJEUNER\n"
+                                         "ADULT-002;2026-11-26; Dejeuner \n".encode())
+    assert report.applied and report.created == 2, report.to_text()
+    p = persons(school)
+    with school.read() as s:
+        booked = s.execute(select(m.Reservation.service).where(
+            m.Reservation.person_id.in_([p["ADULT-001"].id, p["ADULT-002"].id]))).scalars().all()
+    assert booked == ["dejeuner", "dejeuner"]
+
+
 @pytest.mark.parametrize("kind, line, words", [
     ("persons", 4, "tous"),
     ("cards", 3, "4D3C2B1Z"),

@@ -218,18 +218,25 @@ def test_no_start_enables_nothing(tmp_path, wheel):
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None or not Path("/usr/bin/python3").exists(),
                     reason="needs root to drop to an unprivileged user (setpriv) and a system python3")
 def test_unprivileged_staging_writes_the_accounts_itself(wheel):
-    # pytest's tmp folders are private to root: stage in a folder nobody can enter
+    # pytest's tmp folders are private to root, and so may be the checkout itself (a clone under
+    # root's home, mode 0700): stage everything nobody needs (the installer with the packaging
+    # files beside it, the wheel) in a folder nobody can enter, and run from there
     work = Path(tempfile.mkdtemp(prefix="plateau-install-"))
     try:
         work.chmod(0o777)
         staged_wheel = work / wheel.name
         shutil.copy(wheel, staged_wheel)
+        packaging = work / "packaging"
+        shutil.copytree(INSTALL.parent, packaging)
+        for path in [packaging, *packaging.rglob("*")]:  # readable whatever the checkout's umask
+            path.chmod(path.stat().st_mode | (0o555 if path.is_dir() else 0o444))
         root = work / "root"
         nobody = pwd.getpwnam("nobody")
         drop = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={grp.getgrnam('nogroup').gr_gid}",
                 "--clear-groups"]
-        done = _run(*drop, "bash", str(INSTALL), "--root", str(root), "--wheel", str(staged_wheel), "--no-deps",
-                    "--python", "/usr/bin/python3", "--no-start", env={**os.environ, "HOME": str(work)})
+        done = _run(*drop, "bash", str(packaging / INSTALL.name), "--root", str(root), "--wheel", str(staged_wheel),
+                    "--no-deps", "--python", "/usr/bin/python3", "--no-start", cwd=work,
+                    env={**os.environ, "HOME": str(work)})
         assert done.returncode == 0, done.stdout + done.stderr
         passwd, group = _ids(root)
         assert passwd["plateau-kiosk"][3] == group["plateau-kiosk"][2]

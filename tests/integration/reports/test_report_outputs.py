@@ -141,3 +141,24 @@ def test_fonts_fall_back_to_helvetica_without_dejavu(monkeypatch, tmp_path):
     (tmp_path / "broken" / "DejaVuSans-Bold.ttf").write_bytes(b"not a font")
     monkeypatch.setattr(pdf_style, "FONT_DIRS", (tmp_path / "broken",))
     assert pdf_style.fonts.__wrapped__() == ("Helvetica", "Helvetica-Bold")
+
+
+def test_a_day_without_overrides_says_aucune_and_names_come_in_french_order(tmp_path):
+    from datetime import date, time
+
+    from plateau.domain.policy import SitePolicy
+    from plateau.domain.services import ServiceInfo
+    from plateau.reports.headcount import DayData, compute
+    from plateau.reports.pdf import render_daily
+
+    lunch = ServiceInfo("dejeuner", "Déjeuner", time(11, 15), time(13, 45))
+    persons = {i: {"id": i, "external_id": None, "last_name": n, "first_name": "Léa", "class_name": "6A",
+                   "category": "eleve", "regime": None, "plan": "forfait", "forfait_days": "mon,tue,wed,thu,fri",
+                   "status": "active", "arrival_date": None, "leaving_date": None, "photo": None}
+               for i, n in enumerate(("BRUN", "BÉNARD", "BAILLY"), 1)}
+    hc = compute(DayData(SITE, "Collège", "Europe/Paris", date(2026, 11, 25), [lunch], SitePolicy(), persons))
+    render_daily(hc, tmp_path / "day.pdf")
+    text = " ".join(" ".join(pdf_pages(tmp_path / "day.pdf")).split())
+    assert "Dérogations accordées Aucune." in text and "Aucun." not in text.split("Dérogations accordées")[1][:10]
+    absent = text.split("Absents au repas")[1]
+    assert absent.index("BAILLY") < absent.index("BÉNARD") < absent.index("BRUN")

@@ -83,6 +83,8 @@ def test_an_installer_sets_up_a_school_and_its_station_talks_to_the_server(db_ur
     (["service", "add", "0699999Z", "dejeuner", "--label", "D", "--start", "11:00", "--end", "12:00"], None,
      "no site"),
     (["staff", "add", "0691234X", "A", "--role", "staff", "--pin-stdin"], "12\n", "PIN"),
+    (["staff", "add", "0691234X", "A", "--role", "staff", "--pin-stdin"], "1234567890123\n", "4 to 12 digits"),
+    (["staff", "add", "0691234X", "A", "--role", "staff", "--pin-stdin"], "12a4\n", "4 to 12 digits"),
     (["station", "add", "0691234X", "Self 1"], None, "station id"),
 ])
 def test_bad_input_gives_one_line_and_no_traceback(one_site_db, capsys, monkeypatch, args, stdin, message):
@@ -111,8 +113,84 @@ def test_the_database_defaults_to_a_file_here_and_the_environment_overrides_it(t
     assert run(["site", "add", "0691234X", "--name", "Here"], cwd=tmp_path).returncode == 0
     assert (tmp_path / "plateau-server.db").exists()
     other = tmp_path / "other.db"
-    done = run(["site", "list"], cwd=tmp_path, env={"PLATEAU_SERVER_DB": str(other)})
-    assert done.returncode == 0 and done.stdout == "" and other.exists()
+    done = run(["site", "add", "0690001A", "--name", "There"], cwd=tmp_path, env={"PLATEAU_SERVER_DB": str(other)})
+    assert done.returncode == 0 and other.exists()
+    listed = run(["site", "list"], cwd=tmp_path, env={"PLATEAU_SERVER_DB": str(other)})
+    assert listed.returncode == 0 and listed.stdout.startswith("0690001A\tThere")
     bad = run(["site", "list"], db="postgresql://nobody@127.0.0.1:1/none")
     assert bad.returncode == 2 and "cannot open the server database" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["site", "show", "0691234X"], ["site", "list"], ["station", "list", "0691234X"],
+                                  ["token", "list"], ["staff", "list", "0691234X"], ["feed", "compact"],
+                                  ["site", "set", "0691234X", "overdraft_cents=0"]])
+def test_commands_on_a_missing_database_refuse_instead_of_creating_one(in_tmp, capsys, args):
+    tmp_path = in_tmp
+    from plateau.cli import main
+
+    code = main(["admin", *args])  # no --db: the default file in the current directory
+    err = capsys.readouterr().err
+    assert code == 2 and "no server database at" in err and "plateau-server.db" in err, err
+    assert len(err.strip().splitlines()) == 1
+    missing = tmp_path / "typo.db"
+    assert main(["admin", "--db", str(missing), *args]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert not missing.exists() and not (tmp_path / "plateau-server.db").exists()
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLATEAU_SERVER_DB", raising=False)
+    return tmp_path
+
+
+def test_db_is_accepted_before_or_after_the_command(one_site_db, capsys, in_tmp):
+    from plateau.cli import main
+
+    assert main(["admin", "site", "show", "0691234X", "--db", one_site_db]) == 0
+    after = capsys.readouterr().out
+    assert main(["admin", "--db", one_site_db, "site", "show", "0691234X"]) == 0
+    assert capsys.readouterr().out == after and after.startswith("site 0691234X")
+    assert main(["admin", "staff", "list", "0691234X", "--db", one_site_db]) == 0
+    assert not (in_tmp / "plateau-server.db").exists()
+
+
+def test_report_and_import_refuse_a_missing_server_database(in_tmp, capsys):
+    from plateau.cli import main
+
+    assert main(["report", "daily", "--db", str(in_tmp / "none.db"), "--date", "2026-11-23", "-o", "-"]) == 2
+    assert "no server database at" in capsys.readouterr().err
+    (in_tmp / "cards.csv").write_text("person;uid\n1;04A1B2C3\n", encoding="utf-8")
+    assert main(["import", "cards", str(in_tmp / "cards.csv"), "--db", str(in_tmp / "none.db")]) == 2
+    assert "no server database at" in capsys.readouterr().err
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["cards.csv"]
+
+
+def test_a_twelve_digit_pin_is_accepted_as_the_docs_say(one_site_db, capsys, monkeypatch):
+    from plateau.cli import main
+    from plateau.domain.pins import verify_pin
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("123456789012\n"))
+    assert main(["admin", "--db", one_site_db, "staff", "add", "0691234X", "Long PIN", "--role", "staff",
+                 "--pin-stdin"]) == 0, capsys.readouterr().err
+    db = Database(open_database(one_site_db))
+    with db.read() as s:
+        stored = s.execute(select(m.Staff.pin_hash).where(m.Staff.name == "Long PIN")).scalar_one()
+    db.engine.dispose()
+    assert verify_pin("123456789012", stored)
+
+
+def test_a_service_code_in_capitals_is_stored_in_lower_case(one_site_db, capsys):
+    from plateau.cli import main
+
+    assert main(["admin", "--db", one_site_db, "service", "add", "0691234X", "DEJ", "--label", "Déjeuner",
+                 "--start", "11:15", "--end", "13:45"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("service dej 11:15-13:45")
+    assert main(["admin", "--db", one_site_db, "service", "add", "0691234X", "Dej", "--label", "Déjeuner",
+                 "--start", "11:30", "--end", "13:45"]) == 0  # the same service, updated
+    capsys.readouterr()
+    main(["admin", "--db", one_site_db, "site", "show", "0691234X"])
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("service ")]
+    assert shown == ["  service dej 11:30-13:45 mon,tue,wed,thu,fri (Déjeuner)"]

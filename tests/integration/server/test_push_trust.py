@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select, text, update
 
 from plateau.db.engine import open_replica
-from plateau.db.passages import Recorder
+from plateau.station.services import Recorder
 from plateau.demo.school import seed_replica
 
 from plateau.server import feed, store

@@ -115,6 +115,20 @@ def test_day_before_mode_over_http(env):
     assert _cancel(env, day).status_code == 404
 
 
+def test_service_codes_in_capitals_are_the_same_service(env):
+    """Other systems' files and people write DEJEUNER: the API takes it as dejeuner."""
+    _settings(env, cutoff_mode="day_before", cutoff_time="00:00", booking_horizon_days=60)
+    day = _open_day(_today() + timedelta(days=3))
+    r = _book(env, day, service="DEJEUNER")
+    assert r.status_code == 201, r.text
+    assert r.json()["service"] == "dejeuner"
+    assert _book(env, day, service="Dejeuner").status_code == 200  # the same booking
+    assert _cancel(env, day, service="dejeuner").status_code == 200
+    menu = env.admin.put(f"/api/v1/sites/{SITE_B}/menus/{day.isoformat()}/DEJEUNER", {"text": "Frites"})
+    assert menu.status_code == 200, menu.text
+    assert menu.json()["service"] == "dejeuner"
+
+
 def test_same_day_mode_over_http(env):
     now = datetime.now(PARIS)
     if now.hour == 23 and now.minute >= 58:
