@@ -159,6 +159,43 @@ def parked_card_events(conn: Connection) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class ParkedItem:
+    """A passage or card event the server rejected (per item), waiting for staff: the list of the
+    staff's "Rejected by the server" screen."""
+
+    id: str
+    kind: str            # "passage" | "card_event"
+    at: datetime
+    what: str            # the person's name, else the card's UID
+    error: str           # the server's reason
+
+
+def parked_items(conn: Connection) -> list[ParkedItem]:
+    """Parked passages then rejected card events, newest first."""
+    from plateau.sync import outbox
+
+    items = [ParkedItem(r.passage_id, "passage", datetime.fromisoformat(r.at),
+                        f"{r.last_name or ''} {r.first_name or ''}".strip() or (r.card_uid or ""), r.error or "")
+             for r in outbox.parked(conn)]
+    items += [ParkedItem(e["id"], "card_event", datetime.fromisoformat(e["at"]), e["uid"], e["error"])
+              for e in parked_card_events(conn)]
+    return items
+
+
+def retry_parked(engine: Engine, at: datetime | None = None) -> tuple[int, int]:
+    """Send every parked item again (staff action, `plateau sync --retry-parked`): passages back
+    to the outbox, rejected card events back to the unsent queue, and a "sync now" for the
+    daemon, in one transaction. Returns (passages, card events)."""
+    from plateau.sync import outbox
+
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        passages = outbox.unpark_all(conn)
+        events = conn.execute(text("UPDATE card_event SET sent = 0, error = NULL WHERE error IS NOT NULL")).rowcount
+        set_state(conn, FORCE_SYNC, (at or datetime.now(timezone.utc)).isoformat())
+    return passages, events or 0
+
+
 def request_sync(engine: Engine, at: datetime | None = None) -> None:
     """Ask the sync daemon for a push and a pull now (it watches `sync_state.force_sync`)."""
     with engine.execution_options(plateau_immediate=True).begin() as conn:

@@ -7,7 +7,7 @@ monotonic number of seconds (deadlines), instants are aware datetimes (status te
 
     idle ──badge──▶ result ──timeout / next badge──▶ idle
       │                                  ▲
-      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
+      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager | parked
                                     │ 3 wrong PINs: locked for a minute
     any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
 
@@ -34,9 +34,11 @@ class Screen(StrEnum):
     PASSAGES = "passages"       # the last 50 passages, cancel one
     OVERRIDE = "override"       # let in the last refusal, with a motive
     MANAGER = "manager"         # today's headcounts, PDF/CSV
+    PARKED = "parked"           # what the server rejected, with its reason; send it again
 
 
-STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER})
+STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER,
+                           Screen.PARKED})
 
 
 class Role(StrEnum):

@@ -5,6 +5,9 @@ SIGTERM/SIGINT; shutdown waits for a replica write in progress (short), gives an
 request in flight a couple of seconds, then abandons it (nothing is written before an
 answer is complete and validated) and closes the database.
 
+``--retry-parked`` puts the items the server rejected back in the queue (and asks the running
+daemon to sync now), then exits, or goes on with ``--once``.
+
 ``--once`` pushes everything waiting, then pulls every page of the change feed, and exits
 0 only if both succeeded (1 if the server could not be reached or answered badly, 2 if the
 station's token was refused or the configuration is wrong).
@@ -35,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                                          "/etc/plateau/station.toml)")
     parser.add_argument("--once", action="store_true",
                         help="push everything waiting, pull every change, then exit (0 only if both succeeded)")
+    parser.add_argument("--retry-parked", action="store_true",
+                        help="send again the passages and card events the server rejected (once their cause "
+                             "is fixed); the running daemon sends them at once (with --once: this run does)")
 
 
 def options_from(settings: StationSettings) -> SyncOptions:
@@ -139,9 +145,26 @@ def _idle_without_server(settings: StationSettings) -> int:
     return 0
 
 
+def retry_parked(settings: StationSettings) -> None:
+    from plateau.db.kiosk import retry_parked as unpark
+
+    engine = open_replica(settings.db.path, create=False)
+    try:
+        passages, events = unpark(engine)
+    finally:
+        engine.dispose()
+    what = f"{passages} passage{'s' if passages != 1 else ''}" + (f" and {events} card event"
+                                                                 f"{'s' if events != 1 else ''}" if events else "")
+    print(f"plateau sync: {what} put back in the queue; the sync daemon sends them again now")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _setup_logging(settings, getattr(args, "debug", False))
+    if getattr(args, "retry_parked", False):
+        retry_parked(settings)
+        if not args.once:
+            return 0
     if not settings.server.url and not args.once:
         return _idle_without_server(settings)
     options = options_from(settings)

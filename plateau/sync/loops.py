@@ -20,7 +20,8 @@ from plateau.db import kiosk
 from plateau.db.replica import get_state
 from plateau.sync import outbox, pull
 from plateau.sync.backoff import Backoff
-from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
+from plateau.sync.client import (BatchTooLarge, RequestRefused, ServerUnreachable, SyncClient, SyncError,
+                                 TokenRefused)
 from plateau.sync.protocol import ProtocolError, check_card_event
 from plateau.sync.state import StatusKeeper
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
 REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
 CLOCK_CHECK_SECONDS = 10.0
+BATCH_REGROW_SECONDS = 600.0  # after a 413, batches stay small this long before growing back
 FORCE_SYNC = "force_sync"     # sync_state key the kiosk bumps for "sync now" (plateau.db.kiosk)
 
 
@@ -66,6 +68,9 @@ class SyncLoops:
         self.write_lock = threading.Lock()
         self.token_refused = threading.Event()
         self._isolate = 0   # items still to send one by one after a batch was refused as a whole
+        self._batch_limit = options.push_batch   # lowered after a 413 (a proxy's body limit)
+        self._shrunk_at = 0.0                   # monotonic: when it was last lowered
+        self._again = False                     # the last step moved nothing but wants another go now
         self._card_events_retry_at = 0.0   # monotonic: a server without card events is asked again then
         self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0,
                          "card_events": 0}
@@ -98,11 +103,15 @@ class SyncLoops:
         try:
             if wire:
                 results = client.push_card_events(wire).results
-        except RequestRefused as exc:
-            if exc.status in (404, 405):  # a server older than card events: keep them, ask later
-                log.warning("push: the server does not take card events yet (%s); %d waiting", exc, len(wire))
-                self._card_events_retry_at = time.monotonic() + REFUSED_PULL_RETRY
-                return self._park_card_events(invalid)
+        except ServerUnreachable as exc:
+            if exc.status not in (404, 405):
+                raise
+            # a server older than card events (or a proxy that does not route them yet): keep
+            # them, ask later, and let the passages go meanwhile
+            log.warning("push: the server does not take card events (%s); %d waiting", exc, len(wire))
+            self._card_events_retry_at = time.monotonic() + REFUSED_PULL_RETRY
+            return self._park_card_events(invalid)
+        except RequestRefused:
             for event in wire:  # one bad event must not hold the others: one at a time
                 try:
                     results.update(client.push_card_events([event]).results)
@@ -134,7 +143,10 @@ class SyncLoops:
         return cards + self._push_passages_step(client)
 
     def _push_passages_step(self, client: SyncClient) -> int:
-        limit = 1 if self._isolate > 0 else self.opt.push_batch
+        self._again = False
+        if self._batch_limit < self.opt.push_batch and time.monotonic() - self._shrunk_at > BATCH_REGROW_SECONDS:
+            self._batch_limit = self.opt.push_batch
+        limit = 1 if self._isolate > 0 else self._batch_limit
         with self.engine.connect() as conn:
             batch = outbox.read_batch(conn, limit)
         if batch.invalid:
@@ -145,11 +157,23 @@ class SyncLoops:
             return len(batch.invalid)
         try:
             answer = client.push(batch.passages)
+        except BatchTooLarge as exc:
+            if len(batch.passages) == 1:
+                raise  # even one passage is too large for the proxy: retried with backoff, never parked
+            self._batch_limit = max(1, len(batch.passages) // 2)
+            self._shrunk_at = time.monotonic()
+            self._again = True
+            log.warning("push: %s; sending batches of %d", exc, self._batch_limit)
+            return 0
         except RequestRefused as exc:
+            # the server read the request and refused it with its own error body (400/409/422,
+            # or a 403 naming a passage of another station): one bad passage must not block the
+            # queue, so find it by sending one at a time; a lone refused passage is the server's
+            # answer about that item, and only that parks it
             if len(batch.passages) > 1:
-                # one bad passage must not block the queue: find it by sending one at a time
                 log.warning("push: batch of %d refused (%s); sending them one by one", len(batch.passages), exc)
                 self._isolate = len(batch.passages)
+                self._again = True
                 return 0
             with self.write_lock, self.writer.begin() as conn:
                 outbox.park(conn, batch.passages[0]["id"], str(exc))
@@ -178,7 +202,7 @@ class SyncLoops:
         total = 0
         while not self.stop.is_set():
             n = self.push_step(client)
-            if n == 0 and self._isolate == 0:
+            if n == 0 and self._isolate == 0 and not self._again:
                 return total
             total += n
         return total
@@ -218,7 +242,7 @@ class SyncLoops:
                     moved = self.push_step(client)
                 except ServerUnreachable as exc:
                     self._failed("push", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self.stop.wait(self._delay(backoff, exc))
                     continue
                 except TokenRefused as exc:
                     self._token_refused("push", exc)
@@ -229,7 +253,7 @@ class SyncLoops:
                     self.stop.wait(backoff.next_delay())
                     continue
                 backoff.reset()
-                if moved == 0 and self._isolate == 0:
+                if moved == 0 and self._isolate == 0 and not self._again:
                     self.keeper.idle("push")
                     self.stop.wait(self.opt.poll_interval)
         finally:
@@ -281,7 +305,7 @@ class SyncLoops:
                     caught_up = not more
                 except ServerUnreachable as exc:
                     self._failed("pull", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self.stop.wait(self._delay(backoff, exc))
                     continue
                 except TokenRefused as exc:
                     self._token_refused("pull", exc)
@@ -300,6 +324,12 @@ class SyncLoops:
             client.close()
 
     # -- failures -----------------------------------------------------------------------------
+    @staticmethod
+    def _delay(backoff: Backoff, exc: ServerUnreachable) -> float:
+        """Truncated exponential backoff with jitter, but never sooner than the server's Retry-After."""
+        delay = backoff.next_delay()
+        return max(delay, exc.retry_after) if exc.retry_after is not None else delay
+
     def _failed(self, loop: str, exc: Exception) -> None:
         self.counters["errors"] += 1
         message = str(exc) if isinstance(exc, SyncError) else f"{loop} failed: {exc.__class__.__name__}: {exc}"

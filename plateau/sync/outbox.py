@@ -26,6 +26,11 @@ _BATCH = text("SELECT p.*, o.seq AS outbox_seq FROM outbox o JOIN passage p ON p
 _ANY_WAITING = text("SELECT 1 FROM outbox WHERE parked = 0 LIMIT 1")
 _DELETE = text("DELETE FROM outbox WHERE passage_id = :id")
 _PARK = text("UPDATE outbox SET parked = 1, error = :error, attempts = attempts + 1 WHERE passage_id = :id")
+_UNPARK = text("UPDATE outbox SET parked = 0, error = NULL WHERE parked = 1")
+_PARKED = text(
+    "SELECT o.passage_id, o.error, p.at, p.kind, p.reason, p.person_id, p.card_uid, per.last_name, per.first_name "
+    "FROM outbox o JOIN passage p ON p.id = o.passage_id LEFT JOIN person per ON per.id = p.person_id "
+    "WHERE o.parked = 1 ORDER BY o.seq DESC")
 
 
 @dataclass(frozen=True)
@@ -89,3 +94,15 @@ def park(conn: Connection, passage_id: str, error: str) -> None:
     """Park one passage the server refused as a request (a lone 400/409/422)."""
     log.error("outbox: parking passage %s: %s", passage_id, error)
     conn.execute(_PARK, {"id": passage_id, "error": error})
+
+
+def parked(conn: Connection) -> list:
+    """Parked passages, newest first, with the server's reason (rows for the kiosk's staff list)."""
+    return conn.execute(_PARKED).all()
+
+
+def unpark_all(conn: Connection) -> int:
+    """Put every parked passage back in the queue (staff fixed the cause, or an upgrade); the push
+    is idempotent by passage id, and a passage the server still refuses is parked again with its
+    fresh reason. Returns how many."""
+    return conn.execute(_UNPARK).rowcount or 0

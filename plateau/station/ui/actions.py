@@ -25,7 +25,8 @@ class KioskActions:
     def db_actions(self) -> dict[str, Callable]:
         r = self.recorder
         return {"badge": r.badge, "forgotten": r.forgotten, "override": r.override, "cancel": r.cancel,
-                "pin": self.check_pin, "lost": self.declare_lost, "sync": self.request_sync}
+                "pin": self.check_pin, "lost": self.declare_lost, "sync": self.request_sync,
+                "retry_parked": self.retry_parked}
 
     def stats_actions(self) -> dict[str, Callable]:
         return {"headcount": self.headcount}
@@ -42,6 +43,10 @@ class KioskActions:
     def request_sync(self) -> bool:
         kq.request_sync(self.engine, self.clock())
         return True
+
+    def retry_parked(self) -> int:
+        """Staff's "send them again": every parked item back in the queue, and a sync now."""
+        return sum(kq.retry_parked(self.engine, self.clock()))
 
     def headcount(self, day: date):
         """The day's headcount, by the same computation as the reports and the server."""

@@ -33,7 +33,7 @@ from plateau.station.ui.bridges import ActivityFilter, ReaderBridge
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
-from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
+from plateau.station.ui.staff_screens import OverrideScreen, ParkedScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
                                       service_text)
 from plateau.station.ui.worker import DbWorker
@@ -105,11 +105,12 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.idle, self.result, self.ask = IdleScreen(), ResultScreen(), AskStaffScreen()
         self.pin, self.menu, self.override = PinScreen(), StaffMenu(), OverrideScreen()
-        self.forgotten, self.passages = ForgottenScreen(), PassagesScreen()
+        self.forgotten, self.passages, self.parked = ForgottenScreen(), PassagesScreen(), ParkedScreen()
         self._manager = None  # built on first use: QtCharts costs 0.2 s of start-up
         self.screens = {Screen.IDLE: self.idle, Screen.RESULT: self.result, Screen.ASK_STAFF: self.ask,
                         Screen.PIN: self.pin, Screen.STAFF: self.menu, Screen.OVERRIDE: self.override,
-                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages}
+                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages,
+                        Screen.PARKED: self.parked}
         for w in self.screens.values():
             self.stack.addWidget(w)
         self.idle.corner.long_pressed.connect(self.request_staff)
@@ -117,8 +118,9 @@ class KioskWindow(QMainWindow):
         self.pin.cancelled.connect(lambda: self._act(self.flow.cancel_pin))
         self.menu.chosen.connect(self._menu_chosen)
         self.override.motive_chosen.connect(self._override)
-        for screen in (self.override, self.forgotten, self.passages):
+        for screen in (self.override, self.forgotten, self.passages, self.parked):
             screen.back.connect(self._back_to_menu)
+        self.parked.retry.connect(lambda: self._submit(self.db, "retry_parked"))
         self.forgotten.query_changed.connect(self._search)
         self.forgotten.record.connect(self._forgotten)
         self.forgotten.lost.connect(self._lost)
@@ -221,7 +223,7 @@ class KioskWindow(QMainWindow):
         now = self._now()
         self.staff_message = ""
         pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
-                 "manager": Screen.MANAGER}
+                 "manager": Screen.MANAGER, "parked": Screen.PARKED}
         if key in pages:
             self._act(lambda: self.flow.open(pages[key], now))
             if self.flow.screen is Screen.MANAGER:
@@ -309,6 +311,10 @@ class KioskWindow(QMainWindow):
             return
         elif name == "sync":
             self.staff_message = tr("Sync requested")
+        elif name == "retry_parked":
+            self.staff_message = tr("Sent again: {n}", n=result)
+            self.refresh_status()
+            self._show_parked(self.staff_message)
         elif name == "headcount":
             self._headcount_pending = False
             if result is not None and result.day == self._local().date():
@@ -388,10 +394,17 @@ class KioskWindow(QMainWindow):
             self.passages.show_lines(self._lines(), self.site.timezone, self.lang)
         elif screen is Screen.MANAGER and self.stack.currentWidget() is not widget:
             self.manager.reset()
+        elif screen is Screen.PARKED and self.stack.currentWidget() is not widget:
+            self._show_parked()
         if self.stack.currentWidget() is not widget:
             self.stack.setCurrentWidget(widget)
         if screen is Screen.RESULT:
             self.result.repaint()  # paint now, in this frame: the pupil is waiting for it
+
+    def _show_parked(self, message: str = "") -> None:
+        with self.engine.connect() as conn:
+            self.parked.show_items(kq.parked_items(conn), self.site.timezone if self.site else "Europe/Paris",
+                                   message)
 
     def _lines(self):
         since = self._local().date() - timedelta(days=4)  # back to last Friday on a Monday
@@ -429,4 +442,5 @@ class KioskWindow(QMainWindow):
             refusal = (d.person.display_name, d.message(self.lang))
         status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
             reader_text(self.reader_state, self.reader_detail)
-        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)
+        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message,
+                          self.status.parked if self.status else 0)
