@@ -44,6 +44,7 @@ class ServerSection:
     verify_tls: bool = True
     wait_seconds: int = 25          # long-poll duration
     clock_skew_warn_seconds: int = 120
+    max_answer_mib: int = 16        # a server answer larger than this is not read (a whole-request failure)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [reader] uid_format must be one of {', '.join(FORMATS)}")
         if self.reader.kind == "serial" and not self.reader.device:
             raise ConfigError(f"{self.source}: [reader] device is required for a serial reader")
+        if not 1 <= self.server.max_answer_mib <= 1024:
+            raise ConfigError(f"{self.source}: [server] max_answer_mib must be between 1 and 1024")
         if self.server.url and not self.server.url.startswith(("http://", "https://")):
             raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
         if self.station.clock_start:

@@ -11,7 +11,10 @@ daemon decides with one `except` per kind of failure:
 - `RequestRefused`: 400/409/422 with the server's own error body (`{"error", "reason"}`): the
   server read the request and refused it; sent again as is, it would be refused again.
 
-Every answer carries the server's ``Date`` header turned into a clock-skew estimate.
+Every answer carries the server's ``Date`` header turned into a clock-skew estimate. Every
+request is bounded (`bounded.fetch`): an answer larger than `max_answer_bytes` is not read past
+it, and the whole request (connection, answer read whole) has a deadline of its read timeout plus
+twice `timeout`, which a server dripping bytes cannot stretch.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from typing import Any, Callable
 import requests
 
 from plateau import __version__
-from plateau.sync.protocol import API_PREFIX, Change, ProtocolError, changes_page_head, parse_changes_page
+from plateau.sync.bounded import AnswerTooLarge, DeadlinePassed, bounded_session, fetch
+from plateau.sync.protocol import (API_PREFIX, MAX_CURSOR, Change, ProtocolError, changes_page_head,
+                                   parse_changes_page)
 
 log = logging.getLogger(__name__)
 
@@ -190,11 +195,12 @@ class SyncClient:
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, verify: bool = True,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, max_answer_bytes: int = 16 * 2**20):
         self.base = url.rstrip("/") + API_PREFIX
         self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self.clock = clock
-        self.session = requests.Session()
+        self.session = bounded_session()
         self.session.verify = verify
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "User-Agent": f"plateau-sync/{__version__}",
@@ -207,10 +213,18 @@ class SyncClient:
     def _call(self, method: str, path: str, *, read_timeout: float, **kwargs) -> tuple[Any, float | None]:
         url = self.base + path
         sent = self.clock()
+        deadline = read_timeout + 2 * self.timeout
         try:
-            resp = self.session.request(method, url, timeout=(min(self.timeout, 5.0), read_timeout),
-                                        allow_redirects=False, **kwargs)
-            content = resp.content  # read it all here: a cut connection shows up now, not later
+            # read it all here, bounded: a cut connection shows up now, not later
+            resp, content = fetch(self.session, method, url, timeout=(min(self.timeout, 5.0), read_timeout),
+                                  deadline=deadline, max_bytes=self.max_answer_bytes, allow_redirects=False,
+                                  **kwargs)
+        except AnswerTooLarge as exc:
+            raise ServerUnreachable(f"the answer of {url} is larger than {_mib(self.max_answer_bytes)} "
+                                    f"({exc}): not read ([server] max_answer_mib)") from exc
+        except DeadlinePassed as exc:
+            raise ServerUnreachable(f"the server at {url} did not finish its answer within the {deadline:.0f} s "
+                                    "deadline") from exc
         except requests.Timeout as exc:
             raise ServerUnreachable(f"the server at {url} did not answer in time ({exc.__class__.__name__})") from exc
         except requests.RequestException as exc:
@@ -254,6 +268,7 @@ class SyncClient:
             changes, cursor, more = parse_changes_page(body)
         except ProtocolError as exc:
             raise ServerUnreachable(f"malformed change feed page after {since}: {exc}") from exc
+        _check_cursor(body, cursor, since, changes)
         if cursor < since:
             if changes:
                 raise ServerUnreachable(f"the change feed went backwards ({cursor} < {since})")
@@ -294,6 +309,24 @@ class SyncClient:
         except ProtocolError as exc:
             raise ServerUnreachable(f"malformed card-event answer: {exc}") from exc
         return PushAnswer(results, [], skew)
+
+
+def _check_cursor(body: dict, cursor: int, since: int, changes: list[Change]) -> None:
+    """Refuse a cursor the station must never store: beyond what any server takes (a stored
+    10^30 made the real server refuse every pull after it), beyond the server's own `head`, or,
+    from a server that does not send `head`, beyond both the last change and `since`."""
+    head = body.get("head")
+    if cursor > MAX_CURSOR:
+        raise ServerUnreachable(f"the change feed's cursor {str(cursor)[:24]} is not a sane position: not stored")
+    if isinstance(head, int) and not isinstance(head, bool):
+        if cursor > head:
+            raise ServerUnreachable(f"the change feed's cursor {cursor} is beyond its head {head}: not stored")
+    elif cursor > max(since, changes[-1].seq if changes else since):
+        raise ServerUnreachable(f"the change feed's cursor {cursor} is beyond its last change: not stored")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:g} MiB"
 
 
 def _short(exc: Exception) -> str:

@@ -54,7 +54,8 @@ def options_from(settings: StationSettings) -> SyncOptions:
     return SyncOptions(url=settings.server.url, token=settings.server.token,
                        timeout=settings.server.timeout_seconds, verify=settings.server.verify_tls,
                        wait=float(settings.server.wait_seconds),
-                       skew_warn=float(settings.server.clock_skew_warn_seconds))
+                       skew_warn=float(settings.server.clock_skew_warn_seconds),
+                       max_answer_bytes=settings.server.max_answer_mib * 2**20)
 
 
 def _setup_logging(settings: StationSettings, debug: bool) -> None:

@@ -47,6 +47,7 @@ class SyncOptions:
     skew_warn: float = 120.0
     backoff_base: float = 0.25
     backoff_cap: float = 5.0
+    max_answer_bytes: int = 16 * 2**20   # an answer larger than this is not read ([server] max_answer_mib)
 
 
 class SyncLoops:
@@ -71,12 +72,14 @@ class SyncLoops:
         self._batch_limit = options.push_batch   # lowered after a 413 (a proxy's body limit)
         self._shrunk_at = 0.0                   # monotonic: when it was last lowered
         self._again = False                     # the last step moved nothing but wants another go now
+        self._seen: dict[str, set[str]] | None = None   # keys pulled so far during a resync (pull.RESYNC)
         self._card_events_retry_at = 0.0   # monotonic: a server without card events is asked again then
         self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0,
                          "card_events": 0}
 
     def client(self) -> SyncClient:
-        return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify)
+        return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify,
+                          max_answer_bytes=self.opt.max_answer_bytes)
 
     def backoff(self) -> Backoff:
         return Backoff(self.opt.backoff_base, self.opt.backoff_cap, random.Random(self.rng.random()))
@@ -262,14 +265,25 @@ class SyncLoops:
     # -- pull ---------------------------------------------------------------------------------
     def pull_step(self, client: SyncClient, cursor: int, wait: float) -> tuple[int, bool]:
         """Fetch and apply one page; return (new cursor, more)."""
-        page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
-        if page.changes or page.cursor != cursor:
+        try:
+            page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
+        except RequestRefused as exc:
+            if exc.status not in (400, 422) or cursor == 0:
+                raise
+            with self.engine.connect() as conn:
+                stored = pull.stored_cursor(conn)
+            if stored != cursor:  # the other puller moved it meanwhile: go on from there
+                return self.cursor(), True
+            return self._resync(f"the server refuses this station's cursor {cursor} ({exc})"), True
+        if page.changes or page.cursor != cursor or self._seen is not None:
             try:
                 with self.write_lock, self.writer.begin() as conn:
-                    pull.apply_page(conn, page.changes, page.cursor, page.more, since=cursor, head=page.head)
+                    pull.apply_page(conn, page.changes, page.cursor, page.more, since=cursor, head=page.head,
+                                    seen=self._seen)
             except pull.StalePage:  # a forced pull moved the cursor meanwhile: go on from there
-                with self.engine.connect() as conn:
-                    return pull.stored_cursor(conn), True
+                return self.cursor(), True
+            if self._seen is not None and not page.more:
+                self._seen = None   # the resync is complete (its last page swept the rest)
             self.counters["pulled"] += len(page.changes)
             self.counters["pages"] += 1
             self.keeper.succeeded("pull", page.skew, stamped=True)
@@ -281,10 +295,29 @@ class SyncLoops:
             self.keeper.succeeded("pull", page.skew)
         return page.cursor, page.more
 
+    def cursor(self) -> int:
+        """Where to pull from: the stored cursor, unless it cannot be used (not a sane number, or a
+        resync this process did not start, so its list of pulled keys is gone): then from 0."""
+        with self.engine.connect() as conn:
+            cursor, resyncing = pull.stored_cursor(conn), pull.resyncing(conn)
+        if cursor is None:
+            return self._resync("the stored cursor is not a valid position")
+        if resyncing and self._seen is None:
+            return self._resync("a resync was interrupted")
+        return cursor
+
+    def _resync(self, why: str) -> int:
+        """Start a full pull from 0 that replaces the replica's pulled data (`pull.start_resync`);
+        unsent passages stay in the outbox and are pushed as usual."""
+        log.warning("pull: %s: pulling everything again from the start (unsent passages stay queued)", why)
+        with self.write_lock, self.writer.begin() as conn:
+            pull.start_resync(conn)
+        self._seen = {}
+        return 0
+
     def pull_all(self, client: SyncClient) -> int:
         """Pull every page now (no long-poll), for --once; return the final cursor."""
-        with self.engine.connect() as conn:
-            cursor = pull.stored_cursor(conn)
+        cursor = self.cursor()
         more = True
         while more and not self.stop.is_set():
             cursor, more = self.pull_step(client, cursor, 0)
@@ -292,8 +325,7 @@ class SyncLoops:
 
     def run_pull(self) -> None:
         client, backoff = self.client(), self.backoff()
-        with self.engine.connect() as conn:
-            cursor = pull.stored_cursor(conn)
+        cursor = self.cursor()
         caught_up = False
         try:
             while not self.stop.is_set():
