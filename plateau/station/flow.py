@@ -263,27 +263,49 @@ def service_line(services, at: datetime, tz: str) -> ServiceLine:
 
 @dataclass(frozen=True)
 class Connectivity:
-    """The discreet status line: online, or offline since N minutes with M passages waiting."""
+    """The discreet status line: online, or offline since N minutes with M passages waiting, or
+    the sync daemon stopped (its heartbeat is older than the threshold) with M waiting."""
 
     online: bool
     offline_minutes: int | None   # None when online, or when unknown (never synced)
     waiting: int
     parked: int
     error: str
+    stopped_seconds: int | None = None     # the daemon's last heartbeat is this old: it is not running
+    heartbeat_age_seconds: int | None = None
 
 
 # the daemon long-polls about every 25 s and records each success; silence longer than this means
-# the daemon itself is gone (it cannot say "offline" when it is not running)
+# the daemon itself is gone (used only for a replica without heartbeat: a daemon older than it)
 STALE_AFTER = timedelta(minutes=2)
+# the daemon stamps its heartbeat every few seconds while it runs, even offline; the kiosk's default
+# threshold ([station] sync_stale_seconds) leaves room for requests in flight (`stale_after_for`)
+SYNC_STALE_AFTER = timedelta(seconds=60)
 
 
-def connectivity(status, now: datetime) -> Connectivity:
+def stale_after_for(sync_stale_seconds: float, timeout_seconds: float, heartbeat_seconds: float) -> timedelta:
+    """The threshold: the configured one, or by default the longest a running daemon can be
+    silent (both loops inside a request of up to 3 timeouts, plus a heartbeat period) and some
+    slack, at least 60 s (3 heartbeats)."""
+    if sync_stale_seconds > 0:
+        return timedelta(seconds=sync_stale_seconds)
+    return max(SYNC_STALE_AFTER, timedelta(seconds=3 * timeout_seconds + 2 * heartbeat_seconds + 10),
+               timedelta(seconds=3 * heartbeat_seconds))
+
+
+def connectivity(status, now: datetime, stale_after: timedelta = SYNC_STALE_AFTER) -> Connectivity:
     """From `plateau.sync.status.SyncStatus` (or None when nothing was ever synced)."""
     if status is None:
         return Connectivity(False, None, 0, 0, "")
+    age = None
+    if status.heartbeat_at is not None:
+        age = max(0, int((now - status.heartbeat_at).total_seconds()))
+        if now - status.heartbeat_at > stale_after:
+            return Connectivity(False, None, status.waiting, status.parked, status.last_error, stopped_seconds=age,
+                                heartbeat_age_seconds=age)
     fresh = status.last_success_at is not None and now - status.last_success_at <= STALE_AFTER
-    if status.online and fresh:
-        return Connectivity(True, None, status.waiting, status.parked, status.last_error)
+    if status.online and (fresh or age is not None):
+        return Connectivity(True, None, status.waiting, status.parked, status.last_error, heartbeat_age_seconds=age)
     since = status.offline_since or status.last_success_at
     minutes = max(0, int((now - since).total_seconds() // 60)) if since else None
-    return Connectivity(False, minutes, status.waiting, status.parked, status.last_error)
+    return Connectivity(False, minutes, status.waiting, status.parked, status.last_error, heartbeat_age_seconds=age)

@@ -55,7 +55,8 @@ def options_from(settings: StationSettings) -> SyncOptions:
                        timeout=settings.server.timeout_seconds, verify=settings.server.verify_tls,
                        wait=float(settings.server.wait_seconds),
                        skew_warn=float(settings.server.clock_skew_warn_seconds),
-                       max_answer_bytes=settings.server.max_answer_mib * 2**20)
+                       max_answer_bytes=settings.server.max_answer_mib * 2**20,
+                       heartbeat=settings.server.heartbeat_seconds)
 
 
 def _setup_logging(settings: StationSettings, debug: bool) -> None:

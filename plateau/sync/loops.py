@@ -23,7 +23,7 @@ from plateau.sync.backoff import Backoff
 from plateau.sync.client import (BatchTooLarge, RequestRefused, ServerUnreachable, SyncClient, SyncError,
                                  TokenRefused)
 from plateau.sync.protocol import ProtocolError, check_card_event
-from plateau.sync.state import StatusKeeper
+from plateau.sync.state import HEARTBEAT_SECONDS, StatusKeeper
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class SyncOptions:
     backoff_base: float = 0.25
     backoff_cap: float = 5.0
     max_answer_bytes: int = 16 * 2**20   # an answer larger than this is not read ([server] max_answer_mib)
+    heartbeat: float = HEARTBEAT_SECONDS  # seconds between "the daemon runs" stamps ([server] heartbeat_seconds)
 
 
 class SyncLoops:
@@ -64,7 +65,8 @@ class SyncLoops:
         self.writer = engine.execution_options(plateau_immediate=True)
         self.opt = options
         self.stop = stop or threading.Event()
-        self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn)
+        self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn,
+                                             heartbeat_every=options.heartbeat)
         self.rng = rng or random.Random()
         self.write_lock = threading.Lock()
         self.token_refused = threading.Event()
@@ -142,6 +144,7 @@ class SyncLoops:
     def push_step(self, client: SyncClient) -> int:
         """Send one batch (card events first, then passages) and apply the answers; return how
         many items left the queues (0: nothing was waiting). Raises SyncError subclasses."""
+        self.keeper.heartbeat()
         cards = self.push_card_events_step(client)
         return cards + self._push_passages_step(client)
 
@@ -226,6 +229,7 @@ class SyncLoops:
         forced = self._forced()
         try:
             while not self.stop.is_set():
+                self.keeper.heartbeat()
                 if time.monotonic() >= next_clock_check:
                     self.keeper.check_local_clock()
                     next_clock_check = time.monotonic() + CLOCK_CHECK_SECONDS
@@ -239,13 +243,13 @@ class SyncLoops:
                     except SyncError as exc:
                         self._failed("push", exc)
                 if self.token_refused.is_set():
-                    self.stop.wait(self.opt.poll_interval)
+                    self._wait(self.opt.poll_interval)
                     continue
                 try:
                     moved = self.push_step(client)
                 except ServerUnreachable as exc:
                     self._failed("push", exc)
-                    self.stop.wait(self._delay(backoff, exc))
+                    self._wait(self._delay(backoff, exc))
                     continue
                 except TokenRefused as exc:
                     self._token_refused("push", exc)
@@ -253,18 +257,19 @@ class SyncLoops:
                 except Exception as exc:  # a bug or a disk problem: log it, keep the station alive
                     log.exception("push: unexpected error")
                     self._failed("push", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self._wait(backoff.next_delay())
                     continue
                 backoff.reset()
                 if moved == 0 and self._isolate == 0 and not self._again:
                     self.keeper.idle("push")
-                    self.stop.wait(self.opt.poll_interval)
+                    self._wait(self.opt.poll_interval)
         finally:
             client.close()
 
     # -- pull ---------------------------------------------------------------------------------
     def pull_step(self, client: SyncClient, cursor: int, wait: float) -> tuple[int, bool]:
         """Fetch and apply one page; return (new cursor, more)."""
+        self.keeper.heartbeat()
         try:
             page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
         except RequestRefused as exc:
@@ -354,6 +359,17 @@ class SyncLoops:
                 backoff.reset()
         finally:
             client.close()
+
+    def _wait(self, seconds: float) -> None:
+        """The push loop's pauses (idle polls, backoff, Retry-After): they keep the heartbeat going,
+        so a long pause is not taken for a stopped daemon."""
+        end = time.monotonic() + seconds
+        while not self.stop.is_set():
+            self.keeper.heartbeat()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self.stop.wait(min(left, self.opt.heartbeat))
 
     # -- failures -----------------------------------------------------------------------------
     @staticmethod

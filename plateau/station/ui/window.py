@@ -25,7 +25,7 @@ from plateau.db.queries import SiteCache
 from plateau.db.search import search_persons
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
-from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, Screen, connectivity,
+from plateau.station.flow import (FlowError, KioskFlow, PinResult, ReadAction, Screen, connectivity, stale_after_for,
                                   service_line)
 from plateau.station.ui import i18n, theme
 from plateau.station.ui.actions import KioskActions
@@ -34,7 +34,7 @@ from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
 from plateau.station.ui.staff_screens import OverrideScreen, ParkedScreen, PassagesScreen, PinScreen, StaffMenu
-from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, reader_text,
+from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, heartbeat_text, reader_text,
                                       service_text)
 from plateau.station.ui.worker import DbWorker
 from plateau.sync.status import read_status
@@ -92,6 +92,8 @@ class KioskWindow(QMainWindow):
         self._poll = QTimer(self, interval=2000, timeout=self.refresh_status)
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
         self.status = None
+        self.sync_stale = stale_after_for(settings.station.sync_stale_seconds, settings.server.timeout_seconds,
+                                          settings.server.heartbeat_seconds)
         self.refresh_status()
         self.render()
         # the first headcount waits until the idle screen is up: it competes for the GIL
@@ -424,7 +426,7 @@ class KioskWindow(QMainWindow):
                 served = kq.served_count(conn, local.date(), svc.code)
                 menu = kq.menu_text(conn, local.date(), svc.code)
             counts = counts_text(served, self.expected.get(svc.code))
-        conn_state = connectivity(self.status, self.wall_clock())
+        conn_state = connectivity(self.status, self.wall_clock(), self.sync_stale)
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
             menu=f"{tr('Menu')} : {menu}" if menu and self.lang == "fr" else (f"{tr('Menu')}: {menu}" if menu else ""),
@@ -440,7 +442,8 @@ class KioskWindow(QMainWindow):
         if self.flow.last_refusal is not None:
             d = self.flow.last_refusal.decision
             refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
-            reader_text(self.reader_state, self.reader_detail)
+        conn_state = connectivity(self.status, self.wall_clock(), self.sync_stale)
+        status = " — ".join((connectivity_text(conn_state), heartbeat_text(conn_state),
+                             reader_text(self.reader_state, self.reader_detail)))
         self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message,
                           self.status.parked if self.status else 0)
