@@ -52,6 +52,7 @@ class ServerSection:
 @dataclass(frozen=True)
 class DbSection:
     path: str = "/var/lib/plateau/station.db"
+    pin_key: str = ""                # the staff PINs' pepper key file; empty: pin.key beside `path`
 
 
 @dataclass(frozen=True)

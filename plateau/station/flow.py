@@ -8,7 +8,7 @@ monotonic number of seconds (deadlines), instants are aware datetimes (status te
     idle ──badge──▶ result ──timeout / next badge──▶ idle
       │                                  ▲
       └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager | parked
-                                    │ 3 wrong PINs: locked for a minute
+                                    │ 5 wrong PINs: locked 1, then 5, 15, 60 min (kept in the replica)
     any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
 
 No Qt, no SQLAlchemy session, no I/O: `tests/unit/test_flow_imports.py` keeps it so.
@@ -96,16 +96,13 @@ class KioskFlow:
     result_seconds: float = 2.0
     staff_timeout_seconds: float = 60.0
     ask_staff_seconds: float = 8.0
-    max_pin_failures: int = 3
-    lockout_seconds: float = 60.0
 
     screen: Screen = Screen.IDLE
     outcome: Outcome | None = None
     staff: StaffMember | None = None
     pin_for: StaffMember | None = None         # a staff badge was read: whose PIN is expected
     last_refusal: Outcome | None = None        # what "override" would let in
-    pin_failures: int = 0
-    locked_until: float = 0.0
+    locked_until: float = 0.0                  # the PIN pad's lock, as the replica said (`restore_lock`)
     error_text: str = ""
     reader_state: str = "starting"             # the reader port's state (devices.base.ReaderState values)
     _deadline: float = 0.0
@@ -192,26 +189,27 @@ class KioskFlow:
     def lock_remaining(self, now: float) -> float:
         return max(0.0, self.locked_until - now)
 
-    def pin_checked(self, member: StaffMember | None, now: float) -> PinResult:
-        """The UI checked the typed PIN against the replica's hashes: `member` or None (wrong).
-
-        After `max_pin_failures` wrong PINs in a row the pad is locked for `lockout_seconds`
-        (and a PIN typed meanwhile is not even checked: see `pin_allowed`)."""
+    def pin_checked(self, member: StaffMember | None, now: float, locked_for: float = 0.0) -> PinResult:
+        """The worker checked the typed PIN against the replica (`plateau.db.kiosk.check_pin`,
+        which keeps the count of wrong PINs and the escalating lockout across restarts): `member`,
+        or None, with `locked_for` > 0 when the pad is locked (now, or by this very failure). A PIN
+        typed during a lock is not even checked (see `pin_allowed`)."""
         self.touch(now)
+        if locked_for > 0:
+            self.restore_lock(locked_for, now)
+            return PinResult.LOCKED
         if self.lock_remaining(now) > 0:
             return PinResult.LOCKED
         if member is None or (self.pin_for is not None and member.id != self.pin_for.id):
-            self.pin_failures += 1
-            if self.pin_failures >= self.max_pin_failures:
-                self.pin_failures = 0
-                self.locked_until = now + self.lockout_seconds
-                return PinResult.LOCKED
             return PinResult.WRONG
-        self.pin_failures = 0
         self.staff = member
         self.pin_for = None
         self._go(Screen.STAFF)
         return PinResult.OK
+
+    def restore_lock(self, seconds: float, now: float) -> None:
+        """The replica says the pad is locked for `seconds` more (at start, or after a check)."""
+        self.locked_until = max(self.locked_until, now + seconds)
 
     def pin_allowed(self, now: float) -> bool:
         return self.lock_remaining(now) <= 0

@@ -21,8 +21,10 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 
 from plateau.config import StationSettings, load_settings
+from plateau.db import pin_key
 from plateau.db.engine import open_replica
 from plateau.errors import UserError
 from plateau.sync.client import SyncError, TokenRefused
@@ -160,6 +162,16 @@ def retry_parked(settings: StationSettings) -> None:
     print(f"plateau sync: {what} put back in the queue; the sync daemon sends them again now")
 
 
+def _pin_key(settings: StationSettings, engine) -> bytes | None:
+    """The staff PINs' pepper key (created if missing; `plateau.db.pin_key`). Without it the
+    daemon still syncs, storing the server's hashes as they come, and says so."""
+    try:
+        return pin_key.load_or_create(pin_key.key_path(settings.db.path, settings.db.pin_key))
+    except pin_key.PinKeyError as exc:
+        log.error("%s: staff PIN hashes are stored unpeppered until it is fixed", exc)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _setup_logging(settings, getattr(args, "debug", False))
@@ -172,7 +184,10 @@ def run(args: argparse.Namespace) -> int:
     options = options_from(settings)
     engine = open_replica(settings.db.path)
     try:
-        loops = SyncLoops(engine, options)
+        key = _pin_key(settings, engine)
+        loops = SyncLoops(engine, replace(options, pin_key=key))
+        if key is not None and pin_key.prepare(engine, key):
+            loops.resync("the staff PINs were peppered with another key (pin.key replaced)")
         return run_once(loops) if args.once else run_forever(loops)
     finally:
         engine.dispose()

@@ -49,6 +49,7 @@ class SyncOptions:
     backoff_cap: float = 5.0
     max_answer_bytes: int = 16 * 2**20   # an answer larger than this is not read ([server] max_answer_mib)
     heartbeat: float = HEARTBEAT_SECONDS  # seconds between "the daemon runs" stamps ([server] heartbeat_seconds)
+    pin_key: bytes | None = None         # pepper for the staff PIN hashes pulled (plateau.db.pin_key)
 
 
 class SyncLoops:
@@ -284,7 +285,7 @@ class SyncLoops:
             try:
                 with self.write_lock, self.writer.begin() as conn:
                     pull.apply_page(conn, page.changes, page.cursor, page.more, since=cursor, head=page.head,
-                                    seen=self._seen)
+                                    seen=self._seen, pin_key=self.opt.pin_key)
             except pull.StalePage:  # a forced pull moved the cursor meanwhile: go on from there
                 return self.cursor(), True
             if self._seen is not None and not page.more:
@@ -310,6 +311,10 @@ class SyncLoops:
         if resyncing and self._seen is None:
             return self._resync("a resync was interrupted")
         return cursor
+
+    def resync(self, why: str) -> None:
+        """Ask for a full pull from 0 (e.g. the PIN key changed: only the server's hashes help)."""
+        self._resync(why)
 
     def _resync(self, why: str) -> int:
         """Start a full pull from 0 that replaces the replica's pulled data (`pull.start_resync`);

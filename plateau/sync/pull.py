@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, text
 
+from plateau.db.pin_key import pepper_staff
 from plateau.db.replica import apply_changes, get_state, set_state
 from plateau.sync import status
 from plateau.sync.protocol import KINDS, MAX_CURSOR, Change
@@ -69,7 +70,8 @@ class StalePage(Exception):
 
 
 def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool, *, since: int | None = None,
-               head: int | None = None, now: datetime | None = None, seen: dict[str, set[str]] | None = None) -> int:
+               head: int | None = None, now: datetime | None = None, seen: dict[str, set[str]] | None = None,
+               pin_key: bytes | None = None) -> int:
     """On an open write transaction; returns the number of changes applied.
 
     `since` is the cursor the page was fetched from: if the stored cursor is no longer that
@@ -81,12 +83,17 @@ def apply_page(conn: Connection, changes: list[Change], cursor: int, more: bool,
     balance for that pupil (later in the feed) already counts the meal, so keeping it in the
     outbox would count it twice until the next push's "duplicate" answer.
 
+    Staff PIN hashes are peppered with `pin_key` before the transaction commits: the server's
+    form of a hash never stays in the replica (`plateau.db.pin_key`).
+
     `seen` (during a resync) collects the keys the full pull brought; its last page (`more`
     false) deletes every other pulled row and ends the resync, in this same transaction.
     """
     if since is not None and stored_cursor(conn) != since:
         raise StalePage(f"page fetched from {since}, stored cursor is {stored_cursor(conn)}")
     applied = apply_changes(conn, changes)
+    if pin_key is not None and any(c.kind == "staff" and c.op == "upsert" for c in changes):
+        pepper_staff(conn, pin_key)
     if seen is not None:
         for change in changes:
             keys = seen.setdefault(change.kind, set())

@@ -13,13 +13,18 @@ from sqlalchemy import Engine
 
 from plateau.db import kiosk as kq
 from plateau.db.passages import Recorder
+from plateau.domain.pins import LockoutPolicy
 
 
 class KioskActions:
     """The kiosk's database actions, by the names the window submits."""
 
-    def __init__(self, engine: Engine, station: str, clock: Callable[[], datetime]):
+    def __init__(self, engine: Engine, station: str, clock: Callable[[], datetime], *,
+                 pin_key: bytes | None = None, wall_clock: Callable[[], datetime] | None = None):
         self.engine, self.station, self.clock = engine, station, clock
+        self.wall_clock = wall_clock or clock   # the PIN lockout is real time, even in a demo
+        self.pin_key = pin_key                  # the pepper of the staff hashes (plateau.db.pin_key)
+        self.pin_policy = LockoutPolicy()
         self.recorder = Recorder(engine, station)
 
     def db_actions(self) -> dict[str, Callable]:
@@ -31,10 +36,11 @@ class KioskActions:
     def stats_actions(self) -> dict[str, Callable]:
         return {"headcount": self.headcount}
 
-    def check_pin(self, pin: str):
-        """The staff member whose PIN this is, or None (scrypt: tens of ms per staff member)."""
-        with self.engine.connect() as conn:
-            return kq.staff_for_pin(conn, pin)
+    def check_pin(self, pin: str, expected: int | None = None) -> kq.PinCheck:
+        """The staff member whose PIN this is, under the replica's lockout (scrypt: tens of ms per
+        staff member)."""
+        return kq.check_pin(self.engine, pin, self.wall_clock(), key=self.pin_key, expected=expected,
+                            policy=self.pin_policy)
 
     def declare_lost(self, uid: str, staff_id: int, at: datetime) -> str:
         kq.declare_card_lost(self.engine, uid, station=self.station, staff_id=staff_id, at=at)

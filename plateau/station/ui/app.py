@@ -79,6 +79,20 @@ def open_station_replica(path: str):
     return engine
 
 
+def load_pin_key(settings, engine) -> bytes | None:
+    """The staff PINs' pepper key (created if missing), with the replica's hashes peppered. A key
+    that cannot be read leaves the pupils' side working: staff PINs then fail, and the log says why."""
+    from plateau.db import pin_key
+
+    try:
+        key = pin_key.load_or_create(pin_key.key_path(settings.db.path, settings.db.pin_key))
+        pin_key.prepare(engine, key)
+        return key
+    except pin_key.PinKeyError as exc:
+        log.error("staff PINs cannot be checked: %s", exc)
+        return None
+
+
 def start_reader(settings, window):
     """Start the configured reader; returns what to stop at exit (None for a keyboard wedge,
     which is an event filter on the window, not a thread)."""
@@ -138,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
     from plateau.demo.clock import station_clock, utc_now
 
     window = KioskWindow(engine, settings, clock=station_clock(settings.station), wall_clock=utc_now,
-                         reports_dir=str(Path(settings.db.path).parent / "reports"))
+                         reports_dir=str(Path(settings.db.path).parent / "reports"),
+                         pin_key=load_pin_key(settings, engine))
 
     # a bug anywhere must show "ask staff" and let the next pupil badge, never kill the kiosk
     sys.excepthook = window.unexpected

@@ -53,7 +53,7 @@ class KioskWindow(QMainWindow):
 
     def __init__(self, engine: Engine, settings: StationSettings, *, clock: Callable[[], datetime] = utc_now,
                  lang: str | None = None, reports_dir: str | None = None,
-                 wall_clock: Callable[[], datetime] | None = None):
+                 wall_clock: Callable[[], datetime] | None = None, pin_key: bytes | None = None):
         super().__init__()
         self.engine, self.settings, self.clock = engine, settings, clock
         self.wall_clock = wall_clock or clock
@@ -61,7 +61,7 @@ class KioskWindow(QMainWindow):
         i18n.install(self.lang)
         self.station = settings.station.id
         self.reports_dir = reports_dir
-        self.actions = KioskActions(engine, self.station, clock)
+        self.actions = KioskActions(engine, self.station, clock, pin_key=pin_key, wall_clock=self.wall_clock)
         self.recorder = self.actions.recorder    # used on the kiosk-db thread only
         self.sites = SiteCache()                  # the GUI thread's own cache (the recorder's is not shared)
         self.flow = KioskFlow(result_seconds=settings.station.result_seconds,
@@ -91,6 +91,8 @@ class KioskWindow(QMainWindow):
         self._tick = QTimer(self, interval=200, timeout=self._on_tick)
         self._poll = QTimer(self, interval=2000, timeout=self.refresh_status)
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
+        with engine.connect() as conn:  # a lockout survives a restart of the kiosk
+            self.flow.restore_lock(kq.pin_lock_remaining(conn, self.wall_clock()), self._now())
         self.status = None
         self.sync_stale = stale_after_for(settings.station.sync_stale_seconds, settings.server.timeout_seconds,
                                           settings.server.heartbeat_seconds)
@@ -219,7 +221,7 @@ class KioskWindow(QMainWindow):
             self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s", seconds=int(self.flow.lock_remaining(now)) + 1))
             return
         self.pin.set_message(tr("Checking…"))
-        self._submit(self.db, "pin", pin)
+        self._submit(self.db, "pin", pin, self.flow.pin_for.id if self.flow.pin_for else None)
 
     def _menu_chosen(self, key: str) -> None:
         now = self._now()
@@ -299,7 +301,7 @@ class KioskWindow(QMainWindow):
                 except Exception:
                     log.exception("outcome hook failed")
         elif name == "pin":
-            outcome = self.flow.pin_checked(result, now)
+            outcome = self.flow.pin_checked(result.member, now, result.locked_for)
             if outcome is PinResult.WRONG:
                 self.pin.set_message(tr("Wrong PIN"))
             elif outcome is PinResult.LOCKED:

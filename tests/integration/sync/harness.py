@@ -133,12 +133,16 @@ class Station:
 
 
 def reference_rows(db: Path) -> dict[str, list[tuple]]:
+    """The replicated tables' rows. A staff PIN hash is compared by its scrypt salt and cost: each
+    station peppers the server's digest with its own key (plateau.db.pin_key)."""
     con = sqlite3.connect(str(db), timeout=30)
     try:
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY {keys}').fetchall()
+        rows = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY {keys}').fetchall()
                 for t, keys in REFERENCE_TABLES.items()}
     finally:
         con.close()
+    rows["staff"] = [(r[0], r[1], r[2], "$".join(r[3].split("$")[1:5]), *r[4:]) for r in rows["staff"]]
+    return rows
 
 
 def passages(db: Path) -> dict[str, tuple]:
