@@ -79,10 +79,19 @@ def pepper_staff(conn: Connection, key: bytes) -> int:
 def prepare(engine: Engine, key: bytes) -> bool:
     """At start: pepper the hashes still in the server's form and remember the key's fingerprint.
     Returns True when hashes are peppered with *another* key (the key file was lost or replaced):
-    they can no longer be checked, and only a full pull brings the server's hashes again."""
+    they can no longer be checked, and only a full pull brings the server's hashes again. The
+    fingerprint is then left as it is until the sync daemon has started that pull (`claim`), so
+    that the kiosk starting first cannot hide the mismatch from the daemon."""
     with engine.execution_options(plateau_immediate=True).begin() as conn:
         stored = get_state(conn, KEY_ID)
         stale = bool(stored) and stored != key_id(key) and conn.execute(_ANY_PEPPERED).first() is not None
         pepper_staff(conn, key)
-        set_state(conn, KEY_ID, key_id(key))
+        if not stale:
+            set_state(conn, KEY_ID, key_id(key))
     return stale
+
+
+def claim(engine: Engine, key: bytes) -> None:
+    """The sync daemon has started the full pull that re-peppers every hash with `key`."""
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        set_state(conn, KEY_ID, key_id(key))

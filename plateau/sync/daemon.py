@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         loops = SyncLoops(engine, replace(options, pin_key=key))
         if key is not None and pin_key.prepare(engine, key):
             loops.resync("the staff PINs were peppered with another key (pin.key replaced)")
+            pin_key.claim(engine, key)   # after the resync is recorded: a crash in between resyncs anyway
         return run_once(loops) if args.once else run_forever(loops)
     finally:
         engine.dispose()

@@ -125,7 +125,11 @@ def test_hashes_already_in_the_replica_are_peppered_at_start(replica):
         hashes = [h for (h,) in conn.execute(text("SELECT pin_hash FROM staff"))]
         assert hashes and all(h.startswith("scrypt-hmac$") for h in hashes)
         assert kq.staff_for_pin(conn, AGENT_PIN, key).name == "Mme Agent"
-    assert pin_key.prepare(replica, os.urandom(32)) is True   # another key: a resync must bring them again
+    other = os.urandom(32)
+    assert pin_key.prepare(replica, other) is True   # another key: a resync must bring them again
+    assert pin_key.prepare(replica, other) is True   # (the kiosk starting first does not hide it)
+    pin_key.claim(replica, other)                    # the sync daemon started that resync
+    assert pin_key.prepare(replica, other) is False
 
 
 def test_the_lockout_policy_steps():

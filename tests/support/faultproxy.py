@@ -23,7 +23,8 @@ server on a fresh connection (``Connection: close``), then, according to its cur
 - ``answer``    answer `canned` (status, headers, body: see `answer()`) without forwarding: what a
                 misconfigured or rate-limiting reverse proxy says (404 page, 429, HTML 502, 413).
 
-`max_body` (bytes, 0 = none) makes the proxy answer 413 to any request whose body is larger,
+`by_path` maps a path prefix to a canned answer given, whatever the mode, to requests for it (a
+proxy that does not route one endpoint). `max_body` (bytes, 0 = none) makes the proxy answer 413 to any request whose body is larger,
 without forwarding it, like nginx's `client_max_body_size`.
 
 Runs its own threads (one accept thread, one per connection); `counts` tells what it did.
@@ -102,6 +103,7 @@ class FaultProxy:
         self.date_offset = 0.0        # seconds added to the server's `Date` header (a server clock ahead)
         self.canned = _canned(404, "<html><body><h1>404 Not Found</h1></body></html>")
         self.max_body = 0             # bytes; larger request bodies are answered 413 (0: no limit)
+        self.by_path: dict[str, bytes] = {}   # path prefix -> canned answer (see `_canned`)
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -178,6 +180,13 @@ class FaultProxy:
                 return
             if fault == "unavailable":
                 conn.sendall(_error(503, "Service Unavailable"))
+                return
+            path = request.split(b" ", 2)[1].decode(errors="replace") if request.count(b" ") >= 2 else ""
+            routed = next((answer for prefix, answer in self.by_path.items() if path.startswith(prefix)), None)
+            if routed is not None:
+                with self._lock:
+                    self.counts["by_path"] += 1
+                conn.sendall(routed)
                 return
             if fault == "answer":
                 conn.sendall(self.canned)

@@ -202,3 +202,29 @@ def test_the_upgrade_unparks_passages_parked_by_earlier_versions(tmp_path):
     engine = open_replica(db)  # migrates to the head
     assert outbox(engine) == (3, 0)
     engine.dispose()
+
+
+def test_card_events_a_proxy_does_not_route_wait_without_holding_passages(setup):
+    """A server (or proxy) answering 404 to the card-event endpoint: the lost card stays queued,
+    not parked, and the passages behind it are delivered."""
+    from datetime import datetime, timezone
+
+    from plateau.db.kiosk import declare_card_lost, pending_card_events
+    from tests.support.faultproxy import _canned
+
+    proxy, st, engine, loops, db = setup
+    with engine.connect() as conn:
+        uid = conn.execute(text("SELECT uid FROM card WHERE status = 'active' LIMIT 1")).scalar()
+    declare_card_lost(engine, uid, station=st.station_id, staff_id=1, at=datetime.now(timezone.utc))
+    ids = record(engine, st.station_id, 3)
+    proxy.by_path = {"/api/v1/sync/card-events": _canned(404, HTML_404)}
+    try:
+        client = loops.client()
+        assert loops.push_all(client) == 3
+        client.close()
+    finally:
+        proxy.by_path = {}
+    assert outbox(engine) == (0, 0)
+    assert set(ids) <= set(server_passages(db))
+    with engine.connect() as conn:
+        assert [e["uid"] for e in pending_card_events(conn)] == [uid]    # waiting, not parked
