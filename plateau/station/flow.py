@@ -7,7 +7,8 @@ monotonic number of seconds (deadlines), instants are aware datetimes (status te
 
     idle ──badge──▶ result ──timeout / next badge──▶ idle
       │                                  ▲
-      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager | parked
+      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
+                                    │                 | parked
                                     │ 5 wrong PINs: locked 1, then 5, 15, 60 min (kept in the replica)
     any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
 

@@ -101,9 +101,10 @@ class StatusKeeper:
             self._write(self._values())
 
     def heartbeat(self) -> None:
-        """The daemon is running: stamp `status.HEARTBEAT` (at most every `heartbeat_every` s; cheap
-        to call often; each stamp is one small fsynced write, hence not more often). Both loops call it whenever they work, and the push loop while it waits,
-        so its age tells the kiosk whether synchronisation runs at all, online or not."""
+        """The daemon is running: stamp `status.HEARTBEAT` (at most every `heartbeat_every` s, as
+        each stamp is one small fsynced write; cheap to call often). Both loops call it whenever
+        they work, and the push loop while it waits, so its age tells the kiosk whether
+        synchronisation runs at all, online or not."""
         if self._beat_at is not None and time.monotonic() - self._beat_at < self.heartbeat_every:
             return
         with self._lock:

@@ -24,8 +24,8 @@ server on a fresh connection (``Connection: close``), then, according to its cur
                 misconfigured or rate-limiting reverse proxy says (404 page, 429, HTML 502, 413).
 
 `by_path` maps a path prefix to a canned answer given, whatever the mode, to requests for it (a
-proxy that does not route one endpoint). `max_body` (bytes, 0 = none) makes the proxy answer 413 to any request whose body is larger,
-without forwarding it, like nginx's `client_max_body_size`.
+proxy that does not route one endpoint). `max_body` (bytes, 0 = none) makes the proxy answer 413
+to any request whose body is larger, without forwarding it, like nginx's `client_max_body_size`.
 
 Runs its own threads (one accept thread, one per connection); `counts` tells what it did.
 """
