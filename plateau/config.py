@@ -28,6 +28,7 @@ class StationSection:
     language: str = "fr"            # fr | en
     result_seconds: float = 2.0     # how long the result screen stays
     staff_timeout_seconds: int = 60  # staff mode leaves after this much inactivity
+    sync_stale_seconds: float = 0    # sync daemon silent this long: "synchronisation stopped" (0: automatic)
     log_level: str = "INFO"
     # demos and training only (plateau demo): the kiosk's clock reads this ISO instant at start
     # and runs clock_speed times faster; empty = the system clock (plateau/demo/clock.py)
@@ -45,11 +46,14 @@ class ServerSection:
     verify_tls: bool = True
     wait_seconds: int = 25          # long-poll duration
     clock_skew_warn_seconds: int = 120
+    max_answer_mib: int = 16        # a server answer larger than this is not read (a whole-request failure)
+    heartbeat_seconds: float = 10.0  # how often the sync daemon stamps "running" for the kiosk
 
 
 @dataclass(frozen=True)
 class DbSection:
     path: str = "/var/lib/plateau/station.db"
+    pin_key: str = ""                # the staff PINs' pepper key file; empty: pin.key beside `path`
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,10 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [reader] uid_format must be one of {', '.join(FORMATS)}")
         if self.reader.kind == "serial" and not self.reader.device:
             raise ConfigError(f"{self.source}: [reader] device is required for a serial reader")
+        if not 0.1 <= self.server.heartbeat_seconds <= 600:
+            raise ConfigError(f"{self.source}: [server] heartbeat_seconds must be between 0.1 and 600")
+        if not 1 <= self.server.max_answer_mib <= 1024:
+            raise ConfigError(f"{self.source}: [server] max_answer_mib must be between 1 and 1024")
         if self.server.url and not self.server.url.startswith(("http://", "https://")):
             raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
         if self.station.clock_start:
@@ -126,6 +134,8 @@ class StationSettings:
                         raise ValueError("clock_real_time_from must not be before clock_start")
             except ValueError as exc:
                 raise ConfigError(f"{self.source}: [station] {exc}") from None
+        if self.station.sync_stale_seconds < 0:
+            raise ConfigError(f"{self.source}: [station] sync_stale_seconds must be 0 (automatic) or positive")
         if self.station.clock_speed <= 0:
             raise ConfigError(f"{self.source}: [station] clock_speed must be positive")
         if self.station.result_seconds <= 0 or self.reader.debounce_ms < 0:

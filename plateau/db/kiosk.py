@@ -8,12 +8,13 @@ on its worker thread, like `request_sync`, which takes the write lock with BEGIN
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, text
 
 from plateau.db.replica import set_state
-from plateau.domain.pins import verify_pin
+from plateau.db.unit_of_work import UnitOfWork
+from plateau.domain.pins import LockoutPolicy, verify_pin
 from plateau.domain.staff import StaffMember
 
 FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
@@ -77,20 +78,119 @@ def last_passages(conn: Connection, n: int = 50, since: date | None = None) -> l
     return out
 
 
-def staff_for_pin(conn: Connection, pin: str) -> StaffMember | None:
-    """The active staff member whose PIN this is. Costs one scrypt per staff member (tens of ms
-    each at full cost): call it from the worker thread, never the GUI thread."""
+def staff_for_pin(conn: Connection, pin: str, key: bytes | None = None) -> StaffMember | None:
+    """The active staff member whose PIN this is (hashes peppered with `key`, see
+    `plateau.domain.pins`). Costs one scrypt per staff member (tens of ms each at full cost):
+    call it from the worker thread, never the GUI thread. No lockout here: `check_pin`."""
     if not pin or not pin.isdigit():
         return None
     for row in conn.execute(_STAFF).all():
-        if verify_pin(pin, row.pin_hash):
+        if verify_pin(pin, row.pin_hash, key):
             return StaffMember(row.id, row.name, row.role)
     return None
+
+
+# The PIN pad's lockout lives in the replica (sync_state keys), so that restarting the kiosk does
+# not reset it: wrong PINs in a row, locks so far (each longer: LockoutPolicy), and the instant
+# the current lock ends (UTC, wall clock).
+PIN_FAILURES, PIN_LOCKOUTS, PIN_LOCKED_UNTIL = "pin_failures", "pin_lockouts", "pin_locked_until"
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """The answer to a typed PIN: the staff member (None: wrong or locked) and, when the pad is
+    locked (now or by this very failure), for how many seconds more."""
+
+    member: StaffMember | None
+    locked_for: float = 0.0
+
+
+def _state(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(text("SELECT key, value FROM sync_state WHERE key IN (:a, :b, :c)"),
+                        {"a": PIN_FAILURES, "b": PIN_LOCKOUTS, "c": PIN_LOCKED_UNTIL}).all()
+    return dict(rows)
+
+
+def pin_lock_remaining(conn: Connection, at: datetime, policy: LockoutPolicy = LockoutPolicy()) -> float:
+    """Seconds left in the current lock (0: the pad is open). A clock set back meanwhile cannot
+    stretch a lock past the length it was given."""
+    state = _state(conn)
+    until = state.get(PIN_LOCKED_UNTIL)
+    if not until:
+        return 0.0
+    left = (datetime.fromisoformat(until) - at).total_seconds()
+    return max(0.0, min(left, policy.lock_seconds(int(state.get(PIN_LOCKOUTS) or 0))))
+
+
+def check_pin(engine: Engine, pin: str, at: datetime, *, key: bytes | None = None, expected: int | None = None,
+              policy: LockoutPolicy = LockoutPolicy()) -> PinCheck:
+    """Check a typed PIN under the replica's lockout: while locked, the PIN is not even checked;
+    a wrong one (or another person's when `expected` names whose PIN is awaited) counts, and the
+    `policy.failures`-th in a row locks the pad for the next step of `policy.steps`; a right one
+    opens the pad and starts the count again. Worker thread: the scrypt runs outside any
+    transaction, the count is written in a short one."""
+    with engine.connect() as conn:
+        left = pin_lock_remaining(conn, at, policy)
+        if left > 0:
+            return PinCheck(None, left)
+        member = staff_for_pin(conn, pin, key)
+    if member is not None and expected is not None and member.id != expected:
+        member = None
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        state = _state(conn)
+        if member is not None:
+            for name in (PIN_FAILURES, PIN_LOCKOUTS, PIN_LOCKED_UNTIL):
+                set_state(conn, name, "")
+            return PinCheck(member)
+        failures = int(state.get(PIN_FAILURES) or 0) + 1
+        if failures < policy.failures:
+            set_state(conn, PIN_FAILURES, failures)
+            return PinCheck(None)
+        lockouts = int(state.get(PIN_LOCKOUTS) or 0) + 1
+        seconds = policy.lock_seconds(lockouts)
+        set_state(conn, PIN_FAILURES, 0)
+        set_state(conn, PIN_LOCKOUTS, lockouts)
+        set_state(conn, PIN_LOCKED_UNTIL, (at + timedelta(seconds=seconds)).astimezone(timezone.utc).isoformat())
+        return PinCheck(None, seconds)
 
 
 def staff_for_badge(conn: Connection, uid: str) -> StaffMember | None:
     row = conn.execute(_STAFF_BADGE, {"uid": uid}).first()
     return StaffMember(row.id, row.name, row.role) if row else None
+
+
+@dataclass(frozen=True)
+class ParkedItem:
+    """A passage or card event the server rejected (per item), waiting for staff: the list of the
+    staff's "Rejected by the server" screen."""
+
+    id: str
+    kind: str            # "passage" | "card_event"
+    at: datetime
+    what: str            # the person's name, else the card's UID
+    error: str           # the server's reason
+
+
+def parked_items(engine: Engine) -> list[ParkedItem]:
+    """Parked passages then rejected card events, newest first."""
+    with UnitOfWork(engine).reading() as uow:
+        items = [ParkedItem(r.passage_id, "passage", datetime.fromisoformat(r.at),
+                            f"{r.last_name or ''} {r.first_name or ''}".strip() or (r.card_uid or ""), r.error or "")
+                 for r in uow.parked_passages()]
+        items += [ParkedItem(e["id"], "card_event", datetime.fromisoformat(e["at"]), e["uid"], e["error"])
+                  for e in uow.parked_card_events()]
+    return items
+
+
+def retry_parked(engine: Engine, at: datetime | None = None) -> tuple[int, int]:
+    """Send every parked item again (staff action, `plateau sync --retry-parked`): passages back
+    to the outbox, rejected card events back to the unsent queue, and a "sync now" for the
+    daemon, in one transaction. Returns (passages, card events)."""
+    with UnitOfWork(engine).writing() as uow:
+        passages, events = uow.unpark_all()
+        uow.set_state(FORCE_SYNC, (at or datetime.now(timezone.utc)).isoformat())
+        uow.commit()
+    return passages, events
 
 
 def request_sync(engine: Engine, at: datetime | None = None) -> None:

@@ -53,6 +53,11 @@ _OUTBOX_BATCH = text("SELECT p.*, o.seq AS outbox_seq FROM outbox o JOIN passage
                      "WHERE o.parked = 0 ORDER BY o.seq LIMIT :n")
 _ACKNOWLEDGE = text("DELETE FROM outbox WHERE passage_id = :id")
 _PARK = text("UPDATE outbox SET parked = 1, error = :error, attempts = attempts + 1 WHERE passage_id = :id")
+_PARKED_PASSAGES = text(
+    "SELECT o.passage_id, o.error, p.at, p.kind, p.reason, p.person_id, p.card_uid, per.last_name, per.first_name "
+    "FROM outbox o JOIN passage p ON p.id = o.passage_id LEFT JOIN person per ON per.id = p.person_id "
+    "WHERE o.parked = 1 ORDER BY o.seq DESC")
+_UNPARK_PASSAGES = text("UPDATE outbox SET parked = 0, error = NULL WHERE parked = 1")
 _QUEUES = text("SELECT COALESCE(SUM(CASE WHEN parked THEN 0 ELSE 1 END), 0), "
                "COALESCE(SUM(CASE WHEN parked THEN 1 ELSE 0 END), 0) "
                "+ (SELECT COUNT(*) FROM card_event WHERE error IS NOT NULL) FROM outbox")
@@ -68,6 +73,7 @@ _PENDING_CARD_EVENTS = text("SELECT id, uid, person_id, status, at, station, sta
                             "WHERE sent = 0 ORDER BY seq LIMIT :n")
 _CARD_EVENT_SENT = text("UPDATE card_event SET sent = 1, error = NULL WHERE id = :id")
 _CARD_EVENT_PARKED = text("UPDATE card_event SET sent = 1, error = :error WHERE id = :id")
+_UNPARK_CARD_EVENTS = text("UPDATE card_event SET sent = 0, error = NULL WHERE error IS NOT NULL")
 _PARKED_CARD_EVENTS = text("SELECT id, uid, person_id, status, at, station, error FROM card_event "
                            "WHERE error IS NOT NULL ORDER BY seq DESC")
 
@@ -195,6 +201,18 @@ class UnitOfWork:
     def park(self, passage_id: str, error: str) -> None:
         """The server (or a local check) refused this passage: not sent again until a person acts."""
         self.connection.execute(_PARK, {"id": passage_id, "error": error})
+
+    def parked_passages(self) -> list[Row]:
+        """Parked passages, newest first, with the server's reason and the person's name."""
+        return self.connection.execute(_PARKED_PASSAGES).all()
+
+    def unpark_all(self) -> tuple[int, int]:
+        """Put every parked passage back in the outbox and every rejected card event back in its
+        queue (staff fixed the cause, or an upgrade): the pushes are idempotent by id, and what
+        the server still refuses is parked again with its fresh reason. Returns (passages, events)."""
+        passages = self.connection.execute(_UNPARK_PASSAGES).rowcount or 0
+        events = self.connection.execute(_UNPARK_CARD_EVENTS).rowcount or 0
+        return passages, events
 
     def queue_counts(self) -> tuple[int, int]:
         """(passages waiting, passages and card events parked) for the status line."""

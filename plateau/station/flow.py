@@ -8,7 +8,8 @@ monotonic number of seconds (deadlines), instants are aware datetimes (status te
     idle ──badge──▶ result ──timeout / next badge──▶ idle
       │                                  ▲
       └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
-                                    │ 3 wrong PINs: locked for a minute
+                                    │                 | parked
+                                    │ 5 wrong PINs: locked 1, then 5, 15, 60 min (kept in the replica)
     any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
 
 No Qt, no SQLAlchemy session, no I/O: `tests/unit/test_flow_imports.py` keeps it so.
@@ -35,9 +36,11 @@ class Screen(StrEnum):
     PASSAGES = "passages"       # the last 50 passages, cancel one
     OVERRIDE = "override"       # let in the last refusal, with a motive
     MANAGER = "manager"         # today's headcounts, PDF/CSV
+    PARKED = "parked"           # what the server rejected, with its reason; send it again
 
 
-STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER})
+STAFF_SCREENS = frozenset({Screen.STAFF, Screen.FORGOTTEN, Screen.PASSAGES, Screen.OVERRIDE, Screen.MANAGER,
+                           Screen.PARKED})
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,13 @@ class KioskFlow:
     result_seconds: float = 2.0
     staff_timeout_seconds: float = 60.0
     ask_staff_seconds: float = 8.0
-    max_pin_failures: int = 3
-    lockout_seconds: float = 60.0
 
     screen: Screen = Screen.IDLE
     outcome: Outcome | None = None
     staff: StaffMember | None = None
     pin_for: StaffMember | None = None         # a staff badge was read: whose PIN is expected
     last_refusal: Outcome | None = None        # what "override" would let in
-    pin_failures: int = 0
-    locked_until: float = 0.0
+    locked_until: float = 0.0                  # the PIN pad's lock, as the replica said (`restore_lock`)
     error_text: str = ""
     reader_state: str = "starting"             # the reader port's state (devices.base.ReaderState values)
     _deadline: float = 0.0
@@ -168,26 +168,27 @@ class KioskFlow:
     def lock_remaining(self, now: float) -> float:
         return max(0.0, self.locked_until - now)
 
-    def pin_checked(self, member: StaffMember | None, now: float) -> PinResult:
-        """The UI checked the typed PIN against the replica's hashes: `member` or None (wrong).
-
-        After `max_pin_failures` wrong PINs in a row the pad is locked for `lockout_seconds`
-        (and a PIN typed meanwhile is not even checked: see `pin_allowed`)."""
+    def pin_checked(self, member: StaffMember | None, now: float, locked_for: float = 0.0) -> PinResult:
+        """The worker checked the typed PIN against the replica (`plateau.db.kiosk.check_pin`,
+        which keeps the count of wrong PINs and the escalating lockout across restarts): `member`,
+        or None, with `locked_for` > 0 when the pad is locked (now, or by this very failure). A PIN
+        typed during a lock is not even checked (see `pin_allowed`)."""
         self.touch(now)
+        if locked_for > 0:
+            self.restore_lock(locked_for, now)
+            return PinResult.LOCKED
         if self.lock_remaining(now) > 0:
             return PinResult.LOCKED
         if member is None or (self.pin_for is not None and member.id != self.pin_for.id):
-            self.pin_failures += 1
-            if self.pin_failures >= self.max_pin_failures:
-                self.pin_failures = 0
-                self.locked_until = now + self.lockout_seconds
-                return PinResult.LOCKED
             return PinResult.WRONG
-        self.pin_failures = 0
         self.staff = member
         self.pin_for = None
         self._go(Screen.STAFF)
         return PinResult.OK
+
+    def restore_lock(self, seconds: float, now: float) -> None:
+        """The replica says the pad is locked for `seconds` more (at start, or after a check)."""
+        self.locked_until = max(self.locked_until, now + seconds)
 
     def pin_allowed(self, now: float) -> bool:
         return self.lock_remaining(now) <= 0
@@ -239,27 +240,49 @@ def service_line(services, at: datetime, tz: str) -> ServiceLine:
 
 @dataclass(frozen=True)
 class Connectivity:
-    """The discreet status line: online, or offline since N minutes with M passages waiting."""
+    """The discreet status line: online, or offline since N minutes with M passages waiting, or
+    the sync daemon stopped (its heartbeat is older than the threshold) with M waiting."""
 
     online: bool
     offline_minutes: int | None   # None when online, or when unknown (never synced)
     waiting: int
     parked: int
     error: str
+    stopped_seconds: int | None = None     # the daemon's last heartbeat is this old: it is not running
+    heartbeat_age_seconds: int | None = None
 
 
 # the daemon long-polls about every 25 s and records each success; silence longer than this means
-# the daemon itself is gone (it cannot say "offline" when it is not running)
+# the daemon itself is gone (used only for a replica without heartbeat: a daemon older than it)
 STALE_AFTER = timedelta(minutes=2)
+# the daemon stamps its heartbeat every few seconds while it runs, even offline; the kiosk's default
+# threshold ([station] sync_stale_seconds) leaves room for requests in flight (`stale_after_for`)
+SYNC_STALE_AFTER = timedelta(seconds=60)
 
 
-def connectivity(status, now: datetime) -> Connectivity:
+def stale_after_for(sync_stale_seconds: float, timeout_seconds: float, heartbeat_seconds: float) -> timedelta:
+    """The threshold: the configured one, or by default the longest a running daemon can be
+    silent (both loops inside a request of up to 3 timeouts, plus a heartbeat period) and some
+    slack, at least 60 s (3 heartbeats)."""
+    if sync_stale_seconds > 0:
+        return timedelta(seconds=sync_stale_seconds)
+    return max(SYNC_STALE_AFTER, timedelta(seconds=3 * timeout_seconds + 2 * heartbeat_seconds + 10),
+               timedelta(seconds=3 * heartbeat_seconds))
+
+
+def connectivity(status, now: datetime, stale_after: timedelta = SYNC_STALE_AFTER) -> Connectivity:
     """From `plateau.sync.status.SyncStatus` (or None when nothing was ever synced)."""
     if status is None:
         return Connectivity(False, None, 0, 0, "")
+    age = None
+    if status.heartbeat_at is not None:
+        age = max(0, int((now - status.heartbeat_at).total_seconds()))
+        if now - status.heartbeat_at > stale_after:
+            return Connectivity(False, None, status.waiting, status.parked, status.last_error, stopped_seconds=age,
+                                heartbeat_age_seconds=age)
     fresh = status.last_success_at is not None and now - status.last_success_at <= STALE_AFTER
-    if status.online and fresh:
-        return Connectivity(True, None, status.waiting, status.parked, status.last_error)
+    if status.online and (fresh or age is not None):
+        return Connectivity(True, None, status.waiting, status.parked, status.last_error, heartbeat_age_seconds=age)
     since = status.offline_since or status.last_success_at
     minutes = max(0, int((now - since).total_seconds() // 60)) if since else None
-    return Connectivity(False, minutes, status.waiting, status.parked, status.last_error)
+    return Connectivity(False, minutes, status.waiting, status.parked, status.last_error, heartbeat_age_seconds=age)

@@ -3,12 +3,18 @@
 Translates everything `requests` and the server can do into three of our errors, so the
 daemon decides with one `except` per kind of failure:
 
-- `ServerUnreachable`: connection refused or reset, timeout, 5xx, or an answer that is not
-  the JSON we expect (truncated, corrupted). Transient: retry with backoff.
+- `ServerUnreachable`: the request failed as a whole: connection refused or reset, timeout,
+  5xx, a 404/408/413/429 or any answer that is not the server's JSON (a reverse proxy's HTML
+  page, a truncated or corrupted body), a redirect. Transient: retried with backoff (and the
+  server's Retry-After), never parks anything. `BatchTooLarge` (413) asks for smaller batches.
 - `TokenRefused`: 401/403. The station was revoked or its token is wrong: stop, say so.
-- `RequestRefused`: any other 4xx (400, 404, 409, 422, ...): never retried as is.
+- `RequestRefused`: 400/409/422 with the server's own error body (`{"error", "reason"}`): the
+  server read the request and refused it; sent again as is, it would be refused again.
 
-Every answer carries the server's ``Date`` header turned into a clock-skew estimate.
+Every answer carries the server's ``Date`` header turned into a clock-skew estimate. Every
+request is bounded (`bounded.fetch`): an answer larger than `max_answer_bytes` is not read past
+it, and the whole request (connection, answer read whole) has a deadline of its read timeout plus
+twice `timeout`, which a server dripping bytes cannot stretch.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from typing import Any, Callable
 import requests
 
 from plateau import __version__
-from plateau.sync.protocol import API_PREFIX, Change, ProtocolError, changes_page_head, parse_changes_page
+from plateau.sync.bounded import AnswerTooLarge, DeadlinePassed, bounded_session, fetch
+from plateau.sync.protocol import (API_PREFIX, MAX_CURSOR, Change, ProtocolError, changes_page_head,
+                                   parse_changes_page)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,17 @@ class SyncError(Exception):
 
 
 class ServerUnreachable(SyncError):
-    """Connection error, timeout, 5xx or a malformed/truncated answer: retry later."""
+    """The request failed as a whole (connection, timeout, 5xx, a proxy's 404/429/HTML page, a
+    malformed or truncated answer): retry later. `retry_after`: seconds the server asked for."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class BatchTooLarge(ServerUnreachable):
+    """413: the request body was too large for the server or a proxy: send smaller batches."""
 
 
 class TokenRefused(SyncError):
@@ -47,7 +65,7 @@ class TokenRefused(SyncError):
 
 
 class RequestRefused(SyncError):
-    """A 4xx other than 401/403: the server will refuse the same request again."""
+    """400/409/422 with the server's own error body: the same request would be refused again."""
 
     def __init__(self, message: str, status: int, code: str = ""):
         super().__init__(message)
@@ -92,14 +110,53 @@ def clock_skew(date_header: str | None, sent: float, received: float) -> float |
     return server.timestamp() + 0.5 - (sent + received) / 2
 
 
-def _error_text(resp: requests.Response) -> tuple[str, str]:
+# statuses that mean "the server read this request and refused it" when they carry its error body
+REFUSAL_STATUSES = (400, 409, 422)
+RETRY_AFTER_CAP = 600.0   # a Retry-After beyond this is not believed (a proxy's misconfiguration)
+
+
+def _server_error(content: bytes) -> tuple[str, str] | None:
+    """(code, reason) when `content` is the server's error body `{"error": str, "reason": str}`."""
     try:
-        body = resp.json()
-        if isinstance(body, dict):
-            return str(body.get("error") or ""), str(body.get("reason") or body.get("detail") or "")
-    except ValueError:
-        pass
-    return "", resp.text[:200]
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(body, dict) and isinstance(body.get("error"), str) and isinstance(body.get("reason"), str):
+        return body["error"], body["reason"]
+    return None
+
+
+def _error_text(content: bytes) -> tuple[str, str]:
+    found = _server_error(content)
+    return found if found else ("", content[:200].decode("utf-8", "replace"))
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped; None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value) if value.replace(".", "", 1).isdigit() else \
+            parsedate_to_datetime(value).timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, min(seconds, RETRY_AFTER_CAP))
+
+
+def describe_answer(status: int, content_type: str, content: bytes, url: str) -> str:
+    """A sentence for the status line: which answer, from where, and what it looked like."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if _server_error(content):
+        code, reason = _server_error(content)
+        what = f"{code}: {reason[:160]}"
+    elif "html" in kind or content.lstrip()[:1] == b"<":
+        what = "an HTML page, not the server's answer (check [server] url and the reverse proxy)"
+    elif not content:
+        what = "an empty answer"
+    else:
+        what = f"not the server's answer ({len(content)} bytes of {kind or 'unknown type'})"
+    return f"HTTP {status} from {url}: {what}"
 
 
 def parse_push_answer(body: Any, sent_ids: set[str]) -> tuple[dict[str, tuple[str, str | None]], list[dict]]:
@@ -138,12 +195,13 @@ class SyncClient:
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, verify: bool = True,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, max_answer_bytes: int = 16 * 2**20):
         self.server = url.rstrip("/")  # named in every error: the status line says which server failed
         self.base = self.server + API_PREFIX
         self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self.clock = clock
-        self.session = requests.Session()
+        self.session = bounded_session()
         self.session.verify = verify
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "User-Agent": f"plateau-sync/{__version__}",
@@ -154,35 +212,45 @@ class SyncClient:
 
     # -- low level ----------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, read_timeout: float, **kwargs) -> tuple[Any, float | None]:
+        url = self.base + path
         sent = self.clock()
+        deadline = read_timeout + 2 * self.timeout
         try:
-            resp = self.session.request(method, self.base + path, timeout=(min(self.timeout, 5.0), read_timeout),
-                                        **kwargs)
-            content = resp.content  # read it all here: a cut connection shows up now, not later
+            # read it all here, bounded: a cut connection shows up now, not later
+            resp, content = fetch(self.session, method, url, timeout=(min(self.timeout, 5.0), read_timeout),
+                                  deadline=deadline, max_bytes=self.max_answer_bytes, allow_redirects=False,
+                                  **kwargs)
+        except AnswerTooLarge as exc:
+            raise ServerUnreachable(f"the answer of {url} is larger than {_mib(self.max_answer_bytes)} "
+                                    f"({exc}): not read ([server] max_answer_mib)") from exc
+        except DeadlinePassed as exc:
+            raise ServerUnreachable(f"the server at {url} did not finish its answer within the {deadline:.0f} s "
+                                    "deadline") from exc
         except requests.Timeout as exc:
-            raise ServerUnreachable(f"the server {self.server} did not answer in time ({exc.__class__.__name__})") \
-                from exc
+            raise ServerUnreachable(f"the server at {url} did not answer in time ({exc.__class__.__name__})") from exc
         except requests.RequestException as exc:
-            raise ServerUnreachable(f"cannot reach the server {self.server}: {_short(exc)}") from exc
+            raise ServerUnreachable(f"cannot reach the server at {url}: {_short(exc)}") from exc
         received = self.clock()
         skew = clock_skew(resp.headers.get("Date"), sent, received)
         status = resp.status_code
         if status in (401, 403):
-            code, reason = _error_text(resp)
+            code, reason = _error_text(content)
             raise TokenRefused(f"station token refused: revoked or wrong (HTTP {status}"
                                + (f": {reason}" if reason else "") + f") by {self.server}", reason)
-        if status >= 500:
-            raise ServerUnreachable(f"the server {self.server} failed (HTTP {status})")
-        if status >= 400:
-            code, reason = _error_text(resp)
-            raise RequestRefused(f"the server {self.server} refused the request (HTTP {status} {code}: {reason})",
-                                 status, code)
+        if status in REFUSAL_STATUSES and _server_error(content):
+            code, reason = _server_error(content)
+            raise RequestRefused(f"the server {self.server} refused the request (HTTP {status} {code}: {reason})", status, code)
         if status != 200:
-            raise ServerUnreachable(f"unexpected HTTP {status} from the server {self.server}")
+            # a request that failed as a whole: a reverse proxy's page, a rate limit, a server error
+            message = describe_answer(status, resp.headers.get("Content-Type", ""), content, url)
+            if 300 <= status < 400:
+                message += f" (redirected to {resp.headers.get('Location', '?')[:120]})"
+            wait = retry_after(resp.headers.get("Retry-After"), received) if status in (429, 503) else None
+            raise (BatchTooLarge if status == 413 else ServerUnreachable)(message, status, wait)
         try:
             body = json.loads(content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ServerUnreachable(f"the answer of {self.server} is not valid JSON ({len(content)} bytes)") from exc
+            raise ServerUnreachable(f"the answer of {url} is not valid JSON ({len(content)} bytes)") from exc
         return body, skew
 
     # -- the API ------------------------------------------------------------------------------
@@ -201,6 +269,7 @@ class SyncClient:
             changes, cursor, more = parse_changes_page(body)
         except ProtocolError as exc:
             raise ServerUnreachable(f"malformed change feed page after {since} from {self.server}: {exc}") from exc
+        _check_cursor(body, cursor, since, changes)
         if cursor < since:
             if changes:
                 raise ServerUnreachable(f"the change feed of {self.server} went backwards ({cursor} < {since})")
@@ -242,6 +311,24 @@ class SyncClient:
         except ProtocolError as exc:
             raise ServerUnreachable(f"malformed card-event answer from {self.server}: {exc}") from exc
         return PushAnswer(results, [], skew)
+
+
+def _check_cursor(body: dict, cursor: int, since: int, changes: list[Change]) -> None:
+    """Refuse a cursor the station must never store: beyond what any server takes (a stored
+    10^30 made the real server refuse every pull after it), beyond the server's own `head`, or,
+    from a server that does not send `head`, beyond both the last change and `since`."""
+    head = body.get("head")
+    if cursor > MAX_CURSOR:
+        raise ServerUnreachable(f"the change feed's cursor {str(cursor)[:24]} is not a sane position: not stored")
+    if isinstance(head, int) and not isinstance(head, bool):
+        if cursor > head:
+            raise ServerUnreachable(f"the change feed's cursor {cursor} is beyond its head {head}: not stored")
+    elif cursor > max(since, changes[-1].seq if changes else since):
+        raise ServerUnreachable(f"the change feed's cursor {cursor} is beyond its last change: not stored")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:g} MiB"
 
 
 def _short(exc: Exception) -> str:

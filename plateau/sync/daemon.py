@@ -5,6 +5,9 @@ SIGTERM/SIGINT; shutdown waits for a replica write in progress (short), gives an
 request in flight a couple of seconds, then abandons it (nothing is written before an
 answer is complete and validated) and closes the database.
 
+``--retry-parked`` puts the items the server rejected back in the queue (and asks the running
+daemon to sync now), then exits, or goes on with ``--once``.
+
 ``--once`` pushes everything waiting, then pulls every page of the change feed, and exits
 0 only if both succeeded (1 if the server could not be reached or answered badly, 2 if the
 station's token was refused or the configuration is wrong).
@@ -18,8 +21,10 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 
 from plateau.config import StationSettings, load_settings
+from plateau.db import pin_key
 from plateau.db.engine import check_site, open_replica
 from plateau.errors import UserError
 from plateau.sync.client import SyncError, TokenRefused
@@ -35,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                                          "/etc/plateau/station.toml)")
     parser.add_argument("--once", action="store_true",
                         help="push everything waiting, pull every change, then exit (0 only if both succeeded)")
+    parser.add_argument("--retry-parked", action="store_true",
+                        help="send again the passages and card events the server rejected (once their cause "
+                             "is fixed); the running daemon sends them at once (with --once: this run does)")
 
 
 def options_from(settings: StationSettings) -> SyncOptions:
@@ -48,7 +56,9 @@ def options_from(settings: StationSettings) -> SyncOptions:
     return SyncOptions(url=settings.server.url, token=settings.server.token,
                        timeout=settings.server.timeout_seconds, verify=settings.server.verify_tls,
                        wait=float(settings.server.wait_seconds),
-                       skew_warn=float(settings.server.clock_skew_warn_seconds))
+                       skew_warn=float(settings.server.clock_skew_warn_seconds),
+                       max_answer_bytes=settings.server.max_answer_mib * 2**20,
+                       heartbeat=settings.server.heartbeat_seconds)
 
 
 def _setup_logging(settings: StationSettings, debug: bool) -> None:
@@ -139,16 +149,47 @@ def _idle_without_server(settings: StationSettings) -> int:
     return 0
 
 
+def retry_parked(settings: StationSettings) -> None:
+    from plateau.db.kiosk import retry_parked as unpark
+
+    engine = open_replica(settings.db.path, create=False)
+    try:
+        passages, events = unpark(engine)
+    finally:
+        engine.dispose()
+    what = f"{passages} passage{'s' if passages != 1 else ''}" + (f" and {events} card event"
+                                                                 f"{'s' if events != 1 else ''}" if events else "")
+    print(f"plateau sync: {what} put back in the queue; the sync daemon sends them again now")
+
+
+def _pin_key(settings: StationSettings, engine) -> bytes | None:
+    """The staff PINs' pepper key (created if missing; `plateau.db.pin_key`). Without it the
+    daemon still syncs, storing the server's hashes as they come, and says so."""
+    try:
+        return pin_key.load_or_create(pin_key.key_path(settings.db.path, settings.db.pin_key))
+    except pin_key.PinKeyError as exc:
+        log.error("%s: staff PIN hashes are stored unpeppered until it is fixed", exc)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _setup_logging(settings, getattr(args, "debug", False))
+    if getattr(args, "retry_parked", False):
+        retry_parked(settings)
+        if not args.once:
+            return 0
     if not settings.server.url and not args.once:
         return _idle_without_server(settings)
     options = options_from(settings)
     engine = open_replica(settings.db.path)
     try:
         check_site(engine, settings.station.site, settings.source)
-        loops = SyncLoops(engine, options)
+        key = _pin_key(settings, engine)
+        loops = SyncLoops(engine, replace(options, pin_key=key))
+        if key is not None and pin_key.prepare(engine, key):
+            loops.resync("the staff PINs were peppered with another key (pin.key replaced)")
+            pin_key.claim(engine, key)   # after the resync is recorded: a crash in between resyncs anyway
         return run_once(loops) if args.once else run_forever(loops)
     finally:
         engine.dispose()

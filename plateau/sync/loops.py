@@ -17,19 +17,20 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from plateau.db.kiosk import FORCE_SYNC   # the sync_state key the kiosk bumps for "sync now"
-from plateau.db.replica import get_state
 from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import outbox, pull
 from plateau.sync.backoff import Backoff
-from plateau.sync.client import (RequestRefused, ServerUnreachable, SyncClient, SyncError, TokenRefused)
+from plateau.sync.client import (BatchTooLarge, RequestRefused, ServerUnreachable, SyncClient, SyncError,
+                                 TokenRefused)
 from plateau.sync.protocol import ProtocolError, check_card_event
-from plateau.sync.state import StatusKeeper
+from plateau.sync.state import HEARTBEAT_SECONDS, StatusKeeper
 
 log = logging.getLogger(__name__)
 
 TOKEN_RETRY_SECONDS = 300.0   # a refused token is re-probed this rarely (it needs a person anyway)
 REFUSED_PULL_RETRY = 60.0     # a pull the server refuses (4xx) is not retried quickly either
 CLOCK_CHECK_SECONDS = 10.0
+BATCH_REGROW_SECONDS = 600.0  # after a 413, batches stay small this long before growing back
 
 
 @dataclass
@@ -45,6 +46,9 @@ class SyncOptions:
     skew_warn: float = 120.0
     backoff_base: float = 0.25
     backoff_cap: float = 5.0
+    max_answer_bytes: int = 16 * 2**20   # an answer larger than this is not read ([server] max_answer_mib)
+    heartbeat: float = HEARTBEAT_SECONDS  # seconds between "the daemon runs" stamps ([server] heartbeat_seconds)
+    pin_key: bytes | None = None         # pepper for the staff PIN hashes pulled (plateau.db.pin_key)
 
 
 class SyncLoops:
@@ -62,17 +66,23 @@ class SyncLoops:
         self.engine = engine
         self.opt = options
         self.stop = stop or threading.Event()
-        self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn)
+        self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn,
+                                             heartbeat_every=options.heartbeat)
         self.rng = rng or random.Random()
         self.write_lock = threading.Lock()
         self.token_refused = threading.Event()
         self._isolate = 0   # items still to send one by one after a batch was refused as a whole
+        self._batch_limit = options.push_batch   # lowered after a 413 (a proxy's body limit)
+        self._shrunk_at = 0.0                   # monotonic: when it was last lowered
+        self._again = False                     # the last step moved nothing but wants another go now
+        self._seen: dict[str, set[str]] | None = None   # keys pulled so far during a resync (pull.RESYNC)
         self._card_events_retry_at = 0.0   # monotonic: a server without card events is asked again then
         self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0,
                          "card_events": 0}
 
     def client(self) -> SyncClient:
-        return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify)
+        return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify,
+                          max_answer_bytes=self.opt.max_answer_bytes)
 
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on the replica (its connection is given back at the end of `with`)."""
@@ -103,11 +113,15 @@ class SyncLoops:
         try:
             if wire:
                 results = client.push_card_events(wire).results
-        except RequestRefused as exc:
-            if exc.status in (404, 405):  # a server older than card events: keep them, ask later
-                log.warning("push: the server does not take card events yet (%s); %d waiting", exc, len(wire))
-                self._card_events_retry_at = time.monotonic() + REFUSED_PULL_RETRY
-                return self._park_card_events(invalid)
+        except ServerUnreachable as exc:
+            if exc.status not in (404, 405):
+                raise
+            # a server older than card events (or a proxy that does not route them yet): keep
+            # them, ask later, and let the passages go meanwhile
+            log.warning("push: the server does not take card events (%s); %d waiting", exc, len(wire))
+            self._card_events_retry_at = time.monotonic() + REFUSED_PULL_RETRY
+            return self._park_card_events(invalid)
+        except RequestRefused:
             for event in wire:  # one bad event must not hold the others: one at a time
                 try:
                     results.update(client.push_card_events([event]).results)
@@ -137,11 +151,15 @@ class SyncLoops:
     def push_step(self, client: SyncClient) -> int:
         """Send one batch (card events first, then passages) and apply the answers; return how
         many items left the queues (0: nothing was waiting). Raises SyncError subclasses."""
+        self.keeper.heartbeat()
         cards = self.push_card_events_step(client)
         return cards + self._push_passages_step(client)
 
     def _push_passages_step(self, client: SyncClient) -> int:
-        limit = 1 if self._isolate > 0 else self.opt.push_batch
+        self._again = False
+        if self._batch_limit < self.opt.push_batch and time.monotonic() - self._shrunk_at > BATCH_REGROW_SECONDS:
+            self._batch_limit = self.opt.push_batch
+        limit = 1 if self._isolate > 0 else self._batch_limit
         with self.unit_of_work().reading() as uow:
             batch = outbox.read_batch(uow, limit)
         if batch.invalid:
@@ -153,11 +171,23 @@ class SyncLoops:
             return len(batch.invalid)
         try:
             answer = client.push(batch.passages)
+        except BatchTooLarge as exc:
+            if len(batch.passages) == 1:
+                raise  # even one passage is too large for the proxy: retried with backoff, never parked
+            self._batch_limit = max(1, len(batch.passages) // 2)
+            self._shrunk_at = time.monotonic()
+            self._again = True
+            log.warning("push: %s; sending batches of %d", exc, self._batch_limit)
+            return 0
         except RequestRefused as exc:
+            # the server read the request and refused it with its own error body (400/409/422,
+            # or a 403 naming a passage of another station): one bad passage must not block the
+            # queue, so find it by sending one at a time; a lone refused passage is the server's
+            # answer about that item, and only that parks it
             if len(batch.passages) > 1:
-                # one bad passage must not block the queue: find it by sending one at a time
                 log.warning("push: batch of %d refused (%s); sending them one by one", len(batch.passages), exc)
                 self._isolate = len(batch.passages)
+                self._again = True
                 return 0
             with self.write_lock, self.unit_of_work().writing() as uow:
                 outbox.park(uow, batch.passages[0]["id"], str(exc))
@@ -188,15 +218,15 @@ class SyncLoops:
         total = 0
         while not self.stop.is_set():
             n = self.push_step(client)
-            if n == 0 and self._isolate == 0:
+            if n == 0 and self._isolate == 0 and not self._again:
                 return total
             total += n
         return total
 
     def _forced(self, previous: str | None = None) -> str | None:
         try:
-            with self.engine.connect() as conn:
-                return get_state(conn, FORCE_SYNC)
+            with self.unit_of_work().reading() as uow:
+                return uow.state(FORCE_SYNC)
         except Exception:  # a busy or briefly unreadable replica: ask again at the next poll
             log.warning("sync: cannot read the kiosk's sync request", exc_info=True)
             return previous
@@ -209,6 +239,7 @@ class SyncLoops:
         forced = self._forced()
         try:
             while not self.stop.is_set():
+                self.keeper.heartbeat()
                 if time.monotonic() >= next_clock_check:
                     self.keeper.check_local_clock()
                     next_clock_check = time.monotonic() + CLOCK_CHECK_SECONDS
@@ -222,13 +253,13 @@ class SyncLoops:
                     except SyncError as exc:
                         self._failed("push", exc)
                 if self.token_refused.is_set():
-                    self.stop.wait(self.opt.poll_interval)
+                    self._wait(self.opt.poll_interval)
                     continue
                 try:
                     moved = self.push_step(client)
                 except ServerUnreachable as exc:
                     self._failed("push", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self._wait(self._delay(backoff, exc))
                     continue
                 except TokenRefused as exc:
                     self._token_refused("push", exc)
@@ -236,27 +267,39 @@ class SyncLoops:
                 except Exception as exc:  # a bug or a disk problem: log it, keep the station alive
                     log.exception("push: unexpected error")
                     self._failed("push", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self._wait(backoff.next_delay())
                     continue
                 backoff.reset()
-                if moved == 0 and self._isolate == 0:
+                if moved == 0 and self._isolate == 0 and not self._again:
                     self.keeper.idle("push")
-                    self.stop.wait(self.opt.poll_interval)
+                    self._wait(self.opt.poll_interval)
         finally:
             client.close()
 
     # -- pull ---------------------------------------------------------------------------------
     def pull_step(self, client: SyncClient, cursor: int, wait: float) -> tuple[int, bool]:
         """Fetch and apply one page; return (new cursor, more)."""
-        page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
-        if page.changes or page.cursor != cursor:
+        self.keeper.heartbeat()
+        try:
+            page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
+        except RequestRefused as exc:
+            if exc.status not in (400, 422) or cursor == 0:
+                raise
+            with self.unit_of_work().reading() as uow:
+                stored = pull.stored_cursor(uow)
+            if stored != cursor:  # the other puller moved it meanwhile: go on from there
+                return self.cursor(), True
+            return self._resync(f"the server refuses this station's cursor {cursor} ({exc})"), True
+        if page.changes or page.cursor != cursor or self._seen is not None:
             try:
                 with self.write_lock, self.unit_of_work().writing() as uow:
-                    pull.apply_page(uow, page.changes, page.cursor, page.more, since=cursor, head=page.head)
+                    pull.apply_page(uow, page.changes, page.cursor, page.more, since=cursor, head=page.head,
+                                    seen=self._seen, pin_key=self.opt.pin_key)
                     uow.commit()
             except pull.StalePage:  # a forced pull moved the cursor meanwhile: go on from there
-                with self.unit_of_work().reading() as uow:
-                    return pull.stored_cursor(uow), True
+                return self.cursor(), True
+            if self._seen is not None and not page.more:
+                self._seen = None   # the resync is complete (its last page swept the rest)
             self.counters["pulled"] += len(page.changes)
             self.counters["pages"] += 1
             self.keeper.succeeded("pull", page.skew, stamped=True)
@@ -268,10 +311,34 @@ class SyncLoops:
             self.keeper.succeeded("pull", page.skew)
         return page.cursor, page.more
 
+    def cursor(self) -> int:
+        """Where to pull from: the stored cursor, unless it cannot be used (not a sane number, or a
+        resync this process did not start, so its list of pulled keys is gone): then from 0."""
+        with self.unit_of_work().reading() as uow:
+            cursor, resyncing = pull.stored_cursor(uow), pull.resyncing(uow)
+        if cursor is None:
+            return self._resync("the stored cursor is not a valid position")
+        if resyncing and self._seen is None:
+            return self._resync("a resync was interrupted")
+        return cursor
+
+    def resync(self, why: str) -> None:
+        """Ask for a full pull from 0 (e.g. the PIN key changed: only the server's hashes help)."""
+        self._resync(why)
+
+    def _resync(self, why: str) -> int:
+        """Start a full pull from 0 that replaces the replica's pulled data (`pull.start_resync`);
+        unsent passages stay in the outbox and are pushed as usual."""
+        log.warning("pull: %s: pulling everything again from the start (unsent passages stay queued)", why)
+        with self.write_lock, self.unit_of_work().writing() as uow:
+            pull.start_resync(uow)
+            uow.commit()
+        self._seen = {}
+        return 0
+
     def pull_all(self, client: SyncClient) -> int:
         """Pull every page now (no long-poll), for --once; return the final cursor."""
-        with self.unit_of_work().reading() as uow:
-            cursor = pull.stored_cursor(uow)
+        cursor = self.cursor()
         more = True
         while more and not self.stop.is_set():
             cursor, more = self.pull_step(client, cursor, 0)
@@ -279,8 +346,7 @@ class SyncLoops:
 
     def run_pull(self) -> None:
         client, backoff = self.client(), self.backoff()
-        with self.unit_of_work().reading() as uow:
-            cursor = pull.stored_cursor(uow)
+        cursor = self.cursor()
         caught_up = False
         try:
             while not self.stop.is_set():
@@ -292,7 +358,7 @@ class SyncLoops:
                     caught_up = not more
                 except ServerUnreachable as exc:
                     self._failed("pull", exc)
-                    self.stop.wait(backoff.next_delay())
+                    self.stop.wait(self._delay(backoff, exc))
                     continue
                 except TokenRefused as exc:
                     self._token_refused("pull", exc)
@@ -310,7 +376,24 @@ class SyncLoops:
         finally:
             client.close()
 
+    def _wait(self, seconds: float) -> None:
+        """The push loop's pauses (idle polls, backoff, Retry-After): they keep the heartbeat going,
+        so a long pause is not taken for a stopped daemon."""
+        end = time.monotonic() + seconds
+        while not self.stop.is_set():
+            self.keeper.heartbeat()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self.stop.wait(min(left, self.opt.heartbeat))
+
     # -- failures -----------------------------------------------------------------------------
+    @staticmethod
+    def _delay(backoff: Backoff, exc: ServerUnreachable) -> float:
+        """Truncated exponential backoff with jitter, but never sooner than the server's Retry-After."""
+        delay = backoff.next_delay()
+        return max(delay, exc.retry_after) if exc.retry_after is not None else delay
+
     def _failed(self, loop: str, exc: Exception) -> None:
         self.counters["errors"] += 1
         message = str(exc) if isinstance(exc, SyncError) else f"{loop} failed: {exc.__class__.__name__}: {exc}"

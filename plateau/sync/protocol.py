@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 API_PREFIX = "/api/v1"
+MAX_CURSOR = 2 ** 62   # the largest change-feed position either end accepts (`since`, `cursor`)
 
 
 class ProtocolError(ValueError):

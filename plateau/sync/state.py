@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # which problem staff should read first when several are true at once
 _PRIORITY = ("token", "clock", "push", "pull", "skew")
+HEARTBEAT_SECONDS = 10.0  # how often a running daemon stamps `status.HEARTBEAT` ([server] heartbeat_seconds)
 
 
 def describe_skew(skew: float) -> str:
@@ -40,7 +41,8 @@ class StatusKeeper:
 
     def __init__(self, engine: Engine, *, skew_warn_seconds: float = 120,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 success_every: float = 5.0):
+                 success_every: float = 5.0, wall: Callable[[], float] = time.time,
+                 heartbeat_every: float = HEARTBEAT_SECONDS):
         self.engine = engine.execution_options(plateau_immediate=True)
         self.skew_warn = skew_warn_seconds
         self.now = now
@@ -52,6 +54,9 @@ class StatusKeeper:
         self._skew: float | None = None
         self._written: dict[str, str] = {}
         self._last_success_written = 0.0
+        self.wall = wall                      # the heartbeat is real time, whatever `now` says
+        self.heartbeat_every = heartbeat_every
+        self._beat_at: float | None = None    # monotonic: when the heartbeat was last written
 
     # -- reports from the loops ---------------------------------------------------------------
     def succeeded(self, loop: str, skew: float | None = None, *, stamped: bool = False) -> None:
@@ -94,6 +99,22 @@ class StatusKeeper:
             self._failing.add(loop)
             self._observe_skew(skew)
             self._write(self._values())
+
+    def heartbeat(self) -> None:
+        """The daemon is running: stamp `status.HEARTBEAT` (at most every `heartbeat_every` s, as
+        each stamp is one small fsynced write; cheap to call often). Both loops call it whenever
+        they work, and the push loop while it waits, so its age tells the kiosk whether
+        synchronisation runs at all, online or not."""
+        if self._beat_at is not None and time.monotonic() - self._beat_at < self.heartbeat_every:
+            return
+        with self._lock:
+            self._beat_at = time.monotonic()
+            beat = datetime.fromtimestamp(self.wall(), timezone.utc).isoformat()
+            try:
+                with self.engine.begin() as conn:
+                    set_state(conn, status.HEARTBEAT, beat)
+            except Exception:  # advisory, like the rest of the status: never stop the sync for it
+                log.warning("cannot write the sync heartbeat", exc_info=True)
 
     def check_local_clock(self) -> bool:
         """False (and a clear last_error) while the station's clock reads before the build date."""

@@ -22,6 +22,7 @@ LAST_ERROR = "last_error"            # a sentence for staff (e.g. "station token
 CURSOR = "cursor"                    # change-feed checkpoint
 FIRST_SYNC_DONE = "first_sync_done"  # "1" once a complete pull finished
 PROGRESS = "pull_progress"           # "received/total" during a first sync
+HEARTBEAT = "heartbeat_at"           # ISO instant (UTC) the daemon last showed it was running (every few s)
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,11 @@ class SyncStatus:
     parked: int           # passages and card events the server rejected: need a person
     clock_skew_seconds: float | None
     last_error: str
+    heartbeat_at: datetime | None = None   # None: no daemon ever ran on this replica (or an older one)
 
 
 _STATE = text("SELECT key, value FROM sync_state WHERE key IN "
-              "('online', 'last_success_at', 'offline_since', 'clock_skew_seconds', 'last_error')")
+              "('online', 'last_success_at', 'offline_since', 'clock_skew_seconds', 'last_error', 'heartbeat_at')")
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -51,4 +53,4 @@ def read_status(uow: UnitOfWork) -> SyncStatus:
     return SyncStatus(online=state.get(ONLINE) == "1", last_success_at=_instant(state.get(LAST_SUCCESS)),
                       offline_since=_instant(state.get(OFFLINE_SINCE)), waiting=int(waiting), parked=int(parked),
                       clock_skew_seconds=float(skew) if skew not in (None, "") else None,
-                      last_error=state.get(LAST_ERROR) or "")
+                      last_error=state.get(LAST_ERROR) or "", heartbeat_at=_instant(state.get(HEARTBEAT)))

@@ -2,7 +2,8 @@
 
 The daemon is SIGKILLed at random moments while passages are being recorded, the server is
 SIGKILLed mid-batch and restarted, and a fault proxy between them drops, stalls, truncates and
-corrupts answers and answers 500/503. At the end: 0 lost, 0 duplicated, replica == server.
+corrupts answers and answers 500/503, and for windows answers like a reverse proxy (an HTML 404
+page, then 429 with Retry-After). At the end: 0 lost, 0 duplicated, 0 parked, replica == server.
 The full run (10,000 passages, 50+ kills) is `make soak`; the default suite runs a short one.
 """
 
@@ -26,8 +27,8 @@ def _run(tmp_path, seeded_template, school, **kw):
 
 def test_short_fault_injection_loses_and_duplicates_nothing(tmp_path, seeded_template, school, capsys):
     figures = _run(tmp_path, seeded_template, school, passages=400, kills=6, server_kills=1)
-    assert figures["lost"] == 0 and figures["duplicated"] == 0
-    assert sum(figures["proxy"].values()) > 0
+    assert figures["lost"] == 0 and figures["duplicated"] == 0 and figures["parked"] == 0
+    assert sum(figures["proxy"].values()) > 0 and figures["proxy"]["answer"] > 0
 
 
 @pytest.mark.postgres
@@ -48,5 +49,7 @@ def test_short_fault_injection_on_postgresql(tmp_path, pg_cluster, school):
 @pytest.mark.soak
 @pytest.mark.timeout(1800)
 def test_soak_10000_passages_50_kills(tmp_path, seeded_template, school):
-    figures = _run(tmp_path, seeded_template, school, passages=10_000, kills=52, server_kills=4, seed=2026)
+    figures = _run(tmp_path, seeded_template, school, passages=10_000, kills=52, server_kills=4, seed=2026,
+                   proxy_windows=6)
     assert figures["lost"] == 0 and figures["duplicated"] == 0 and figures["daemon_kills"] >= 50
+    assert figures["parked"] == 0 and figures["proxy"]["answer"] > 0

@@ -19,7 +19,13 @@ server on a fresh connection (``Connection: close``), then, according to its cur
                 that committed and then crashed while answering);
 - ``unavailable`` answer 503 without forwarding (an overloaded or restarting server);
 - ``rewrite``   send ``rewriter(body)`` instead of the body (valid HTTP, fitted Content-Length):
-                for answers that parse but break the protocol.
+                for answers that parse but break the protocol;
+- ``answer``    answer `canned` (status, headers, body: see `answer()`) without forwarding: what a
+                misconfigured or rate-limiting reverse proxy says (404 page, 429, HTML 502, 413).
+
+`by_path` maps a path prefix to a canned answer given, whatever the mode, to requests for it (a
+proxy that does not route one endpoint). `max_body` (bytes, 0 = none) makes the proxy answer 413
+to any request whose body is larger, without forwarding it, like nginx's `client_max_body_size`.
 
 Runs its own threads (one accept thread, one per connection); `counts` tells what it did.
 """
@@ -32,7 +38,7 @@ import threading
 import time
 from collections import Counter
 
-MODES = ("pass", "refuse", "drop", "stall", "truncate", "corrupt", "fail", "unavailable", "rewrite")
+MODES = ("pass", "refuse", "drop", "stall", "truncate", "corrupt", "fail", "unavailable", "rewrite", "answer")
 
 _ERROR = ("HTTP/1.1 {code} {text}\r\ncontent-type: application/json\r\ncontent-length: {n}\r\n"
           "connection: close\r\n\r\n{body}")
@@ -41,6 +47,14 @@ _ERROR = ("HTTP/1.1 {code} {text}\r\ncontent-type: application/json\r\ncontent-l
 def _error(code: int, text: str) -> bytes:
     body = '{"error": "injected", "reason": "fault proxy"}'
     return _ERROR.format(code=code, text=text, n=len(body), body=body).encode()
+
+
+def _canned(status: int, body: str, content_type: str = "text/html",
+            headers: dict[str, str] | None = None) -> bytes:
+    data = body.encode()
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (f"HTTP/1.1 {status} Whatever\r\ncontent-type: {content_type}\r\ncontent-length: {len(data)}\r\n"
+            f"{extra}connection: close\r\n\r\n").encode() + data
 
 
 def _read_request(conn: socket.socket, deadline: float) -> bytes | None:
@@ -87,6 +101,9 @@ class FaultProxy:
         self.rewriter = lambda body: body
         self.script: list[str] = []   # modes for the next connections, in order, before `mode`
         self.date_offset = 0.0        # seconds added to the server's `Date` header (a server clock ahead)
+        self.canned = _canned(404, "<html><body><h1>404 Not Found</h1></body></html>")
+        self.max_body = 0             # bytes; larger request bodies are answered 413 (0: no limit)
+        self.by_path: dict[str, bytes] = {}   # path prefix -> canned answer (see `_canned`)
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -109,6 +126,14 @@ class FaultProxy:
             self.mode = mode
             if weights:
                 self.weights = weights
+
+    def answer(self, status: int, body: str = "", content_type: str = "text/html",
+               headers: dict[str, str] | None = None, *, mode: bool = True) -> None:
+        """Set the canned answer (and, with `mode`, switch to answering it to every request)."""
+        with self._lock:
+            self.canned = _canned(status, body, content_type, headers)
+        if mode:
+            self.set("answer")
 
     def close(self) -> None:
         self._closed.set()
@@ -155,6 +180,21 @@ class FaultProxy:
                 return
             if fault == "unavailable":
                 conn.sendall(_error(503, "Service Unavailable"))
+                return
+            path = request.split(b" ", 2)[1].decode(errors="replace") if request.count(b" ") >= 2 else ""
+            routed = next((answer for prefix, answer in self.by_path.items() if path.startswith(prefix)), None)
+            if routed is not None:
+                with self._lock:
+                    self.counts["by_path"] += 1
+                conn.sendall(routed)
+                return
+            if fault == "answer":
+                conn.sendall(self.canned)
+                return
+            if self.max_body and len(request.partition(b"\r\n\r\n")[2]) > self.max_body:
+                with self._lock:
+                    self.counts["too_large"] += 1
+                conn.sendall(_canned(413, "<html><body>413 Request Entity Too Large</body></html>"))
                 return
             answer = self._forward(request)
             if answer is None:  # upstream down: like a refused connection

@@ -41,23 +41,49 @@ def click(qtbot, widget):
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def test_a_wrong_pin_is_refused_and_three_lock_the_pad(qtbot, kiosk):
-    kiosk.flow.lockout_seconds = 1.5
+def test_a_wrong_pin_is_refused_and_repeated_ones_lock_the_pad(qtbot, kiosk, clock):
+    from plateau.domain.pins import LockoutPolicy
+
+    kiosk.actions.pin_policy = LockoutPolicy(failures=3, steps=(1.5, 60))  # short, for the test
     open_pin_pad(qtbot, kiosk)
     assert kiosk.pin.title.text() == "Code personnel"
     type_pin(qtbot, kiosk, "0000")
     qtbot.waitUntil(lambda: kiosk.pin.message.text() == "Code incorrect", timeout=5000)
     assert kiosk.pin.dots.text() == "\u2013"  # the typed digits are gone, never shown
+    kiosk.pin.set_message("")
     type_pin(qtbot, kiosk, "1111")
-    qtbot.waitUntil(lambda: kiosk.flow.pin_failures == 2, timeout=5000)
+    qtbot.waitUntil(lambda: kiosk.pin.message.text() == "Code incorrect", timeout=5000)
     type_pin(qtbot, kiosk, "2222")
     qtbot.waitUntil(lambda: kiosk.pin.message.text().startswith("Trop d'essais"), timeout=5000)
     type_pin(qtbot, kiosk, STAFF_PIN)  # the right PIN during the lockout is not even checked
     assert kiosk.flow.screen is Screen.PIN and kiosk.flow.staff is None
     qtbot.wait(1600)
+    clock.at += timedelta(seconds=1.6)  # the lock is kept in the replica, in real (here: the test's) time
     type_pin(qtbot, kiosk, STAFF_PIN)
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.STAFF, timeout=5000)
     assert kiosk.menu.title.text() == "Mode personnel — Mme Agent"
+
+
+def test_a_lockout_survives_a_restart_of_the_kiosk(qtbot, make_kiosk):
+    """Five wrong PINs lock the pad for a minute; a kiosk restarted on the same replica (as after
+    a crash or a pulled plug) is still locked, and the right PIN is not even checked."""
+    kiosk = make_kiosk()
+    open_pin_pad(qtbot, kiosk)
+    for n, pin in enumerate(("0000", "1111", "2222", "3333", "4444")):
+        kiosk.pin.set_message("")
+        type_pin(qtbot, kiosk, pin)
+        qtbot.waitUntil(lambda: kiosk.pin.message.text() != "" and kiosk.pin.message.text() != "Vérification…",
+                        timeout=5000)
+    assert kiosk.pin.message.text().startswith("Trop d'essais")
+    kiosk.shutdown()
+    kiosk.close()
+    again = make_kiosk()
+    assert not again.flow.pin_allowed(again._now()) and again.flow.lock_remaining(again._now()) > 50
+    open_pin_pad(qtbot, again)
+    type_pin(qtbot, again, STAFF_PIN)
+    qtbot.wait(300)
+    assert again.flow.screen is Screen.PIN and again.flow.staff is None
+    assert again.pin.message.text().startswith("Trop d'essais")
 
 
 def test_staff_role_sees_no_manager_view_nor_quit(qtbot, kiosk):

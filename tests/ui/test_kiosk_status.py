@@ -137,3 +137,20 @@ def test_a_wrong_clock_is_refused_with_a_reason_staff_can_read(qtbot, kiosk, clo
     kiosk.reader.feed(demo_school.cards[FORFAIT_4_DAYS])
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.ASK_STAFF, timeout=5000)
     assert "clock" in kiosk.ask.cause.text()
+
+
+def test_a_stopped_sync_daemon_is_said_plainly_with_the_pending_count(qtbot, kiosk, replica, clock, demo_school):
+    """The daemon's last heartbeat is 5 minutes old: it does not run, whatever it wrote last."""
+    badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS])
+    kiosk.flow.tick(kiosk.flow.outcome.shown_at + 60)
+    kiosk.render()
+    daemon_says(replica, online=True, last_ok=clock.at - timedelta(minutes=5))
+    with replica.begin() as conn:
+        set_state(conn, keys.HEARTBEAT, (clock.at - timedelta(minutes=5, seconds=10)).isoformat())
+    kiosk.refresh_status()
+    assert kiosk.idle.status.text() == "\u25CB Synchronisation arrêtée depuis 5 min — 1 passage en attente"
+    assert kiosk.idle.status.objectName() == "status_bad"
+    with replica.begin() as conn:  # the daemon is back
+        set_state(conn, keys.HEARTBEAT, (clock.at - timedelta(seconds=3)).isoformat())
+    kiosk.refresh_status()
+    assert kiosk.idle.status.text() == "\u25CF En ligne"

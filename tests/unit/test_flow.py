@@ -56,17 +56,25 @@ def test_a_refusal_of_a_known_person_can_be_overridden_until_that_person_gets_in
 
 
 def test_wrong_pins_lock_the_pad_then_it_opens_again():
-    flow = KioskFlow(max_pin_failures=3, lockout_seconds=60)
+    """The replica counts wrong PINs and decides the lock (`db.kiosk.check_pin`); the flow shows it."""
+    flow = KioskFlow()
     flow.request_staff(0.0)
     assert flow.screen is Screen.PIN
     assert flow.pin_checked(None, 1.0) is PinResult.WRONG
-    assert flow.pin_checked(None, 2.0) is PinResult.WRONG
-    assert flow.pin_checked(None, 3.0) is PinResult.LOCKED
+    assert flow.pin_checked(None, 3.0, locked_for=60.0) is PinResult.LOCKED
     assert not flow.pin_allowed(30.0)
     assert flow.pin_checked(AGENT, 30.0) is PinResult.LOCKED  # even the right PIN waits
     assert flow.pin_allowed(63.5)
     assert flow.pin_checked(AGENT, 63.5) is PinResult.OK
     assert flow.screen is Screen.STAFF and flow.staff == AGENT
+
+
+def test_a_lock_found_in_the_replica_at_start_holds_the_pad():
+    flow = KioskFlow()
+    flow.restore_lock(240.0, 10.0)
+    flow.request_staff(20.0)
+    assert not flow.pin_allowed(200.0) and flow.lock_remaining(200.0) == 50.0
+    assert flow.pin_allowed(250.0)
 
 
 def test_staff_badge_expects_that_persons_pin():

@@ -67,3 +67,25 @@ def test_push_answer_is_validated_against_what_was_sent():
     for body in bad:
         with pytest.raises(ProtocolError):
             parse_push_answer(body, sent)
+
+
+def test_retry_after_in_seconds_or_as_a_date_and_capped():
+    from plateau.sync.client import RETRY_AFTER_CAP, retry_after
+
+    now = 1_800_000_000.0
+    assert retry_after("7", now) == 7.0
+    assert retry_after(formatdate(now + 30, usegmt=True), now) == pytest.approx(30, abs=1)
+    assert retry_after(formatdate(now - 30, usegmt=True), now) == 0.0      # already past
+    assert retry_after("99999999", now) == RETRY_AFTER_CAP                   # a proxy's nonsense
+    assert retry_after(None, now) is None and retry_after("soon", now) is None
+
+
+def test_a_whole_request_failure_is_described_with_its_url():
+    from plateau.sync.client import describe_answer
+
+    url = "https://plateau.example.org/api/v1/sync/passages"
+    page = describe_answer(404, "text/html", b"<html><h1>404 Not Found</h1></html>", url)
+    assert page.startswith(f"HTTP 404 from {url}: an HTML page") and "[server] url" in page
+    ours = describe_answer(429, "application/json", b'{"error": "too_many_requests", "reason": "slow down"}', url)
+    assert ours == f"HTTP 429 from {url}: too_many_requests: slow down"
+    assert describe_answer(502, "", b"", url).endswith("an empty answer")

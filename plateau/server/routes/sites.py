@@ -43,7 +43,7 @@ def site_info(site: SiteCode, caller: Admin, db: Db) -> SiteOut:
 def put_settings(site: SiteCode, body: SettingsIn, caller: Admin, db: Db) -> SiteOut:
     """Set (and unset) policy settings, each validated (`plateau.domain.policy`); stations get them by the feed."""
     with db.write() as s:
-        st = store.set_settings(s, _site(s, caller, site), body.settings, remove=tuple(body.unset))
+        store.set_settings(s, _site(s, caller, site), body.settings, remove=tuple(body.unset))
     return site_info(site, caller, db)
 
 

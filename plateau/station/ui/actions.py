@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from plateau.db import kiosk as kq
 from plateau.db.search import search_persons
 from plateau.db.unit_of_work import UnitOfWork
+from plateau.domain.pins import LockoutPolicy
 from plateau.domain.services import local_time
 from plateau.domain.snapshot import SiteInfo
 from plateau.domain.staff import StaffMember
@@ -40,8 +41,12 @@ class KioskActions:
     """The kiosk's operations over the replica: the services (`Recorder`) and the screens' reads.
     Each method runs on one worker thread at a time (see the module's docstring)."""
 
-    def __init__(self, engine: Engine, recorder: Recorder, clock: Callable[[], datetime]):
+    def __init__(self, engine: Engine, recorder: Recorder, clock: Callable[[], datetime], *,
+                 pin_key: bytes | None = None, wall_clock: Callable[[], datetime] | None = None):
         self.engine, self.recorder, self.clock = engine, recorder, clock
+        self.wall_clock = wall_clock or clock   # the PIN lockout is real time, even in a demo
+        self.pin_key = pin_key                  # the pepper of the staff hashes (plateau.db.pin_key)
+        self.pin_policy = LockoutPolicy()
         self.reads = UnitOfWork(engine, keep_connection=True)   # the screens' reads, on "kiosk-stats"
 
     def close(self) -> None:
@@ -56,10 +61,11 @@ class KioskActions:
             staff = kq.staff_for_badge(conn, uid)
         return staff if staff is not None else self.recorder.badge(uid, at)
 
-    def check_pin(self, pin: str) -> StaffMember | None:
-        """The staff member whose PIN this is, or None (scrypt: tens of ms per staff member)."""
-        with self.engine.connect() as conn:
-            return kq.staff_for_pin(conn, pin)
+    def check_pin(self, pin: str, expected: int | None = None) -> kq.PinCheck:
+        """The staff member whose PIN this is, under the replica's lockout (scrypt: tens of ms per
+        staff member)."""
+        return kq.check_pin(self.engine, pin, self.wall_clock(), key=self.pin_key, expected=expected,
+                            policy=self.pin_policy)
 
     def request_sync(self) -> None:
         kq.request_sync(self.engine, self.clock())
@@ -88,6 +94,19 @@ class KioskActions:
     def last_passages(self, since: date) -> list[kq.PassageLine]:
         with self.engine.connect() as conn:
             return kq.last_passages(conn, 50, since)
+
+    def pin_lock_remaining(self) -> float:
+        """Seconds the PIN pad stays locked (the lockout is kept in the replica)."""
+        with self.engine.connect() as conn:
+            return kq.pin_lock_remaining(conn, self.wall_clock())
+
+    def retry_parked(self) -> int:
+        """Staff's "send them again": every parked item back in the queue, and a sync now."""
+        return sum(kq.retry_parked(self.engine, self.clock()))
+
+    def parked_items(self) -> list[kq.ParkedItem]:
+        """What the server rejected, for the staff's "Rejected by the server" screen."""
+        return kq.parked_items(self.engine)
 
     def headcount(self, day: date):
         """The day's headcount, by the same computation as the reports and the server."""

@@ -81,7 +81,7 @@ def open_station_replica(path: str):
 
 
 def build_window(engine, settings, *, clock, wall_clock=None, lang: str | None = None,
-                 reports_dir: str | None = None):
+                 reports_dir: str | None = None, pin_key: bytes | None = None):
     """The kiosk window over its services and worker threads ("kiosk-db" for the services and what a
     badge waits for, "kiosk-stats" for the screens' reads and headcounts); `window.shutdown()` stops
     them."""
@@ -90,9 +90,24 @@ def build_window(engine, settings, *, clock, wall_clock=None, lang: str | None =
     from plateau.station.ui.window import KioskWindow
     from plateau.station.ui.worker import DbWorker
 
-    actions = KioskActions(engine, Recorder(engine, settings.station.id), clock)
+    actions = KioskActions(engine, Recorder(engine, settings.station.id), clock, pin_key=pin_key,
+                           wall_clock=wall_clock)
     return KioskWindow(settings, actions, db=DbWorker("kiosk-db"), stats=DbWorker("kiosk-stats"), clock=clock,
                        wall_clock=wall_clock, lang=lang, reports_dir=reports_dir)
+
+
+def load_pin_key(settings, engine) -> bytes | None:
+    """The staff PINs' pepper key (created if missing), with the replica's hashes peppered. A key
+    that cannot be read leaves the pupils' side working: staff PINs then fail, and the log says why."""
+    from plateau.db import pin_key
+
+    try:
+        key = pin_key.load_or_create(pin_key.key_path(settings.db.path, settings.db.pin_key))
+        pin_key.prepare(engine, key)
+        return key
+    except pin_key.PinKeyError as exc:
+        log.error("staff PINs cannot be checked: %s", exc)
+        return None
 
 
 def start_reader(settings, window):
@@ -155,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
     from plateau.demo.clock import station_clock, utc_now
 
     window = build_window(engine, settings, clock=station_clock(settings.station), wall_clock=utc_now,
-                          reports_dir=str(Path(settings.db.path).parent / "reports"))
+                          reports_dir=str(Path(settings.db.path).parent / "reports"),
+                          pin_key=load_pin_key(settings, engine))
 
     # a bug anywhere must show "ask staff" and let the next pupil badge, never kill the kiosk
     sys.excepthook = window.unexpected

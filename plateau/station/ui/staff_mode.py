@@ -14,11 +14,10 @@ from typing import Callable
 
 from PySide6.QtWidgets import QApplication
 
-from plateau.domain.staff import StaffMember
 from plateau.station.flow import PinResult, Screen, connectivity
 from plateau.station.services import Recorded
 from plateau.station.ui.i18n import tr
-from plateau.station.ui.texts import connectivity_text, reader_text
+from plateau.station.ui.texts import connectivity_text, heartbeat_text, reader_text
 from plateau.station.ui.worker import Failure
 
 log = logging.getLogger(__name__)
@@ -36,13 +35,15 @@ class StaffMode:
             self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s", seconds=int(self.flow.lock_remaining(now)) + 1))
             return
         self.pin.set_message(tr("Checking…"))
-        self._op(lambda: self.actions.check_pin(pin)).success(self._pin_checked).failure(self._staff_failed(self.pin)).run()
+        expected = self.flow.pin_for.id if self.flow.pin_for else None   # after a staff badge: only theirs
+        self._op(lambda: self.actions.check_pin(pin, expected)).success(self._pin_checked) \
+            .failure(self._staff_failed(self.pin)).run()
 
     def _menu_chosen(self, key: str) -> None:
         now = self._now()
         self.staff_message = ""
         pages = {"override": Screen.OVERRIDE, "forgotten": Screen.FORGOTTEN, "passages": Screen.PASSAGES,
-                 "manager": Screen.MANAGER}
+                 "manager": Screen.MANAGER, "parked": Screen.PARKED}
         if key in pages:
             if key == "passages":
                 self.passages.forget_choice()  # a new visit: nothing chosen yet
@@ -122,9 +123,20 @@ class StaffMode:
         self.staff_message = tr("Card of {name} declared lost", name=found.display_name if found else uid)
         self._search(self.forgotten.field.text(), then=lambda: self.forgotten.message.setText(self.staff_message))
 
-    def _pin_checked(self, member: StaffMember | None) -> None:
+    def _retry_parked(self) -> None:
+        self.flow.touch(self._now())
+        self._op(self.actions.retry_parked).success(self._parked_sent).failure(self._staff_failed(self.parked)).run()
+
+    def _parked_sent(self, n: int) -> None:
+        self.staff_message = tr("Sent again: {n}", n=n)
+        self.refresh_status()
+        self._show_parked(self.staff_message)
+
+    def _pin_checked(self, check) -> None:
+        """`check`: the replica's answer (`plateau.db.kiosk.PinCheck`: the member or None, and how
+        long the pad is locked)."""
         now = self._now()
-        outcome = self.flow.pin_checked(member, now)
+        outcome = self.flow.pin_checked(check.member, now, check.locked_for)
         if outcome is PinResult.WRONG:
             self.pin.set_message(tr("Wrong PIN"))
         elif outcome is PinResult.LOCKED:
@@ -165,6 +177,8 @@ class StaffMode:
         if self.flow.last_refusal is not None:
             d = self.flow.last_refusal.decision
             refusal = (d.person.display_name, d.message(self.lang))
-        status = connectivity_text(connectivity(self.status, self.wall_clock())) + " — " + \
-            reader_text(self.reader_state, self.reader_detail)
-        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message)
+        conn_state = connectivity(self.status, self.wall_clock(), self.sync_stale)
+        status = " — ".join((connectivity_text(conn_state), heartbeat_text(conn_state),
+                             reader_text(self.reader_state, self.reader_detail)))
+        self.menu.refresh(staff.name, refusal, staff.can_manage, staff.can_quit, status, self.staff_message,
+                          self.status.parked if self.status else 0)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHeaderView, QStackedLayout,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from plateau.db.kiosk import PassageLine
+from plateau.db.kiosk import ParkedItem, PassageLine
 from plateau.domain.money import format_euros
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.texts import reason_label
@@ -92,7 +92,7 @@ class PinScreen(_StaffPage):
 class StaffMenu(_StaffPage):
     """The staff menu: one big button per task; role-dependent buttons are hidden."""
 
-    chosen = Signal(str)  # override | forgotten | passages | sync | manager | fullscreen | quit | close
+    chosen = Signal(str)  # override | forgotten | passages | parked | sync | manager | fullscreen | quit | close
 
     def __init__(self):
         super().__init__()
@@ -105,8 +105,8 @@ class StaffMenu(_StaffPage):
         self.lay.addWidget(self.message)
         grid = QGridLayout()
         self.buttons = {}
-        for i, key in enumerate(("override", "forgotten", "passages", "sync", "manager", "fullscreen", "quit",
-                                 "close")):
+        for i, key in enumerate(("override", "forgotten", "passages", "parked", "sync", "manager", "fullscreen",
+                                 "quit", "close")):
             b = button("", name="danger" if key == "quit" else ("primary" if key == "close" else ""))
             b.clicked.connect(lambda _=False, k=key: self.chosen.emit(k))
             grid.addWidget(b, i // 2, i % 2)
@@ -114,8 +114,9 @@ class StaffMenu(_StaffPage):
         self.lay.addLayout(grid, 1)
 
     def refresh(self, staff_name: str, refusal: str | None, can_manage: bool, can_quit: bool,
-                status: str, message: str = "") -> None:
+                status: str, message: str = "", parked: int = 0) -> None:
         texts = {"override": tr("Override the last refusal"),
+                 "parked": tr("Rejected by the server ({n})", n=parked),
                  "forgotten": tr("Forgotten badge"), "passages": tr("Last passages"), "sync": tr("Force a sync"),
                  "manager": tr("Manager view"), "fullscreen": tr("Leave full screen"),
                  "quit": tr("Quit the kiosk"), "close": tr("Close staff mode")}
@@ -315,3 +316,50 @@ class PassagesScreen(_StaffPage):
         self._close_confirm()
         if line is not None:
             self.cancel_requested.emit(line.id)
+
+
+class ParkedScreen(_StaffPage):
+    """What the server rejected (passages and card declarations), with its reason, and one button
+    to send them all again once the cause is fixed (e.g. the person was added on the server)."""
+
+    retry = Signal()
+    back = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.title = label("", "title")
+        self.lay.addWidget(self.title)
+        self.table = QTableWidget(0, 3)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.lay.addWidget(self.table, 1)
+        self.lay.addWidget(self.message)
+        row = QHBoxLayout()
+        self.retry_button = button("", name="primary")
+        self.retry_button.clicked.connect(self.retry)
+        self.back_button = button("")
+        self.back_button.clicked.connect(self.back)
+        row.addWidget(self.retry_button)
+        row.addWidget(self.back_button)
+        self.lay.addLayout(row)
+        self.items: list[ParkedItem] = []
+
+    def show_items(self, items: list[ParkedItem], tz: str, message: str = "") -> None:
+        self.title.setText(tr("Rejected by the server"))
+        self.retry_button.setText(tr("Send them again"))
+        self.back_button.setText(tr("Back"))
+        self.message.setText(message or ("" if items else tr("Nothing was rejected by the server")))
+        self.table.setHorizontalHeaderLabels([tr("When"), tr("Who"), tr("Server's reason")])
+        self.items = items
+        self.table.setRowCount(len(items))
+        zone = ZoneInfo(tz)
+        for r, item in enumerate(items):
+            what = item.what if item.kind == "passage" else tr("card {uid} declared lost", uid=item.what)
+            cells = (item.at.astimezone(zone).strftime("%d/%m %H:%M"), what, item.error)
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.retry_button.setEnabled(bool(items))

@@ -31,8 +31,11 @@ def service_text(line: ServiceLine) -> str:
 
 
 def connectivity_text(c: Connectivity) -> str:
-    """"En ligne" or "hors ligne depuis 12 min — 37 passages en attente"."""
-    if c.online:
+    """"En ligne" or "hors ligne depuis 12 min — 37 passages en attente", or "Synchronisation
+    arrêtée depuis 5 min — 12 passages en attente" when the sync daemon does not run."""
+    if c.stopped_seconds is not None:
+        parts = ["\u25CB " + tr("Synchronisation stopped for {age}", age=age_text(c.stopped_seconds))]
+    elif c.online:
         parts = ["\u25CF " + tr("Online")]
     elif c.offline_minutes is None:
         parts = ["\u25CB " + tr("Offline"), tr("never synchronised")]
@@ -69,6 +72,20 @@ def pupil_headline(decision: Decision, lang: str) -> str:
         desk = _OPPOSITION_DESK.get(decision.details.get("source", ""), "see the vie scolaire")
         return tr("Access suspended: {desk}", desk=tr(desk))
     return decision.message(lang)
+def age_text(seconds: int) -> str:
+    """"40 s", "5 min", "3 h"."""
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3 * 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def heartbeat_text(c: Connectivity) -> str:
+    """For the staff menu: how long ago the sync daemon was last seen running."""
+    if c.heartbeat_age_seconds is None:
+        return tr("sync service never seen running")
+    return tr("sync service seen {age} ago", age=age_text(c.heartbeat_age_seconds))
 
 
 def reader_text(state: str, detail: str = "") -> str:

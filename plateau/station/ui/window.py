@@ -24,7 +24,7 @@ from plateau.config import StationSettings
 from plateau.devices.base import ReaderState
 from plateau.domain.services import local_time
 from plateau.domain.staff import StaffMember
-from plateau.station.flow import (FlowError, KioskFlow, ReadAction, Screen, connectivity,
+from plateau.station.flow import (FlowError, KioskFlow, ReadAction, Screen, connectivity, stale_after_for,
                                   service_line)
 from plateau.station.services import Recorded
 from plateau.station.ui import i18n, theme
@@ -34,7 +34,7 @@ from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
 from plateau.station.ui.staff_mode import StaffMode
-from plateau.station.ui.staff_screens import OverrideScreen, PassagesScreen, PinScreen, StaffMenu
+from plateau.station.ui.staff_screens import OverrideScreen, ParkedScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, idle_prompt, reader_text,
                                       service_text)
 from plateau.station.ui.worker import DbWorker, Failure, KioskOp
@@ -81,7 +81,12 @@ class KioskWindow(StaffMode, QMainWindow):
         self._tick = QTimer(self, interval=200, timeout=self._on_tick)
         self._poll = QTimer(self, interval=2000, timeout=self.refresh_status)
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
+        # a lockout survives a restart of the kiosk: the replica says how long it still runs
+        self._op(self.actions.pin_lock_remaining) \
+            .success(lambda seconds: self.flow.restore_lock(seconds, self._now())).run()
         self.status = None
+        self.sync_stale = stale_after_for(settings.station.sync_stale_seconds, settings.server.timeout_seconds,
+                                          settings.server.heartbeat_seconds)
         self.refresh_status()
         self.render()
         # the first headcount waits until the idle screen is up: it competes for the GIL
@@ -95,11 +100,12 @@ class KioskWindow(StaffMode, QMainWindow):
         self.setCentralWidget(self.stack)
         self.idle, self.result, self.ask = IdleScreen(), ResultScreen(), AskStaffScreen()
         self.pin, self.menu, self.override = PinScreen(), StaffMenu(), OverrideScreen()
-        self.forgotten, self.passages = ForgottenScreen(), PassagesScreen()
+        self.forgotten, self.passages, self.parked = ForgottenScreen(), PassagesScreen(), ParkedScreen()
         self._manager = None  # built on first use: QtCharts costs 0.2 s of start-up
         self.screens = {Screen.IDLE: self.idle, Screen.RESULT: self.result, Screen.ASK_STAFF: self.ask,
                         Screen.PIN: self.pin, Screen.STAFF: self.menu, Screen.OVERRIDE: self.override,
-                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages}
+                        Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages,
+                        Screen.PARKED: self.parked}
         for w in self.screens.values():
             self.stack.addWidget(w)
         self.idle.corner.long_pressed.connect(self.request_staff)
@@ -107,8 +113,9 @@ class KioskWindow(StaffMode, QMainWindow):
         self.pin.cancelled.connect(lambda: self._act(self.flow.cancel_pin))
         self.menu.chosen.connect(self._menu_chosen)
         self.override.motive_chosen.connect(self._override)
-        for screen in (self.override, self.forgotten, self.passages):
+        for screen in (self.override, self.forgotten, self.passages, self.parked):
             screen.back.connect(self._back_to_menu)
+        self.parked.retry.connect(self._retry_parked)
         self.forgotten.query_changed.connect(self._search)
         self.forgotten.record.connect(self._forgotten)
         self.forgotten.lost.connect(self._lost)
@@ -292,10 +299,19 @@ class KioskWindow(StaffMode, QMainWindow):
             self._show_lines()  # back from a pupil's answer too: the choice is kept by passage id
         elif screen is Screen.MANAGER and self.stack.currentWidget() is not widget:
             self.manager.reset()
+        elif screen is Screen.PARKED and self.stack.currentWidget() is not widget:
+            self._show_parked()
         if self.stack.currentWidget() is not widget:
             self.stack.setCurrentWidget(widget)
         if screen is Screen.RESULT:
             self.result.repaint()  # paint now, in this frame: the pupil is waiting for it
+
+    def _show_parked(self, message: str = "") -> None:
+        """Read what the server rejected on the stats worker, then list it."""
+        def show(items) -> None:
+            self.parked.show_items(items, self.site.timezone if self.site else "Europe/Paris", message)
+        self._op(self.actions.parked_items, worker=self.stats).success(show) \
+            .failure(self._staff_failed(self.parked)).run()
 
     def _fill_idle(self) -> None:
         if self.site is None:
@@ -308,7 +324,7 @@ class KioskWindow(StaffMode, QMainWindow):
         data = self.screen_data
         if svc is not None and data is not None and data.service == svc.code:
             counts, menu = counts_text(data.served, self.expected.get(svc.code)), data.menu
-        conn_state = connectivity(self.status, self.wall_clock())
+        conn_state = connectivity(self.status, self.wall_clock(), self.sync_stale)
         self.idle.show_texts(IdleTexts(
             school=self.site.name, clock=clock_text(local), service=service_text(line), counts=counts,
             menu=f"{tr('Menu')} : {menu}" if menu and self.lang == "fr" else (f"{tr('Menu')}: {menu}" if menu else ""),

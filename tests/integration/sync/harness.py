@@ -133,12 +133,16 @@ class Station:
 
 
 def reference_rows(db: Path) -> dict[str, list[tuple]]:
+    """The replicated tables' rows. A staff PIN hash is compared by its scrypt salt and cost: each
+    station peppers the server's digest with its own key (plateau.db.pin_key)."""
     con = sqlite3.connect(str(db), timeout=30)
     try:
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY {keys}').fetchall()
+        rows = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY {keys}').fetchall()
                 for t, keys in REFERENCE_TABLES.items()}
     finally:
         con.close()
+    rows["staff"] = [(r[0], r[1], r[2], "$".join(r[3].split("$")[1:5]), *r[4:]) for r in rows["staff"]]
+    return rows
 
 
 def passages(db: Path) -> dict[str, tuple]:
@@ -296,11 +300,14 @@ def wait_drained_and_caught_up(st: Station, db_url: str, timeout: float = 60) ->
 
 
 def fault_scenario(folder: Path, srv, school, *, passages: int, kills: int, server_kills: int,
-                   seed: int = 7, proxy_weights: dict | None = None, log=print) -> dict:
+                   seed: int = 7, proxy_weights: dict | None = None, proxy_windows: int = 1, log=print) -> dict:
     """Record `passages` on a station while its daemon is SIGKILLed `kills` times at random moments,
     the server is SIGKILLed `server_kills` times (mid-batch), and a fault proxy in between drops,
-    stalls, truncates and corrupts answers and answers 500/503. Then let it heal and check that
-    every passage is on the server exactly once and the replica equals the server. Returns figures.
+    stalls, truncates and corrupts answers and answers 500/503. `proxy_windows` times, the proxy
+    plays a misconfigured then rate-limiting reverse proxy for a while (an HTML 404 page for every
+    request, then 429 with Retry-After): those requests fail as a whole and must park nothing.
+    Then let it heal and check that every passage is on the server exactly once and the replica
+    equals the server (nothing parked: the outbox is empty). Returns figures.
     """
     import random
     import threading
@@ -341,10 +348,17 @@ def fault_scenario(folder: Path, srv, school, *, passages: int, kills: int, serv
     recording = threading.Thread(target=record, name="recorder")
     recording.start()
     server_kill_at = set(rng.sample(range(1, kills), min(server_kills, kills - 1))) if kills > 1 else set()
+    window_at = set(rng.sample(range(kills), min(proxy_windows, kills)))
     done_kills = done_server_kills = 0
     for k in range(kills):
         daemon = st.start_sync()
         time.sleep(rng.uniform(0.6, 1.6))   # python start-up takes ~0.5 s: kill while it works
+        if k in window_at:                   # a reverse proxy answering for the server
+            proxy.answer(404, "<html><body><h1>404 Not Found</h1></body></html>")
+            time.sleep(rng.uniform(0.8, 1.5))
+            proxy.answer(429, "<html><body>429 Too Many Requests</body></html>", headers={"Retry-After": "1"})
+            time.sleep(rng.uniform(0.8, 1.5))
+            proxy.set("random")
         if k in server_kill_at:
             srv.proc.kill()                  # the server dies mid-batch ...
             srv.proc.wait(10)
@@ -363,7 +377,9 @@ def fault_scenario(folder: Path, srv, school, *, passages: int, kills: int, serv
     st.stop_all()
     engine.dispose()
     fresh = Station(folder / "fresh", "self-1", srv.url, token)
+    parked = st.scalar("SELECT count(*) FROM outbox WHERE parked = 1")
     figures = check_exactly_once(st, srv.db_url, fresh)
+    figures["parked"] = parked
     import re
 
     dups = sum(int(n) for n in re.findall(r"(\d+) of them already on the server", st.log()))

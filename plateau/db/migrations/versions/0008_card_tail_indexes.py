@@ -9,13 +9,13 @@ indexes make each of those comparisons an index probe instead of a scan of the c
 Indexes only: no row is touched.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
