@@ -54,3 +54,10 @@ def read_status(uow: UnitOfWork) -> SyncStatus:
                       offline_since=_instant(state.get(OFFLINE_SINCE)), waiting=int(waiting), parked=int(parked),
                       clock_skew_seconds=float(skew) if skew not in (None, "") else None,
                       last_error=state.get(LAST_ERROR) or "", heartbeat_at=_instant(state.get(HEARTBEAT)))
+
+
+def status_of(engine) -> SyncStatus:
+    """The status in a reading unit of work of its own (for `plateau sync --status`-like callers
+    and tests; the kiosk reads it with its screens' other figures)."""
+    with UnitOfWork(engine).reading() as uow:
+        return read_status(uow)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.db import kiosk as kq
 from plateau.db import pin_key
 from plateau.db.engine import open_replica
@@ -89,8 +90,9 @@ def test_a_copied_station_db_without_the_key_file_cannot_check_a_pin(tmp_path, d
     server_hash = hash_pin(AGENT_PIN, fast=True)           # as `plateau admin staff add` makes it
     staff = Change(1, "staff", "upsert", "7", {"id": 7, "name": "Mme Agent", "role": "staff",
                                                "pin_hash": server_hash, "badge_uid": None, "active": True})
-    with engine.begin() as conn:
-        pull.apply_page(conn, [staff], 1, False, since=0, pin_key=key)
+    with UnitOfWork(engine).writing() as uow:
+        pull.apply_page(uow, [staff], 1, False, since=0, pin_key=key)
+        uow.commit()
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT pin_hash FROM staff WHERE id = 7")).scalar()
         assert kq.staff_for_pin(conn, AGENT_PIN, key).id == 7           # the kiosk, with the key

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from plateau.db.engine import open_replica
 from plateau.station.flow import connectivity
-from plateau.sync.status import read_status
+from plateau.sync.status import status_of
 from tests.integration.sync.harness import Station
 from tests.support.server import free_port
 
@@ -35,8 +35,7 @@ def _queue_passages(engine, station: str, n: int) -> None:
 
 
 def _status(engine):
-    with engine.connect() as conn:
-        return connectivity(read_status(conn), datetime.now(timezone.utc), stale_after=STALE)
+    return connectivity(status_of(engine), datetime.now(timezone.utc), stale_after=STALE)
 
 
 def test_a_killed_sync_daemon_shows_as_stopped_with_the_pending_count(tmp_path):

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from plateau.db.engine import open_replica
+from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import status
 from plateau.sync.client import ServerUnreachable
 from plateau.sync.loops import SyncLoops, SyncOptions
@@ -70,8 +71,7 @@ def record(engine, station: str, n: int, person: int | None = None) -> list[str]
 
 
 def outbox(engine) -> tuple[int, int]:
-    with engine.connect() as conn:
-        s = status.read_status(conn)
+    s = status.status_of(engine)
     return s.waiting, s.parked
 
 
@@ -99,8 +99,7 @@ def test_a_push_failing_as_a_whole_parks_nothing_and_is_delivered_later(setup, f
     if code == 429:
         assert failure.value.retry_after == 1.0
     loops._failed("push", failure.value)       # what the push loop does with it: the status says why
-    with engine.connect() as conn:
-        assert f"HTTP {code}" in status.read_status(conn).last_error
+    assert f"HTTP {code}" in status.status_of(engine).last_error
     proxy.set("pass")
     assert loops.push_all(client) == 5
     client.close()
@@ -137,8 +136,7 @@ def test_the_push_loop_backs_off_and_honours_retry_after_then_delivers(setup):
     try:
         time.sleep(1.2)
         assert proxy.counts["answer"] - before == 1   # not hammered: it waits at least 2 s
-        with engine.connect() as conn:
-            assert "HTTP 429" in status.read_status(conn).last_error
+        assert "HTTP 429" in status.status_of(engine).last_error
         proxy.set("pass")
         deadline = time.monotonic() + 10
         while outbox(engine) != (0, 0) and time.monotonic() < deadline:
@@ -209,13 +207,15 @@ def test_card_events_a_proxy_does_not_route_wait_without_holding_passages(setup)
     not parked, and the passages behind it are delivered."""
     from datetime import datetime, timezone
 
-    from plateau.db.kiosk import declare_card_lost, pending_card_events
+    from plateau.station.services import Recorder
     from tests.support.faultproxy import _canned
 
     proxy, st, engine, loops, db = setup
     with engine.connect() as conn:
         uid = conn.execute(text("SELECT uid FROM card WHERE status = 'active' LIMIT 1")).scalar()
-    declare_card_lost(engine, uid, station=st.station_id, staff_id=1, at=datetime.now(timezone.utc))
+    recorder = Recorder(engine, st.station_id)
+    recorder.declare_lost(uid, 1, datetime.now(timezone.utc))
+    recorder.close()
     ids = record(engine, st.station_id, 3)
     proxy.by_path = {"/api/v1/sync/card-events": _canned(404, HTML_404)}
     try:
@@ -226,5 +226,5 @@ def test_card_events_a_proxy_does_not_route_wait_without_holding_passages(setup)
         proxy.by_path = {}
     assert outbox(engine) == (0, 0)
     assert set(ids) <= set(server_passages(db))
-    with engine.connect() as conn:
-        assert [e["uid"] for e in pending_card_events(conn)] == [uid]    # waiting, not parked
+    with UnitOfWork(engine).reading() as uow:
+        assert [e["uid"] for e in uow.pending_card_events()] == [uid]    # waiting, not parked

@@ -56,8 +56,7 @@ def _once(tmp_path, url, capsys):
     engine = open_replica(tmp_path / "station.db")
     try:
         code = run_once(SyncLoops(engine, SyncOptions(url=url, token="tok", timeout=2, wait=0)))
-        with engine.connect() as conn:
-            shown = status.read_status(conn).last_error
+        shown = status.status_of(engine).last_error
     finally:
         engine.dispose()
     return code, capsys.readouterr().err, shown
