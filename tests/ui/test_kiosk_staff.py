@@ -161,9 +161,11 @@ def test_forgotten_badge_by_first_name_alone_and_no_result_says_so(qtbot, kiosk,
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["forgotten"])
     kiosk.forgotten.field.setText(demo_school.persons[FORFAIT_4_DAYS]["first_name"].lower())
+    settle(qtbot, kiosk)
     assert FORFAIT_4_DAYS in {f.id for f in kiosk.forgotten.found}
     assert kiosk.forgotten.message.text() == ""
     kiosk.forgotten.field.setText("zzzz")
+    settle(qtbot, kiosk)
     assert kiosk.forgotten.found == [] and kiosk.forgotten.message.text() == "Aucun résultat"
 
 
@@ -172,6 +174,7 @@ def test_forgotten_badge_no_result_in_english(qtbot, make_kiosk):
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["forgotten"])
     kiosk.forgotten.field.setText("zzzz")
+    settle(qtbot, kiosk)
     assert kiosk.forgotten.message.text() == "No results"
 
 
@@ -205,6 +208,7 @@ def test_cancel_targets_the_chosen_passage_when_a_new_one_arrives(qtbot, kiosk, 
     chosen_id = kiosk.flow.outcome.passage_id
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["passages"])
+    settle(qtbot, kiosk)
     table = kiosk.passages.table
     table.selectRow(0)
     assert chosen_person_name(demo_school, chosen) in table.item(0, 2).text()
@@ -213,6 +217,7 @@ def test_cancel_targets_the_chosen_passage_when_a_new_one_arrives(qtbot, kiosk, 
     newcomer_id = kiosk.flow.outcome.passage_id
     kiosk.flow.tick(kiosk.flow.outcome.shown_at + 31)  # the answer is over: back to the list
     kiosk.render()
+    settle(qtbot, kiosk)
     assert kiosk.stack.currentWidget() is kiosk.passages and table.rowCount() == 2
     assert chosen_person_name(demo_school, newcomer) in table.item(0, 2).text()  # the new one on top
     selected = [i.row() for i in table.selectionModel().selectedRows()]
@@ -234,6 +239,7 @@ def test_cancel_asks_first_and_no_keeps_the_passage(qtbot, kiosk, replica, demo_
     assert badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS]).accepted
     login(qtbot, kiosk)
     click(qtbot, kiosk.menu.buttons["passages"])
+    settle(qtbot, kiosk)
     kiosk.passages.table.selectRow(0)
     click(qtbot, kiosk.passages.cancel_button)
     click(qtbot, kiosk.passages.no_button)

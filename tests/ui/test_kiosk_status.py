@@ -80,9 +80,11 @@ def test_no_badge_invitation_when_no_service_remains_today(qtbot, make_kiosk, cl
     assert kiosk.idle.prompt.text() == ""
     clock.at = paris(2026, 11, 23, 10, 0)  # Monday morning: lunch is still to come
     kiosk.refresh_status()
+    settle(qtbot, kiosk)
     assert kiosk.idle.prompt.text() == "Passez votre badge"
     clock.at = paris(2026, 11, 23, 14, 0)  # Monday after lunch: no service left today
     kiosk.refresh_status()
+    settle(qtbot, kiosk)
     assert kiosk.idle.prompt.text() == ""
 
 
@@ -148,9 +150,11 @@ def test_a_stopped_sync_daemon_is_said_plainly_with_the_pending_count(qtbot, kio
     with replica.begin() as conn:
         set_state(conn, keys.HEARTBEAT, (clock.at - timedelta(minutes=5, seconds=10)).isoformat())
     kiosk.refresh_status()
+    settle(qtbot, kiosk)
     assert kiosk.idle.status.text() == "\u25CB Synchronisation arrêtée depuis 5 min — 1 passage en attente"
     assert kiosk.idle.status.objectName() == "status_bad"
     with replica.begin() as conn:  # the daemon is back
         set_state(conn, keys.HEARTBEAT, (clock.at - timedelta(seconds=3)).isoformat())
     kiosk.refresh_status()
+    settle(qtbot, kiosk)
     assert kiosk.idle.status.text() == "\u25CF En ligne"

@@ -157,8 +157,7 @@ def test_a_per_item_rejection_is_parked_shown_and_sent_again_with_retry_parked(s
     assert outbox(engine) == (0, 1)
     from plateau.db.kiosk import parked_items
 
-    with engine.connect() as conn:
-        items = parked_items(conn)
+    items = parked_items(engine)
     assert [i.id for i in items] == bad and "999999" in items[0].error
     assert set(good) <= set(server_passages(db))
     # the cause is fixed on the server side (here: we simply ask again) -> `plateau sync --retry-parked`

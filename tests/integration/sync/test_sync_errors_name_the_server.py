@@ -65,11 +65,11 @@ def _once(tmp_path, url, capsys):
 def test_an_unreachable_server_is_named(tmp_path, capsys):
     url = f"http://127.0.0.1:{free_port()}"
     code, err, shown = _once(tmp_path, url, capsys)
-    assert code == 1 and f"cannot reach the server {url}" in err, err
+    assert code == 1 and f"cannot reach the server at {url}" in err, err
     assert url in shown, shown
 
 
-@pytest.mark.parametrize("http, words", [(503, "failed (HTTP 503)"), (401, "station token refused")])
+@pytest.mark.parametrize("http, words", [(503, "HTTP 503 from"), (401, "station token refused")])
 def test_a_failing_or_refusing_server_is_named(tmp_path, capsys, failing_server, http, words):
     url = failing_server(http)
     code, err, shown = _once(tmp_path, url, capsys)
