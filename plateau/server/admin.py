@@ -1,7 +1,8 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
 Commands (PROTOCOL.md): site add/set/list, service add, tariff add, station add/list/revoke,
-token add/list/revoke, staff add/list, feed compact, plus demo-seed. Every command opens the database given by
+token add/list/revoke, staff add/list, user add/list/disable/set-password (`admin_users.py`), feed
+compact, plus demo-seed. Every command opens the database given by
 ``--db`` (default `plateau-server.db` here, `PLATEAU_SERVER_DB` overrides) and upgrades its schema
 first. A new token is printed once, as the last line of stdout, and stored only as a hash.
 Runs on the main thread of a short-lived process.
@@ -99,6 +100,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
         dest="action", required=True, parser_class=type(parser))
     feedp.add_parser("compact", help="drop feed items superseded by later ones (the server also does it)")
 
+    from plateau.server import admin_users
+
+    admin_users.add_parsers(groups, type(parser))
+
     p = groups.add_parser("demo-seed", help="load the demo school (plateau.demo) into the server")
     p.add_argument("--pupils", type=int, default=650)
 
@@ -106,7 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
 def run(args: argparse.Namespace) -> int:
     db = Database(open_database(args.db))
     try:
-        handler = _HANDLERS[(args.group, getattr(args, "action", None))]
+        from plateau.server.admin_users import HANDLERS as user_handlers
+
+        handler = {**_HANDLERS, **user_handlers}[(args.group, getattr(args, "action", None))]
         return handler(db, args) or 0
     finally:
         db.engine.dispose()

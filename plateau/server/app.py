@@ -149,6 +149,9 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
             raise
     else:
         app.include_router(imports.router, prefix=API_PREFIX)
+    from plateau.server import web  # the office's pages (and their static files)
+
+    web.mount(app)
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        streamed={f"{API_PREFIX}/admin/imports/": imports_limit})

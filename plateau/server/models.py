@@ -310,3 +310,7 @@ class Change(Base):
 
     # compaction finds the superseded items of a key (feed.compact)
     __table_args__ = (Index("ix_change_key", "site_id", "kind", "key", "seq"),)
+
+
+# The web's tables (office users, sessions, audit, import runs) share this metadata.
+from plateau.server import office_models as _office_models  # noqa: E402,F401

@@ -1,0 +1,77 @@
+"""Today, the office's landing page: the day's headcounts per service, live, and the stations.
+
+The figures are `plateau.reports.headcount.compute` over `plateau.server.headcount_source.load_day`
+(the same rules as the PDF, the CSV and the kiosk's manager view). The page's live part is a
+fragment (`/office/today/live`) that htmx fetches again every second, so a passage reaching the
+server shows within about a second without reloading; without JavaScript the page has a link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from plateau.reports.headcount import compute
+from plateau.reports.labels import labels, reason_label
+from plateau.server import feed
+from plateau.server import models as m
+from plateau.server.headcount_source import load_day
+from plateau.server.web.i18n import request_lang
+from plateau.server.web.office.deps import Office, db_of, need
+from plateau.server.web.templating import render
+
+router = APIRouter()
+ONLINE_WITHIN = timedelta(seconds=90)  # a syncing station asks at least every long-poll (≤ 60 s)
+
+
+def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
+    L = labels(lang)
+    ended = sh.end is None or now_local.strftime("%H:%M") >= sh.end or now_local.date() > day
+    t = sh.totals
+    slots = sorted(sh.by_slot.items())
+    peak = max([v["served"] + v["refusals"] for _k, v in slots] + [1])
+    return {
+        "code": sh.code, "label": sh.label, "start": sh.start, "end": sh.end, "closed": sh.closed,
+        "expected": t.expected, "served": t.served, "overrides": t.overrides,
+        "remaining": 0 if ended else t.no_shows, "no_shows": t.no_shows if ended else None,
+        "unexpected": t.unexpected, "refusals": t.refusals,
+        "reasons": [(reason_label(code, L), v["count"], v["overridden"])
+                    for code, v in sorted(sh.refusals_by_reason.items(), key=lambda kv: -kv[1]["count"])],
+        "classes": [(name or L["no_class"], c) for name, c in sorted(sh.by_class.items())],
+        "slots": [(k, v["served"], v["refusals"], round(100 * v["served"] / peak),
+                   round(100 * v["refusals"] / peak)) for k, v in slots],
+    }
+
+
+def today_view(db, ctx, lang: str) -> dict:
+    with db.read() as s:
+        site = s.get(m.Site, ctx.site_id)
+        tz = ZoneInfo(site.timezone)
+        now = feed.now()
+        now_local = now.astimezone(tz)
+        day = now_local.date()
+        head = compute(load_day(s, site.code, day))
+        stations = [{"id": st.station_id, "revoked": st.revoked, "last_seen": st.last_seen_at,
+                     "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
+                    for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)
+                                        .order_by(m.Station.station_id)).scalars()]
+    return {"day": day, "closed": head.closed, "services": [_service_view(sh, now_local, day, lang)
+                                                            for sh in head.services],
+            "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
+
+
+@router.get("/office/")
+def today(request: Request, ctx: Office):
+    need(request, ctx, "today")
+    return render(request, "office/today.html", {"office": ctx, "page": "today",
+                                                 **today_view(db_of(request), ctx, request_lang(request))})
+
+
+@router.get("/office/today/live")
+def today_live(request: Request, ctx: Office):
+    need(request, ctx, "today")
+    return render(request, "office/today_live.html", {"office": ctx, **today_view(db_of(request), ctx,
+                                                                                 request_lang(request))})
