@@ -6,33 +6,38 @@ typed is escaped). `render` answers an HTMLResponse in the request's language.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from plateau.domain.money import format_euros
 from plateau.reports.periods import MONTH_FR, WEEKDAY_FR
 from plateau.server.web import TEMPLATES
 from plateau.server.web.i18n import COOKIE, gettext, request_lang
 
 
 def euros(cents: int | None, lang: str = "fr") -> str:
-    """1234 -> '12,34 €' (fr) or '€12.34' (en); negative amounts keep their sign."""
-    if cents is None:
-        return "—"
-    sign = "−" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    if lang == "en":
-        return f"{sign}€{whole:,}.{part:02d}"
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d}\u00a0€"
+    """1234 -> '12,34 €' (fr) or '€12.34' (en); None -> '—'."""
+    return "—" if cents is None else format_euros(cents, lang)
 
 
 def local_time(instant: datetime | None, tz: str, fmt: str = "%d/%m/%Y %H:%M") -> str:
     if instant is None:
         return "—"
     return instant.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def local_span(start: datetime, end: datetime, tz: str) -> tuple[str, str]:
+    """An opposition's span as shown: whole days (the last one inclusive) when it runs midnight to
+    midnight, else both instants."""
+    zone = ZoneInfo(tz)
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    if (a.hour, a.minute, a.second, b.hour, b.minute, b.second) == (0,) * 6:
+        return a.strftime("%d/%m/%Y"), (b - timedelta(days=1)).strftime("%d/%m/%Y")
+    return a.strftime("%d/%m/%Y %H:%M"), b.strftime("%d/%m/%Y %H:%M")
 
 
 def long_date(day: date, lang: str = "fr") -> str:
@@ -45,7 +50,7 @@ def long_date(day: date, lang: str = "fr") -> str:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(local_time=local_time)
+    env.globals.update(local_time=local_time, local_span=local_span)
     return env
 
 
