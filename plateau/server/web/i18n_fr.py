@@ -86,7 +86,7 @@ FR = {
     # admin pages
     "Download": "Télécharger", "Daily headcount (PDF)": "Effectifs du jour (PDF)",
     "Daily headcount (CSV)": "Effectifs du jour (CSV)", "No-shows (CSV, for PRONOTE)": "Absents (CSV, pour PRONOTE)",
-    "Kitchen forecast (PDF)": "Prévisions pour la cuisine (PDF)", "Week (PDF)": "Semaine (PDF)",
+    "Kitchen forecast (CSV)": "Prévisions pour la cuisine (CSV)", "Week (PDF)": "Semaine (PDF)",
     "Month (PDF)": "Mois (PDF)", "Day": "Jour", "Show": "Afficher", "Audit log": "Journal des modifications",
     "Target": "Objet", "Nothing logged yet.": "Rien n'est encore journalisé.",
     "Created": "Créée", "never": "jamais",

@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/office/", "today"),
     ("GET", "/office/today/live", "today"),
     ("GET", "/office/reports", "reports"),
+    ("GET", "/office/reports/daily.csv", "reports"),
     ("GET", "/office/persons", "persons"),
     ("GET", "/office/persons/{person}", "persons"),
     ("POST", "/office/persons/{person}/payments", "payments"),
