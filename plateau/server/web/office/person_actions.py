@@ -43,7 +43,7 @@ def desk_amount(text: str) -> int:
     try:
         cents = parse_euros(t)
     except AmountError:
-        if re.match(r"^\d+[.,]\d{3,}", t.replace(" ", "")):
+        if re.fullmatch(r"\d+[.,]\d{3,}(\s*€)?", t):  # one separator, too many decimals
             raise FormProblem("at most 2 decimals") from None
         raise FormProblem("write an amount in euros, e.g. 12,50") from None
     if cents <= 0:

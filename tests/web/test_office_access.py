@@ -1,0 +1,130 @@
+"""Who may do what in the office, over real HTTP: the role table (403 for every forbidden page
+of every role), CSRF on every form, sign-in throttling (429), session cookies, sign-out, and
+`plateau admin user ...` (a disabled user is signed out at once)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from plateau.server.web.office.roles import PAGES, PERMISSIONS, ROLES
+from tests.support.server import admin
+from tests.web.conftest import UAI, csrf_of, sign_in
+
+
+def _person(office) -> int:
+    return sorted(office.school.persons)[0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_403_exactly_on_the_pages_its_role_may_not_open(office, role):
+    http = office.session(role)
+    csrf = csrf_of(http.get(office.url + "/office/reports", timeout=30).text)
+    person = _person(office)
+    for method, path, permission in PAGES:
+        url = office.url + path.format(person=person)
+        if method == "GET":
+            answer = http.get(url, timeout=30, allow_redirects=False)
+        else:  # a valid token and an empty form: allowed roles get a form error, never a write
+            answer = http.post(url, data={"csrf": csrf}, timeout=30, allow_redirects=False)
+        forbidden = role not in PERMISSIONS[permission]
+        assert (answer.status_code == 403) == forbidden, (role, method, path, answer.status_code)
+        if not forbidden:
+            assert answer.status_code in (200, 303, 400, 422), (role, method, path, answer.status_code)
+
+
+def test_the_kitchen_sees_no_balance_and_vie_scolaire_no_payment_form(office):
+    person = _person(office)
+    cook = office.session("cuisine").get(f"{office.url}/office/", timeout=30).text
+    assert "Solde" not in cook and "/office/persons" not in cook
+    cpe = office.session("vie_scolaire").get(f"{office.url}/office/persons/{person}", timeout=30).text
+    assert 'id="balance"' not in cpe and "payment-form" not in cpe and "opposition-form" in cpe
+    listing = office.session("vie_scolaire").get(f"{office.url}/office/persons", timeout=30).text
+    assert "Débiteurs" not in listing
+
+
+def test_a_form_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(office):
+    http = office.session("gestionnaire")
+    person = _person(office)
+    page = http.get(f"{office.url}/office/persons/{person}", timeout=30).text
+    balance = page.split('id="balance">')[1].split("<")[0]
+    form = {"amount": "10", "means": "cash", "nonce": "ab" * 16}
+    for token in (None, "not-the-token"):
+        data = dict(form, **({"csrf": token} if token else {}))
+        answer = http.post(f"{office.url}/office/persons/{person}/payments", data=data, timeout=30,
+                           allow_redirects=False)
+        assert answer.status_code == 403
+    # a token from another session is refused too
+    other = csrf_of(office.session("admin").get(office.url + "/office/", timeout=30).text)
+    assert http.post(f"{office.url}/office/persons/{person}/payments", data=dict(form, csrf=other),
+                     timeout=30, allow_redirects=False).status_code == 403
+    after = http.get(f"{office.url}/office/persons/{person}", timeout=30).text
+    assert after.split('id="balance">')[1].split("<")[0] == balance
+    # the sign-in form is protected too (double-submit cookie)
+    fresh = requests.post(office.url + "/office/login", data={"email": office.users["admin"],
+                                                              "password": office.password("admin")}, timeout=30,
+                          allow_redirects=False)
+    assert fresh.status_code == 403
+
+
+def test_repeated_wrong_passwords_are_slowed_then_refused_with_429(office):
+    email = "throttled@college.example.org"
+    admin(office.db_url, "user", "add", email, "--name", "Throttled", "--role", "cuisine", "--site", UAI,
+          "--password-stdin", stdin="le-bon-mot-de-passe\n")
+    http = requests.Session()
+    codes = [sign_in(http, office.url, email, f"wrong-{i}").status_code for i in range(6)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429, codes
+    locked = sign_in(http, office.url, email, "le-bon-mot-de-passe")
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "Réessayez dans" in locked.text
+    # another account from the same address is not locked out
+    assert office.session("cuisine").get(office.url + "/office/", timeout=30).status_code == 200
+
+
+def test_session_cookie_is_httponly_lax_and_secure_behind_https_and_sign_out_ends_it(office):
+    http = requests.Session()
+    answer = sign_in(http, office.url, office.users["admin"], office.password("admin"), allow_redirects=False)
+    cookie = answer.headers["set-cookie"]
+    assert "plateau_office=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie
+    # behind a reverse proxy on loopback that says the browser came over HTTPS (uvicorn's proxy headers)
+    page = requests.get(office.url + "/office/login", headers={"X-Forwarded-Proto": "https"}, timeout=30)
+    assert "Secure" in page.headers["set-cookie"]  # the sign-in form's own CSRF cookie too
+    answer = requests.post(office.url + "/office/login", headers={"X-Forwarded-Proto": "https"}, timeout=30,
+                           cookies=page.cookies.get_dict(),  # requests keeps Secure cookies for https only
+                           data={"csrf": csrf_of(page.text), "email": office.users["admin"],
+                                 "password": office.password("admin")}, allow_redirects=False)
+    assert answer.status_code == 303 and "Secure" in answer.headers["set-cookie"]
+    home = http.get(office.url + "/office/", timeout=30)
+    out = http.post(office.url + "/office/logout", data={"csrf": csrf_of(home.text)}, timeout=30)
+    assert out.url.endswith("/office/login")
+    again = http.get(office.url + "/office/", timeout=30, allow_redirects=False)
+    assert again.status_code == 303 and "/office/login" in again.headers["location"]
+
+
+def test_admin_user_commands_and_a_disabled_user_is_signed_out_at_once(office):
+    email = "Secretariat@College.example.org"
+    out = admin(office.db_url, "user", "add", email, "--name", "Secrétariat", "--role", "gestionnaire",
+                "--site", UAI, "--password-stdin", stdin="un-mot-de-passe-long\n")
+    assert "secretariat@college.example.org" in out
+    listed = admin(office.db_url, "user", "list", "--site", UAI)
+    assert "secretariat@college.example.org\tSecrétariat\tgestionnaire\t0691234X\tactive" in listed
+    http = requests.Session()
+    assert sign_in(http, office.url, email, "un-mot-de-passe-long").url.endswith("/office/")
+    admin(office.db_url, "user", "set-password", email, "--password-stdin", stdin="un-autre-mot-de-passe\n")
+    assert http.get(office.url + "/office/", timeout=30, allow_redirects=False).status_code == 303
+    assert sign_in(http, office.url, email, "un-autre-mot-de-passe").url.endswith("/office/")
+    admin(office.db_url, "user", "disable", email)
+    assert http.get(office.url + "/office/", timeout=30, allow_redirects=False).status_code == 303
+    assert sign_in(requests.Session(), office.url, email, "un-autre-mot-de-passe").status_code == 401
+    assert "disabled" in admin(office.db_url, "user", "list")
+    with pytest.raises(RuntimeError, match="at least 10 characters"):
+        admin(office.db_url, "user", "add", "x@college.example.org", "--name", "X", "--role", "cuisine",
+              "--site", UAI, "--password-stdin", stdin="court\n")
+    with pytest.raises(RuntimeError, match="no site"):
+        admin(office.db_url, "user", "add", "y@college.example.org", "--name", "Y", "--role", "cuisine",
+              "--site", "0000000A", "--password-stdin", stdin="assez-long-mot\n")
+    # every change is in the audit log, which the admin reads
+    log = office.session("admin").get(office.url + "/office/audit", timeout=30).text
+    for action in ("user.add", "user.set_password", "user.disable"):
+        assert action in log
