@@ -5,6 +5,7 @@ module. A module's tests share its server, so they use distinct persons."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -66,11 +67,26 @@ def seed(db_url: str, roles: tuple[str, ...]) -> tuple[object, dict[str, str]]:
     return school, users
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests.support.postgres import PostgresCluster, find_pg_bin
+
+    if find_pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed")
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
+def office(request, tmp_path_factory):
+    """The office on SQLite, or on PostgreSQL for a module parametrised with `indirect=True`."""
     from plateau.server.web.office.roles import ROLES
 
-    db_url = str(tmp_path_factory.mktemp("office") / "server.db")
+    if getattr(request, "param", "sqlite") == "postgres":
+        db_url = request.getfixturevalue("pg_cluster").create_database(f"office_{uuid.uuid4().hex[:8]}")
+    else:
+        db_url = str(tmp_path_factory.mktemp("office") / "server.db")
     school, users = seed(db_url, ROLES)
     with running_server(db_url) as srv:
         yield OfficeEnv(srv.url, db_url, school, users, srv)

@@ -11,6 +11,10 @@ from plateau.server.web.office.roles import PAGES, PERMISSIONS, ROLES
 from tests.support.server import admin
 from tests.web.conftest import UAI, csrf_of, sign_in
 
+# the same office on both databases the server supports
+pytestmark = pytest.mark.parametrize(
+    "office", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
 
 def _person(office) -> int:
     return sorted(office.school.persons)[0]
