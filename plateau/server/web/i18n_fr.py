@@ -23,7 +23,7 @@ FR = {
     "The canteen is closed today: {label}": "La cantine est fermée aujourd'hui : {label}",
     "No service today.": "Aucun service aujourd'hui.", "expected": "prévus", "served": "servis",
     "remaining": "restants", "no-shows": "absents", "refusals": "refus", "unexpected": "non prévus",
-    "refused": "refusés", "Passages per 15 minutes": "Passages par tranche de 15 minutes",
+    "Passages per 15 minutes": "Passages par tranche de 15 minutes",
     "Refusals by reason": "Refus par motif", "Reason": "Motif", "Refusals": "Refus",
     "then let in": "puis admis", "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
     "Station": "Borne", "State": "État", "Last contact": "Dernier contact", "revoked": "révoquée",
@@ -90,4 +90,9 @@ FR = {
     "Month (PDF)": "Mois (PDF)", "Day": "Jour", "Show": "Afficher", "Audit log": "Journal des modifications",
     "Target": "Objet", "Nothing logged yet.": "Rien n'est encore journalisé.",
     "Created": "Créée", "never": "jamais",
+    # audit actions
+    "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
+    "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",
+    "user.disable": "utilisateur désactivé", "user.set_password": "mot de passe changé",
+    "session.sign_in": "connexion",
 }

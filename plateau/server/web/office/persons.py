@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -120,7 +121,17 @@ def persons(request: Request, ctx: Office):
         "prev_url": page_url(page - 1) if page > 1 else None, "next_url": page_url(page + 1) if page < pages else None})
 
 
-def person_view(s, ctx, person: m.Person, *, money: bool) -> dict:
+def month_title(month: str, lang: str) -> str:
+    """'2026-12' -> 'décembre 2026' (fr) or 'December 2026' (en)."""
+    from plateau.reports.periods import MONTH_FR
+
+    year, number = (int(x) for x in month.split("-"))
+    if lang == "en":
+        return date(year, number, 1).strftime("%B %Y")
+    return f"{MONTH_FR[number - 1]} {year}"
+
+
+def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> dict:
     cards = list(s.execute(select(m.Card).where(m.Card.person_id == person.id).order_by(m.Card.uid)).scalars())
     passages = list(s.execute(select(m.Passage).where(m.Passage.person_id == person.id,
                                                       m.Passage.site_id == person.site_id)
@@ -143,7 +154,7 @@ def person_view(s, ctx, person: m.Person, *, money: bool) -> dict:
         months: dict[str, list] = {}
         for e, after in reversed(rows):  # newest first, grouped by local month
             months.setdefault(e.at.astimezone(_tz(ctx)).strftime("%Y-%m"), []).append((e, after))
-        view["months"] = [(month, items, sum(e.amount_cents for e, _a in items if e.amount_cents > 0),
+        view["months"] = [(month_title(month, lang), items, sum(e.amount_cents for e, _a in items if e.amount_cents > 0),
                            sum(e.amount_cents for e, _a in items if e.amount_cents < 0))
                           for month, items in months.items()]
     return view
@@ -180,7 +191,7 @@ def show_person(request: Request, ctx, person_id: int, *, error: str | None = No
     _ = gettext(request_lang(request))
     with db_of(request).read() as s:  # rendered inside: the rows are read lazily by the template
         person = get_person_of(s, request, ctx, person_id)
-        view = person_view(s, ctx, person, money=ctx.can("balances"))
+        view = person_view(s, ctx, person, money=ctx.can("balances"), lang=request_lang(request))
         return _render_person(request, ctx, view, error, form, status)
 
 

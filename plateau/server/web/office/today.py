@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from plateau.reports.headcount import compute
+from plateau.reports.headcount import UNKNOWN, compute
 from plateau.reports.labels import labels, reason_label
 from plateau.server import feed
 from plateau.server import models as m
@@ -40,7 +40,8 @@ def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
         "unexpected": t.unexpected, "refusals": t.refusals,
         "reasons": [(reason_label(code, L), v["count"], v["overridden"])
                     for code, v in sorted(sh.refusals_by_reason.items(), key=lambda kv: -kv[1]["count"])],
-        "classes": [(name or L["no_class"], c) for name, c in sorted(sh.by_class.items())],
+        "classes": [(L["unknown_badge"] if name == UNKNOWN else name or L["no_class"], c)
+                    for name, c in sorted(sh.by_class.items())],
         "slots": [(k, v["served"], v["refusals"], round(100 * v["served"] / peak),
                    round(100 * v["refusals"] / peak)) for k, v in slots],
     }
