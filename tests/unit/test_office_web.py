@@ -83,10 +83,11 @@ def test_desk_amounts_refused_with_a_reason(typed, problem):
 
 def test_the_role_table_covers_every_page_and_keeps_money_from_the_kitchen_and_vie_scolaire():
     assert set(ROLES) == {"admin", "gestionnaire", "vie_scolaire", "cuisine"}
-    assert {perm for _m, _p, perm in PAGES} <= set(PERMISSIONS)
+    assert {perm for _m, _p, perm, _f in PAGES} <= set(PERMISSIONS)
     assert all(allowed("admin", perm) for perm in PERMISSIONS)
     assert not allowed("cuisine", "balances") and allowed("cuisine", "today") and allowed("cuisine", "reports")
     assert allowed("vie_scolaire", "oppositions") and not allowed("vie_scolaire", "payments")
+    assert allowed("vie_scolaire", "import_oppositions") and not allowed("vie_scolaire", "imports")
     assert all(allowed("gestionnaire", p) for p in ("persons", "balances", "payments", "imports"))
     assert not allowed("gestionnaire", "audit") and not allowed("gestionnaire", "stations")
 

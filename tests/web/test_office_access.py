@@ -25,16 +25,26 @@ def test_each_role_gets_403_exactly_on_the_pages_its_role_may_not_open(office, r
     http = office.session(role)
     csrf = csrf_of(http.get(office.url + "/office/reports", timeout=30).text)
     person = _person(office)
-    for method, path, permission in PAGES:
+    for method, path, permission, fields in PAGES:
         url = office.url + path.format(person=person)
         if method == "GET":
             answer = http.get(url, timeout=30, allow_redirects=False)
-        else:  # a valid token and an empty form: allowed roles get a form error, never a write
-            answer = http.post(url, data={"csrf": csrf}, timeout=30, allow_redirects=False)
+        else:  # a valid token and an incomplete form: allowed roles get a form error, never a write
+            answer = http.post(url, data={"csrf": csrf, **fields}, timeout=30, allow_redirects=False)
         forbidden = role not in PERMISSIONS[permission]
         assert (answer.status_code == 403) == forbidden, (role, method, path, answer.status_code)
         if not forbidden:
             assert answer.status_code in (200, 303, 400, 422), (role, method, path, answer.status_code)
+
+
+def test_vie_scolaire_lists_the_days_oppositions_and_imports_only_absences(office):
+    http = office.session("vie_scolaire")
+    day = office.school.today.isoformat()  # the demo school's "today" has absent pupils
+    page = http.get(f"{office.url}/office/oppositions?date={day}", timeout=30).text
+    for pid in office.school.absent_today:
+        assert f'href="/office/persons/{pid}"' in page
+    kinds = http.get(f"{office.url}/office/imports", timeout=30).text
+    assert '<option value="oppositions" selected>' in kinds and 'value="persons"' not in kinds
 
 
 def test_the_kitchen_sees_no_balance_and_vie_scolaire_no_payment_form(office):
@@ -130,5 +140,6 @@ def test_admin_user_commands_and_a_disabled_user_is_signed_out_at_once(office):
               "--site", "0000000A", "--password-stdin", stdin="assez-long-mot\n")
     # every change is in the audit log, which the admin reads
     log = office.session("admin").get(office.url + "/office/audit", timeout=30).text
-    for action in ("user.add", "user.set_password", "user.disable"):
+    for action in ("utilisateur créé", "mot de passe changé", "utilisateur désactivé"):
         assert action in log
+    assert "secretariat@college.example.org" in log

@@ -113,8 +113,8 @@ def test_vie_scolaire_adds_an_opposition_and_the_station_refuses_the_pupil(offic
     sign_in(browser, office, "vie_scolaire")
     browser.get(f"{office.url}/office/persons/{pupil}")
     for name in ("first", "last"):
-        browser.execute_script("arguments[0].value = arguments[1]", by_css(browser, f"#opposition-form input[name={name}]"),
-                               SCHOOL_DAY)
+        field = by_css(browser, f"#opposition-form input[name={name}]")
+        browser.execute_script("arguments[0].value = arguments[1]", field, SCHOOL_DAY)
     by_css(browser, "#opposition-form input[name=motive]").send_keys("sortie scolaire")
     submit(browser, "#opposition-form")
     wait(browser, lambda d: "flash=opposition" in d.current_url)
@@ -184,6 +184,7 @@ def test_every_office_page_passes_axe_at_desktop_and_phone_sizes(office, browser
     for name, path in (("today", "/office/"), ("persons", "/office/persons"),
                        ("persons filtered", "/office/persons?balance=debtors&status=all"),
                        ("person", f"/office/persons/{pupil}"), ("imports", "/office/imports"),
+                       ("absences", f"/office/oppositions?date={office.school.today.isoformat()}"),
                        ("import refused", refused_run), ("reports", "/office/reports"),
                        ("stations", "/office/stations"), ("audit", "/office/audit"),
                        ("today in English", "/office/?lang=en")):

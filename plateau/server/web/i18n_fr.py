@@ -90,6 +90,10 @@ FR = {
     "Month (PDF)": "Mois (PDF)", "Day": "Jour", "Show": "Afficher", "Audit log": "Journal des modifications",
     "Target": "Objet", "Nothing logged yet.": "Rien n'est encore journalisé.",
     "Created": "Créée", "never": "jamais",
+    "Absences": "Absences", "Absences and oppositions": "Absences et oppositions", "Name": "Nom",
+    "To add one, open the pupil's page from": "Pour en ajouter une, ouvrez la fiche de l'élève depuis",
+    "or import the day's absences in": "ou importez les absences du jour dans",
+    "Nobody is in opposition that day.": "Personne n'est en opposition ce jour-là.",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

@@ -16,7 +16,7 @@ import os
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from plateau.server.office_models import WebSession

@@ -20,6 +20,7 @@ from plateau.server.office_models import ImportRun
 from plateau.server.web.errors import WebError
 from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
+from plateau.server.web.office.roles import import_permission
 from plateau.server.web.templating import render
 
 router = APIRouter()
@@ -27,9 +28,14 @@ OPTION_NAMES = ("format", "source", "archive_missing")
 CARD_FORMATS = ("hex", "hex-reversed", "decimal", "decimal-reversed", "em4100", "wiegand26")
 
 
-def _history(db, site_id: int) -> list[ImportRun]:
+def _kinds(ctx) -> tuple[str, ...]:
+    """The kinds this user may import (the vie scolaire: oppositions only)."""
+    return tuple(k for k in KINDS if ctx.can(import_permission(k)))
+
+
+def _history(db, site_id: int, kinds: tuple[str, ...]) -> list[ImportRun]:
     with db.read() as s:
-        rows = list(s.execute(select(ImportRun).where(ImportRun.site_id == site_id)
+        rows = list(s.execute(select(ImportRun).where(ImportRun.site_id == site_id, ImportRun.kind.in_(kinds))
                               .order_by(ImportRun.id.desc()).limit(50)).scalars())
         for r in rows:  # read every column now: the rows outlive the session
             s.expunge(r)
@@ -38,21 +44,21 @@ def _history(db, site_id: int) -> list[ImportRun]:
 
 def _page(request: Request, ctx, *, run: ImportRun | None = None, error: str | None = None, status: int = 200):
     return render(request, "office/imports.html", {
-        "office": ctx, "page": "imports", "kinds": KINDS, "card_formats": CARD_FORMATS, "run": run,
-        "error": error, "history": _history(db_of(request), ctx.site_id)}, status=status)
+        "office": ctx, "page": "imports", "kinds": _kinds(ctx), "card_formats": CARD_FORMATS, "run": run,
+        "error": error, "history": _history(db_of(request), ctx.site_id, _kinds(ctx))}, status=status)
 
 
 @router.get("/office/imports")
 def imports_page(request: Request, ctx: Office):
-    need(request, ctx, "imports")
+    need(request, ctx, "import_oppositions")  # the vie scolaire: oppositions only (see _kinds)
     return _page(request, ctx)
 
 
 @router.post("/office/imports/preview")
 async def preview(request: Request, ctx: Office, form: Form):
-    need(request, ctx, "imports")
-    _ = gettext(request_lang(request))
     kind = str(form.get("kind") or "")
+    need(request, ctx, import_permission(kind))
+    _ = gettext(request_lang(request))
     upload = form.get("file")
     if kind not in KINDS:
         return _page(request, ctx, error=_("The file was refused: {reason}", reason=f"unknown kind {kind!r}"),
@@ -94,15 +100,16 @@ def _run_of(request: Request, ctx, run_id: int) -> ImportRun:
 
 @router.get("/office/imports/{run_id}")
 def show_run(request: Request, ctx: Office, run_id: int):
-    need(request, ctx, "imports")
-    return _page(request, ctx, run=_run_of(request, ctx, run_id))
+    run = _run_of(request, ctx, run_id)
+    need(request, ctx, import_permission(run.kind))
+    return _page(request, ctx, run=run)
 
 
 @router.post("/office/imports/{run_id}/apply")
 async def apply(request: Request, ctx: Office, form: Form, run_id: int):
-    need(request, ctx, "imports")
-    _ = gettext(request_lang(request))
     run = _run_of(request, ctx, run_id)
+    need(request, ctx, import_permission(run.kind))
+    _ = gettext(request_lang(request))
     if run.state != "previewed" or run.data is None:
         return _page(request, ctx, run=run, error=_("This import was already applied or refused."), status=409)
     try:

@@ -157,4 +157,6 @@ async def lift_opposition(request: Request, ctx: Office, form: Form, person_id: 
                          before=before)
 
     await in_thread(write)
+    if form.get("back") == "absences":  # lifted from the day's list: back to it
+        return RedirectResponse("/office/oppositions", status_code=303)
     return _redirect(person_id, flash="lifted")

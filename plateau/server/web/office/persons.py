@@ -154,7 +154,8 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
         months: dict[str, list] = {}
         for e, after in reversed(rows):  # newest first, grouped by local month
             months.setdefault(e.at.astimezone(_tz(ctx)).strftime("%Y-%m"), []).append((e, after))
-        view["months"] = [(month_title(month, lang), items, sum(e.amount_cents for e, _a in items if e.amount_cents > 0),
+        view["months"] = [(month_title(month, lang), items,
+                           sum(e.amount_cents for e, _a in items if e.amount_cents > 0),
                            sum(e.amount_cents for e, _a in items if e.amount_cents < 0))
                           for month, items in months.items()]
     return view

@@ -15,26 +15,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "balances": frozenset({"admin", "gestionnaire"}),                 # balances and movements
     "payments": frozenset({"admin", "gestionnaire"}),                 # desk payments
     "oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),
-    "imports": frozenset({"admin", "gestionnaire"}),
+    "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
+    "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
     "stations": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
 }
 
-# Every page and form of the office with the permission it needs ({person} is any person of the
-# user's site). The tests request each one as each role: 403 exactly where the role lacks it.
-PAGES: tuple[tuple[str, str, str], ...] = (
-    ("GET", "/office/", "today"),
-    ("GET", "/office/today/live", "today"),
-    ("GET", "/office/reports", "reports"),
-    ("GET", "/office/reports/daily.csv", "reports"),
-    ("GET", "/office/persons", "persons"),
-    ("GET", "/office/persons/{person}", "persons"),
-    ("POST", "/office/persons/{person}/payments", "payments"),
-    ("POST", "/office/persons/{person}/oppositions", "oppositions"),
-    ("GET", "/office/imports", "imports"),
-    ("POST", "/office/imports/preview", "imports"),
-    ("GET", "/office/stations", "stations"),
-    ("GET", "/office/audit", "audit"),
+# The permission an import of each kind needs (the others: "imports").
+IMPORT_PERMISSION = {"oppositions": "import_oppositions"}
+
+# Every page and form of the office with the permission it needs and, for a form, what it posts
+# besides its CSRF token ({person} is any person of the user's site). The tests request each one
+# as each role: 403 exactly where the role lacks the permission.
+PAGES: tuple[tuple[str, str, str, dict], ...] = (
+    ("GET", "/office/", "today", {}),
+    ("GET", "/office/today/live", "today", {}),
+    ("GET", "/office/reports", "reports", {}),
+    ("GET", "/office/reports/daily.csv", "reports", {}),
+    ("GET", "/office/persons", "persons", {}),
+    ("GET", "/office/persons/{person}", "persons", {}),
+    ("POST", "/office/persons/{person}/payments", "payments", {}),
+    ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
+    ("GET", "/office/oppositions", "oppositions", {}),
+    ("GET", "/office/imports", "import_oppositions", {}),
+    ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
+    ("POST", "/office/imports/preview", "import_oppositions", {"kind": "oppositions"}),
+    ("GET", "/office/stations", "stations", {}),
+    ("GET", "/office/audit", "audit", {}),
 )
 
 LABELS = {"admin": "Administrateur", "gestionnaire": "Gestionnaire", "vie_scolaire": "Vie scolaire",
@@ -43,3 +50,7 @@ LABELS = {"admin": "Administrateur", "gestionnaire": "Gestionnaire", "vie_scolai
 
 def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
+
+
+def import_permission(kind: str) -> str:
+    return IMPORT_PERMISSION.get(kind, "imports")

@@ -85,7 +85,8 @@ async def login(request: Request):
 
     token = await in_thread(open_session)
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
-    sessions.set_cookie(response, request, COOKIE, token, path="/office", max_age=int(sessions.LIFETIME.total_seconds()))
+    sessions.set_cookie(response, request, COOKIE, token, path="/office",
+                        max_age=int(sessions.LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_CSRF, path=LOGIN)
     return response
 
