@@ -37,9 +37,12 @@ def ticket_pupils(school) -> list[int]:
 
 
 def wait(driver, condition, timeout: float = 10):
+    """Until `condition(driver)`; an element vanishing under a page load just means "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
 
 
 def by_css(driver, selector: str):
@@ -134,8 +137,7 @@ def test_a_persons_csv_is_previewed_then_applied(office, browser, tmp_path):
     browser.get(office.url + "/office/imports")
     by_css(browser, "#import-form input[type=file]").send_keys(str(csv))
     submit(browser, "#import-form")
-    wait(browser, lambda d: "/office/imports/" in d.current_url)
-    assert by_css(browser, "#run").get_attribute("data-state") == "previewed"
+    wait(browser, lambda d: by_css(d, "#run").get_attribute("data-state") == "previewed")
     assert by_css(browser, "#counts").text.startswith("2 nouveaux, 0 modifiés")
     browser.get(office.url + "/office/persons?q=etienne")
     assert "ÉTIENNE" not in browser.page_source            # the preview wrote nothing
@@ -153,8 +155,9 @@ def test_today_updates_itself_when_a_passage_reaches_the_server(office, browser,
     sign_in(browser, office, "cuisine")
     browser.execute_script("window.stayedOnPage = 42")
 
-    def passages_shown(d) -> int:
-        return sum(int(e.text) for e in d.find_elements("css selector", "[data-figure=served], [data-figure=refusals]"))
+    def passages_shown(d) -> int:  # read in one script: htmx may swap the figures between two calls
+        return d.execute_script("return [...document.querySelectorAll('[data-figure=served], "
+                                "[data-figure=refusals]')].reduce((n, e) => n + Number(e.textContent), 0)")
 
     shown = passages_shown(browser)
     now = datetime.now(ZoneInfo("Europe/Paris")).replace(microsecond=0, tzinfo=None)

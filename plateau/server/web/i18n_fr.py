@@ -94,6 +94,13 @@ FR = {
     "To add one, open the pupil's page from": "Pour en ajouter une, ouvrez la fiche de l'élève depuis",
     "or import the day's absences in": "ou importez les absences du jour dans",
     "Nobody is in opposition that day.": "Personne n'est en opposition ce jour-là.",
+    "Card: {error}": "Badge : {error}", "Card {uid} enrolled.": "Badge {uid} enregistré.",
+    "Card {uid} declared lost: the stations refuse it.": "Badge {uid} déclaré perdu : les bornes le refusent.",
+    "Card {uid} is the active card of person {other}: declare it lost there first.":
+        "Le badge {uid} est le badge actif de la personne {other} : déclarez-le d'abord perdu sur sa fiche.",
+    "Enrol a card": "Enregistrer un badge", "Card number": "Numéro du badge", "Spelling": "Écriture",
+    "Enrol": "Enregistrer", "Declare lost": "Déclarer perdu",
+    "card.enrol": "badge enregistré", "card.lost": "badge déclaré perdu",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

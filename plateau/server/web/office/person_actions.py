@@ -53,7 +53,7 @@ def desk_amount(text: str) -> int:
     return cents
 
 
-def _redirect(person_id: int, **params) -> RedirectResponse:
+def redirect_to_person(person_id: int, **params) -> RedirectResponse:
     from urllib.parse import urlencode
 
     return RedirectResponse(f"/office/persons/{person_id}?{urlencode(params)}#flash", status_code=303)
@@ -101,7 +101,7 @@ async def record_payment(request: Request, ctx: Office, form: Form, person_id: i
             return entry is not None
 
     credited = await in_thread(write)
-    return _redirect(person_id, flash="paid" if credited else "duplicate", amount=cents)
+    return redirect_to_person(person_id, flash="paid" if credited else "duplicate", amount=cents)
 
 
 @router.post("/office/persons/{person_id}/oppositions")
@@ -137,7 +137,7 @@ async def add_opposition(request: Request, ctx: Office, form: Form, person_id: i
                          after=feed.opposition_data(o))
 
     await in_thread(write)
-    return _redirect(person_id, flash="opposition", first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))
+    return redirect_to_person(person_id, flash="opposition", first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))
 
 
 @router.post("/office/persons/{person_id}/oppositions/{opposition_id}/lift")
@@ -159,4 +159,4 @@ async def lift_opposition(request: Request, ctx: Office, form: Form, person_id: 
     await in_thread(write)
     if form.get("back") == "absences":  # lifted from the day's list: back to it
         return RedirectResponse("/office/oppositions", status_code=303)
-    return _redirect(person_id, flash="lifted")
+    return redirect_to_person(person_id, flash="lifted")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from plateau.domain.uid import FORMATS as UID_FORMATS
 from plateau.server import audit, feed, ledger, store
 from plateau.server import models as m
 from plateau.server.web.collation import fold, french_key
@@ -183,7 +184,8 @@ def person_page(request: Request, ctx: Office, person_id: int):
 # what a form's redirect (`?flash=...`) says once the page is shown again
 FLASHES = {"paid": "Payment of {amount} recorded. New balance: {balance}.",
            "duplicate": "This payment was already recorded (same reference): nothing changed.",
-           "opposition": "Opposition added from {first} to {last}.", "lifted": "Opposition lifted."}
+           "opposition": "Opposition added from {first} to {last}.", "lifted": "Opposition lifted.",
+           "card": "Card {uid} enrolled.", "lost": "Card {uid} declared lost: the stations refuse it."}
 
 
 def show_person(request: Request, ctx, person_id: int, *, error: str | None = None, form: dict | None = None,
@@ -207,11 +209,11 @@ def _render_person(request: Request, ctx, view: dict, error, form, status: int):
         amount = q.get("amount", "")
         flash = _(FLASHES[q["flash"]], amount=euros(int(amount) if amount.isdigit() and len(amount) < 10 else 0, lang),
                   balance=euros(view["balance_cents"], lang), first=q.get("first", "")[:10],
-                  last=q.get("last", "")[:10])
+                  last=q.get("last", "")[:10], uid=q.get("uid", "")[:32])
     from plateau.reports.labels import labels, reason_label
 
     L = labels(request_lang(request))
     return render(request, "office/person.html", {
         "office": ctx, "page": "persons", "flash": flash, "error": error, "form": form or {}, **view,
         "nonce": uuid.uuid4().hex, "today_iso": feed.now().astimezone(_tz(ctx)).date().isoformat(),
-        "reason_label": lambda code: reason_label(code, L)}, status=status)
+        "reason_label": lambda code: reason_label(code, L), "card_formats": UID_FORMATS}, status=status)

@@ -14,6 +14,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "persons": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # list, person page (no money)
     "balances": frozenset({"admin", "gestionnaire"}),                 # balances and movements
     "payments": frozenset({"admin", "gestionnaire"}),                 # desk payments
+    "cards": frozenset({"admin", "gestionnaire"}),                    # enrol, declare lost
     "oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
@@ -36,6 +37,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("GET", "/office/persons/{person}", "persons", {}),
     ("POST", "/office/persons/{person}/payments", "payments", {}),
     ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
+    ("POST", "/office/persons/{person}/cards", "cards", {}),
     ("GET", "/office/oppositions", "oppositions", {}),
     ("GET", "/office/imports", "import_oppositions", {}),
     ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
