@@ -101,6 +101,12 @@ FR = {
     "Enrol a card": "Enregistrer un badge", "Card number": "Numéro du badge", "Spelling": "Écriture",
     "Enrol": "Enregistrer", "Declare lost": "Déclarer perdu",
     "card.enrol": "badge enregistré", "card.lost": "badge déclaré perdu",
+    "Not booked: {reason}": "Non réservé : {reason}", "Not cancelled: {reason}": "Non annulé : {reason}",
+    "Meal booked on {first}.": "Repas réservé le {first}.", "Meal of {first} cancelled.": "Repas du {first} annulé.",
+    "Book a meal": "Réserver un repas", "Book": "Réserver", "Cancel": "Annuler",
+    "The office may book and cancel after the families' cutoff.":
+        "Le bureau peut réserver et annuler après l'heure limite des familles.",
+    "reservation.book": "repas réservé", "reservation.cancel": "réservation annulée",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

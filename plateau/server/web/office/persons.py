@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -137,11 +137,16 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
     passages = list(s.execute(select(m.Passage).where(m.Passage.person_id == person.id,
                                                       m.Passage.site_id == person.site_id)
                               .order_by(m.Passage.at.desc()).limit(50)).scalars())
-    reservations = list(s.execute(select(m.Reservation).where(m.Reservation.person_id == person.id)
-                                  .order_by(m.Reservation.date.desc(), m.Reservation.service).limit(60)).scalars())
+    today = feed.now().astimezone(_tz(ctx)).date()
+    reservations = list(s.execute(select(m.Reservation).where(m.Reservation.person_id == person.id,
+                                                              m.Reservation.date >= today - timedelta(days=7))
+                                  .order_by(m.Reservation.date, m.Reservation.service).limit(60)).scalars())
+    services = list(s.execute(select(m.Service).where(m.Service.site_id == person.site_id)
+                              .order_by(m.Service.start)).scalars())
     oppositions = list(s.execute(select(m.Opposition).where(m.Opposition.person_id == person.id)
                                  .order_by(m.Opposition.starts_at.desc())).scalars())
     view = {"person": person, "cards": cards, "passages": passages, "reservations": reservations,
+            "services": services, "today": today,
             "oppositions": oppositions, "balance_cents": None, "months": [],
             "history": audit.latest(s, [ctx.site_id], limit=50, target=f"person:{person.id}")}
     if money:
@@ -185,6 +190,7 @@ def person_page(request: Request, ctx: Office, person_id: int):
 FLASHES = {"paid": "Payment of {amount} recorded. New balance: {balance}.",
            "duplicate": "This payment was already recorded (same reference): nothing changed.",
            "opposition": "Opposition added from {first} to {last}.", "lifted": "Opposition lifted.",
+           "booked": "Meal booked on {first}.", "cancelled": "Meal of {first} cancelled.",
            "card": "Card {uid} enrolled.", "lost": "Card {uid} declared lost: the stations refuse it."}
 
 

@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "balances": frozenset({"admin", "gestionnaire"}),                 # balances and movements
     "payments": frozenset({"admin", "gestionnaire"}),                 # desk payments
     "cards": frozenset({"admin", "gestionnaire"}),                    # enrol, declare lost
+    "reservations": frozenset({"admin", "gestionnaire"}),             # book / cancel (past the cutoff too)
     "oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
@@ -38,6 +39,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/persons/{person}/payments", "payments", {}),
     ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
     ("POST", "/office/persons/{person}/cards", "cards", {}),
+    ("POST", "/office/persons/{person}/reservations", "reservations", {}),
     ("GET", "/office/oppositions", "oppositions", {}),
     ("GET", "/office/imports", "import_oppositions", {}),
     ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
