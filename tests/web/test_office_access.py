@@ -143,3 +143,33 @@ def test_admin_user_commands_and_a_disabled_user_is_signed_out_at_once(office):
     for action in ("utilisateur créé", "mot de passe changé", "utilisateur désactivé"):
         assert action in log
     assert "secretariat@college.example.org" in log
+
+
+def test_a_session_idle_too_long_is_over(office):
+    from datetime import timedelta
+
+    from plateau.server.db import Database, open_database
+    from plateau.server.office_models import WebSession
+    from plateau.server.web.sessions import IDLE
+
+    http = office.session("cuisine")
+    assert http.get(office.url + "/office/", timeout=30, allow_redirects=False).status_code == 200
+    db = Database(open_database(office.db_url))
+    try:
+        with db.write() as s:
+            for row in s.query(WebSession).all():
+                row.last_seen_at = row.last_seen_at - IDLE - timedelta(minutes=1)
+    finally:
+        db.engine.dispose()
+    gone = http.get(office.url + "/office/", timeout=30, allow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/office/login?next=")
+
+
+def test_pages_are_french_by_default_and_english_on_request(office):
+    http = office.session("cuisine")
+    assert "Aujourd'hui" in http.get(office.url + "/office/", timeout=30).text.replace("&#39;", "'")
+    english = http.get(office.url + "/office/?lang=en", timeout=30)
+    assert "Today" in english.text and '<html lang="en">' in english.text
+    assert "Today" in http.get(office.url + "/office/", timeout=30).text          # remembered (cookie)
+    fresh = requests.get(office.url + "/office/login", headers={"Accept-Language": "en-GB,en;q=0.9"}, timeout=30)
+    assert "Sign in to the office" in fresh.text
