@@ -107,6 +107,14 @@ FR = {
     "The office may book and cancel after the families' cutoff.":
         "Le bureau peut réserver et annuler après l'heure limite des familles.",
     "reservation.book": "repas réservé", "reservation.cancel": "réservation annulée",
+    "Actions": "Actions", "Station: {error}": "Borne : {error}", "Add a station": "Ajouter une borne",
+    "Station id (e.g. self-3)": "Identifiant de la borne (par exemple self-3)", "Add": "Ajouter",
+    "Rotate the token": "Nouveau jeton", "Revoke": "Révoquer",
+    "The token of {station}, shown once only:": "Le jeton de {station}, affiché une seule fois :",
+    "Download station.toml": "Télécharger station.toml",
+    "Copy it now into the station's configuration: it cannot be shown again.":
+        "Copiez-le maintenant dans la configuration de la borne : il ne pourra plus être affiché.",
+    "station.add": "borne ajoutée", "station.rotate": "jeton de borne renouvelé", "station.revoke": "borne révoquée",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

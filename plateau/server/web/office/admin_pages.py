@@ -16,7 +16,6 @@ from sqlalchemy import or_, select
 
 from plateau.reports.produce import FORMATS, MEDIA, Options, SessionSource, build
 from plateau.server import accounts, feed
-from plateau.server import models as m
 from plateau.server.office_models import AuditEntry
 from plateau.server.web.errors import WebError
 from plateau.server.web.i18n import gettext, request_lang
@@ -65,20 +64,6 @@ def download(request: Request, ctx: Office, what: str, fmt: str):
             data = buf.getvalue()
     return Response(content=data, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-@router.get("/office/stations")
-def stations(request: Request, ctx: Office):
-    need(request, ctx, "stations")
-    from plateau.server.web.office.today import ONLINE_WITHIN
-
-    now = feed.now()
-    with db_of(request).read() as s:
-        rows = [{"id": st.station_id, "revoked": st.revoked, "created": st.created_at, "last_seen": st.last_seen_at,
-                 "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
-                for st in s.execute(select(m.Station).where(m.Station.site_id == ctx.site_id)
-                                    .order_by(m.Station.station_id)).scalars()]
-    return render(request, "office/stations.html", {"office": ctx, "page": "stations", "stations": rows})
 
 
 @router.get("/office/audit")

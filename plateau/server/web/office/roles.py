@@ -45,6 +45,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
     ("POST", "/office/imports/preview", "import_oppositions", {"kind": "oppositions"}),
     ("GET", "/office/stations", "stations", {}),
+    ("POST", "/office/stations", "stations", {"station": "Not A Valid Id"}),
     ("GET", "/office/audit", "audit", {}),
 )
 
