@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 PAGES = (("today", "/office/"), ("persons", "/office/persons"),
          ("persons-search", "/office/persons?q=eloise"), ("person", "/office/persons/{person}"),
          ("absences", "/office/oppositions"),
-         ("imports", "/office/imports"), ("import-preview", "{preview}"), ("reports", "/office/reports"),
+         ("imports", "/office/imports"), ("import-preview", "{preview}"), ("menus", "/office/menus"),
+         ("reports", "/office/reports"),
          ("stations", "/office/stations"), ("audit", "/office/audit"))
 MAX_HEIGHT = 2400
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "absences", "imports", "stations", "admin_pages")
+AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "absences", "imports", "menus", "stations", "admin_pages")
 
 
 def router():

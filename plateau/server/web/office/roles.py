@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
+    "menus": frozenset({"admin", "gestionnaire", "cuisine"}),          # the week's menus
     "stations": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
 }
@@ -44,6 +45,8 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("GET", "/office/imports", "import_oppositions", {}),
     ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
     ("POST", "/office/imports/preview", "import_oppositions", {"kind": "oppositions"}),
+    ("GET", "/office/menus", "menus", {}),
+    ("POST", "/office/menus", "menus", {}),
     ("GET", "/office/stations", "stations", {}),
     ("POST", "/office/stations", "stations", {"station": "Not A Valid Id"}),
     ("GET", "/office/audit", "audit", {}),
