@@ -114,7 +114,8 @@ FR = {
     "Download station.toml": "Télécharger station.toml",
     "Copy it now into the station's configuration: it cannot be shown again.":
         "Copiez-le maintenant dans la configuration de la borne : il ne pourra plus être affiché.",
-    "station.add": "borne ajoutée", "station.rotate": "jeton de borne renouvelé", "station.revoke": "borne révoquée",
+    "station.add": "borne ajoutée", "station.rotate": "jeton de borne renouvelé",
+    "station.revoke": "borne révoquée",
     "Menus": "Menus", "Menus of the week of {day}": "Menus de la semaine du {day}", "Weeks": "Semaines",
     "Previous week": "Semaine précédente", "Next week": "Semaine suivante", "Menus saved.": "Menus enregistrés.",
     "Save the menus": "Enregistrer les menus", "No service this week.": "Aucun service cette semaine.",

@@ -67,7 +67,8 @@ async def save(request: Request, ctx: Office, form: Form):
                     field = f"menu-{day.isoformat()}-{svc.code}"
                     if field not in form:
                         continue
-                    new, old = str(form[field] or "").replace("\r\n", "\n").strip()[:2000], texts.get((day, svc.code), "")
+                    new = str(form[field] or "").replace("\r\n", "\n").strip()[:2000]
+                    old = texts.get((day, svc.code), "")
                     if new != old:
                         store.upsert_menu(s, site, day, svc.code, new)
                         audit.record(s, ctx.actor, "menu.set", site_id=site.id,

@@ -137,7 +137,8 @@ async def add_opposition(request: Request, ctx: Office, form: Form, person_id: i
                          after=feed.opposition_data(o))
 
     await in_thread(write)
-    return redirect_to_person(person_id, flash="opposition", first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))
+    return redirect_to_person(person_id, flash="opposition", first=first.strftime("%d/%m/%Y"),
+                              last=last.strftime("%d/%m/%Y"))
 
 
 @router.post("/office/persons/{person_id}/oppositions/{opposition_id}/lift")
