@@ -26,6 +26,7 @@ PAGES = (("today", "/office/"), ("persons", "/office/persons"),
          ("persons-search", "/office/persons?q=eloise"), ("person", "/office/persons/{person}"),
          ("absences", "/office/oppositions"),
          ("imports", "/office/imports"), ("import-preview", "{preview}"), ("menus", "/office/menus"),
+         ("bookings", "/office/bookings"),
          ("reports", "/office/reports"),
          ("stations", "/office/stations"), ("audit", "/office/audit"))
 MAX_HEIGHT = 2400

@@ -95,3 +95,23 @@ def test_the_role_table_covers_every_page_and_keeps_money_from_the_kitchen_and_v
 def test_money_on_screen():
     assert euros(123456) == "1\u202f234,56\u00a0€" and euros(-50) == "-0,50\u00a0€"
     assert euros(1250, "en") == "€12.50" and euros(None) == "—"
+
+
+def test_week_patterns_every_week_every_other_week_and_listed_weeks():
+    from datetime import date
+
+    from plateau.server.web.office.bulk_bookings import Pattern, PatternError, parse_pattern
+
+    mon_thu = frozenset({0, 3})
+    span = (date(2027, 1, 4), date(2027, 1, 31))
+    assert [d.day for d in Pattern(mon_thu, *span).days()] == [4, 7, 11, 14, 18, 21, 25, 28]
+    assert [d.day for d in Pattern(mon_thu, *span, every_other_week=True).days()] == [4, 7, 18, 21]
+    assert [d.day for d in Pattern(mon_thu, *span, weeks=frozenset({2, 4})).days()] == [11, 14, 25, 28]
+    # a span starting mid-week: every other week still counts from the first day's week
+    assert [d.day for d in Pattern(mon_thu, date(2027, 1, 6), date(2027, 1, 31), True).days()] == [7, 18, 21]
+    form = {"day_mon": "1", "day_thu": "1", "first": "04/01/2027", "last": "2027-01-31", "weeks": "2; 4"}
+    assert parse_pattern(form) == Pattern(mon_thu, *span, weeks=frozenset({2, 4}))
+    for bad, why in (({**form, "day_mon": "", "day_thu": ""}, "weekday"), ({**form, "last": "2027-01-01"}, "before"),
+                     ({**form, "weeks": "deux"}, "Weeks"), ({**form, "last": "2028-06-01"}, "one year")):
+        with pytest.raises(PatternError, match=why):
+            parse_pattern(bad)

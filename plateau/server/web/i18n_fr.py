@@ -120,6 +120,23 @@ FR = {
     "Previous week": "Semaine précédente", "Next week": "Semaine suivante", "Menus saved.": "Menus enregistrés.",
     "Save the menus": "Enregistrer les menus", "No service this week.": "Aucun service cette semaine.",
     "menu.set": "menu modifié",
+    "Bookings by week pattern": "Réservations par semaine type",
+    "{persons} person(s): {booked} booked, {already} already booked, {skipped} closed or not at school, "
+    "{cancelled} cancelled.":
+        "{persons} personne(s) : {booked} réservés, {already} déjà réservés, {skipped} fermés ou hors "
+        "scolarité, {cancelled} annulés.",
+    "Back to the person": "Retour à la fiche", "Every": "Chaque", "mon": "lundi", "tue": "mardi",
+    "wed": "mercredi", "thu": "jeudi", "fri": "vendredi", "sat": "samedi", "sun": "dimanche",
+    "every other week (from the first day's week)": "une semaine sur deux (à partir de la semaine du premier jour)",
+    "Only these weeks (ISO numbers, optional)": "Seulement ces semaines (numéros, facultatif)",
+    "Existing bookings in that span": "Réservations existantes sur cette période",
+    "keep them (add)": "les garder (ajouter)", "replace them": "les remplacer",
+    "Tick at least one weekday.": "Cochez au moins un jour de la semaine.",
+    "At most one year at a time.": "Une année au plus à la fois.",
+    "Weeks: numbers separated by commas, e.g. 2, 3, 7.":
+        "Semaines : des numéros séparés par des virgules, par exemple 2, 3, 7.",
+    "Choose a pupil or a class.": "Choisissez un élève ou une classe.",
+    "Book by week pattern": "Réserver par semaine type", "reservation.bulk": "réservations par semaine type",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

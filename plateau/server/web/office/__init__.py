@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 
-AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "absences", "imports", "menus",
-         "stations", "admin_pages")
+AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "bulk_bookings", "absences",
+         "imports", "menus", "stations", "admin_pages")
 
 
 def router():

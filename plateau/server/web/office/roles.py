@@ -41,6 +41,8 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
     ("POST", "/office/persons/{person}/cards", "cards", {}),
     ("POST", "/office/persons/{person}/reservations", "reservations", {}),
+    ("GET", "/office/bookings", "reservations", {}),
+    ("POST", "/office/bookings", "reservations", {}),
     ("GET", "/office/oppositions", "oppositions", {}),
     ("GET", "/office/imports", "import_oppositions", {}),
     ("POST", "/office/imports/preview", "imports", {"kind": "persons"}),
