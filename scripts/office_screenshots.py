@@ -28,7 +28,7 @@ PAGES = (("today", "/office/"), ("persons", "/office/persons"),
          ("imports", "/office/imports"), ("import-preview", "{preview}"), ("menus", "/office/menus"),
          ("bookings", "/office/bookings"),
          ("reports", "/office/reports"),
-         ("stations", "/office/stations"), ("audit", "/office/audit"))
+         ("stations", "/office/stations"), ("staff", "/office/staff"), ("audit", "/office/audit"))
 MAX_HEIGHT = 2400
 
 

@@ -137,6 +137,18 @@ FR = {
         "Semaines : des numéros séparés par des virgules, par exemple 2, 3, 7.",
     "Choose a pupil or a class.": "Choisissez un élève ou une classe.",
     "Book by week pattern": "Réserver par semaine type", "reservation.bulk": "réservations par semaine type",
+    "Staff": "Personnel", "Kiosk staff": "Personnel des bornes",
+    "The people who act at the stations with a PIN: forgotten badges, overrides, cancellations (staff); the "
+    "day's figures too (manager); leaving the kiosk (admin).":
+        "Les personnes qui agissent aux bornes avec un code : oublis de badge, dérogations, annulations "
+        "(agent) ; aussi les chiffres du jour (responsable) ; aussi quitter la borne (administrateur).",
+    "Saved: the stations have it at their next sync.":
+        "Enregistré : les bornes l'ont à leur prochaine synchronisation.",
+    "Role": "Rôle", "Badge": "Badge", "New PIN": "Nouveau code", "inactive": "inactif",
+    "Deactivate": "Désactiver", "Reactivate": "Réactiver", "Change": "Changer",
+    "Add a staff member": "Ajouter une personne", "PIN (4 to 12 digits)": "Code (4 à 12 chiffres)",
+    "Badge (optional)": "Badge (facultatif)", "The PIN is 4 to 12 digits.": "Le code a 4 à 12 chiffres.",
+    "staff": "agent", "manager": "responsable", "admin": "administrateur", "staff.set": "personnel des bornes modifié",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

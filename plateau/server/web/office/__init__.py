@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "bulk_bookings", "absences",
-         "imports", "menus", "stations", "admin_pages")
+         "imports", "menus", "stations", "staff", "admin_pages")
 
 
 def router():

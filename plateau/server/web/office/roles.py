@@ -20,7 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
     "menus": frozenset({"admin", "gestionnaire", "cuisine"}),          # the week's menus
-    "stations": frozenset({"admin"}),
+    "stations": frozenset({"admin"}),                                 # stations and kiosk staff
     "audit": frozenset({"admin"}),
 }
 
@@ -50,6 +50,8 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("GET", "/office/menus", "menus", {}),
     ("POST", "/office/menus", "menus", {}),
     ("GET", "/office/stations", "stations", {}),
+    ("GET", "/office/staff", "stations", {}),
+    ("POST", "/office/staff", "stations", {}),
     ("POST", "/office/stations", "stations", {"station": "Not A Valid Id"}),
     ("GET", "/office/audit", "audit", {}),
 )
