@@ -27,7 +27,7 @@ PAGES = (("today", "/office/"), ("persons", "/office/persons"),
          ("absences", "/office/oppositions"),
          ("imports", "/office/imports"), ("import-preview", "{preview}"), ("menus", "/office/menus"),
          ("bookings", "/office/bookings"),
-         ("reports", "/office/reports"),
+         ("reports", "/office/reports"), ("settings", "/office/settings"),
          ("stations", "/office/stations"), ("staff", "/office/staff"), ("audit", "/office/audit"))
 MAX_HEIGHT = 2400
 

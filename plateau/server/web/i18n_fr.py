@@ -149,6 +149,22 @@ FR = {
     "Add a staff member": "Ajouter une personne", "PIN (4 to 12 digits)": "Code (4 à 12 chiffres)",
     "Badge (optional)": "Badge (facultatif)", "The PIN is 4 to 12 digits.": "Le code a 4 à 12 chiffres.",
     "staff": "agent", "manager": "responsable", "admin": "administrateur", "staff.set": "personnel des bornes modifié",
+    "Settings": "Réglages", "Settings of the site": "Réglages de l'établissement", "Services": "Services",
+    "Code": "Code", "Hours": "Horaires", "Days": "Jours", "Start": "Début", "End": "Fin",
+    "Save the service": "Enregistrer le service", "The same code updates a service.":
+        "Le même code modifie un service existant.", "Tariffs": "Tarifs", "Price": "Prix", "Price (€)": "Prix (€)",
+    "Save the tariff": "Enregistrer le tarif", "Rules": "Règles", "Setting": "Réglage", "Value": "Valeur",
+    "Value (empty: back to the default)": "Valeur (vide : valeur par défaut)",
+    "Save the setting": "Enregistrer le réglage",
+    "Every setting is described in the documentation (configuration.md, site settings).":
+        "Chaque réglage est décrit dans la documentation (configuration.md, réglages de l'établissement).",
+    "Closures to come": "Fermetures à venir",
+    "Holidays come from the official calendar of the zone ({zone}): import it on the Imports page (kind calendar).":
+        "Les vacances viennent du calendrier officiel de la zone ({zone}) : importez-le dans Imports (type "
+        "calendrier officiel).",
+    "Delete": "Supprimer", "Add a local closure": "Ajouter une fermeture locale", "local": "locale",
+    "service.set": "service modifié", "tariff.set": "tarif modifié", "setting.set": "réglage modifié",
+    "closure.add": "fermeture ajoutée", "closure.delete": "fermeture supprimée",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

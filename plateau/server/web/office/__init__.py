@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 
 AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "bulk_bookings", "absences",
-         "imports", "menus", "stations", "staff", "admin_pages")
+         "imports", "menus", "settings", "stations", "staff",
+         "admin_pages")
 
 
 def router():

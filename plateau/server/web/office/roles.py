@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
     "menus": frozenset({"admin", "gestionnaire", "cuisine"}),          # the week's menus
+    "settings": frozenset({"admin", "gestionnaire"}),                 # services, tariffs, rules, closures
     "stations": frozenset({"admin"}),                                 # stations and kiosk staff
     "audit": frozenset({"admin"}),
 }
@@ -49,6 +50,8 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/imports/preview", "import_oppositions", {"kind": "oppositions"}),
     ("GET", "/office/menus", "menus", {}),
     ("POST", "/office/menus", "menus", {}),
+    ("GET", "/office/settings", "settings", {}),
+    ("POST", "/office/settings/policy", "settings", {"key": "no_such_setting", "value": "1"}),
     ("GET", "/office/stations", "stations", {}),
     ("GET", "/office/staff", "stations", {}),
     ("POST", "/office/staff", "stations", {}),
