@@ -173,3 +173,24 @@ def test_pages_are_french_by_default_and_english_on_request(office):
     assert "Today" in http.get(office.url + "/office/", timeout=30).text          # remembered (cookie)
     fresh = requests.get(office.url + "/office/login", headers={"Accept-Language": "en-GB,en;q=0.9"}, timeout=30)
     assert "Sign in to the office" in fresh.text
+
+
+def test_an_import_previewed_then_applied_and_a_desk_payment(office):
+    """The office's own tables on each database: import runs (the file kept between preview and
+    apply), reports as JSON, the audit log, a payment."""
+    http = office.session("gestionnaire")
+    csrf = csrf_of(http.get(office.url + "/office/imports", timeout=30).text)
+    csv = "person;last_name;first_name;category;class;plan\nADU-5001;Lefèvre;Anaïs;commensal;;ticket\n"
+    preview = http.post(office.url + "/office/imports/preview", data={"csrf": csrf, "kind": "persons"},
+                        files={"file": ("adultes.csv", csv.encode())}, timeout=60)
+    assert 'data-state="previewed"' in preview.text and "1 nouveaux" in preview.text
+    run = preview.url.rsplit("/", 1)[-1]
+    applied = http.post(f"{office.url}/office/imports/{run}/apply", data={"csrf": csrf}, timeout=60)
+    assert 'data-state="applied"' in applied.text
+    again = http.post(f"{office.url}/office/imports/{run}/apply", data={"csrf": csrf}, timeout=60)
+    assert again.status_code == 409
+    found = http.get(office.url + "/office/persons?q=lefevre anais", timeout=30).text
+    person = int(found.split('href="/office/persons/')[1].split('"')[0])
+    paid = http.post(f"{office.url}/office/persons/{person}/payments", timeout=30,
+                     data={"csrf": csrf, "amount": "20", "means": "transfer", "reference": "VIR-5001"})
+    assert "flash=paid" in paid.url and "20,00" in paid.text.split('id="balance">')[1].split("<")[0]
