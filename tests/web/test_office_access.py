@@ -194,3 +194,18 @@ def test_an_import_previewed_then_applied_and_a_desk_payment(office):
     paid = http.post(f"{office.url}/office/persons/{person}/payments", timeout=30,
                      data={"csrf": csrf, "amount": "20", "means": "transfer", "reference": "VIR-5001"})
     assert "flash=paid" in paid.url and "20,00" in paid.text.split('id="balance">')[1].split("<")[0]
+
+
+def test_a_cli_import_is_in_the_office_audit_log(office, tmp_path):
+    import subprocess
+
+    from tests.support.server import plateau_cmd
+
+    csv = tmp_path / "adultes.csv"
+    csv.write_text("person;last_name;first_name;category;class;plan\nADU-6001;Roux;Inès;commensal;;ticket\n",
+                   encoding="utf-8")
+    done = subprocess.run(plateau_cmd("import", "persons", str(csv), "--db", office.db_url, "--site", UAI),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    log = office.session("admin").get(office.url + "/office/audit", timeout=30).text
+    assert "cli" in log and "import:persons" in log and "adultes.csv" in log
