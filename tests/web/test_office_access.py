@@ -209,3 +209,32 @@ def test_a_cli_import_is_in_the_office_audit_log(office, tmp_path):
     assert done.returncode == 0, done.stderr
     log = office.session("admin").get(office.url + "/office/audit", timeout=30).text
     assert "cli" in log and "import:persons" in log and "adultes.csv" in log
+
+
+def test_a_user_sees_only_their_sites_and_a_multi_site_user_switches(office):
+    from plateau.server import accounts, audit, store
+    from plateau.server.db import Database, open_database
+
+    db = Database(open_database(office.db_url))
+    try:
+        with db.write() as s:
+            b = store.create_site(s, "0699998Y", "Lycée Bis", "Europe/Paris", "Zone C")
+            person_b = store.upsert_person(s, b, external_id="B-77", last_name="BÉRANGER", first_name="Lou").id
+            accounts.add_user(s, audit.CLI, "departement@example.org", "Département", "admin", [UAI, "0699998Y"],
+                              "deux-sites-2026")
+    finally:
+        db.engine.dispose()
+    email = "departement@example.org"
+    # a user of site A only: site B's person does not exist for them
+    assert office.session("admin").get(f"{office.url}/office/persons/{person_b}", timeout=30).status_code == 404
+    http = requests.Session()
+    assert sign_in(http, office.url, email, "deux-sites-2026").url.endswith("/office/")
+    home = http.get(office.url + "/office/persons", timeout=30).text
+    assert '<select id="site-switch" name="site">' in home and "BÉRANGER" not in home
+    assert http.get(f"{office.url}/office/persons/{person_b}", timeout=30).status_code == 404
+    switched = http.post(office.url + "/office/site", data={"csrf": csrf_of(home), "site": "0699998Y",
+                                                             "next": "/office/persons"}, timeout=30)
+    assert switched.url.endswith("/office/persons") and "BÉRANGER" in switched.text
+    assert http.get(f"{office.url}/office/persons/{person_b}", timeout=30).status_code == 200
+    refused = http.post(office.url + "/office/site", data={"csrf": csrf_of(home), "site": "0000000A"}, timeout=30)
+    assert refused.status_code == 403
