@@ -168,8 +168,9 @@ def test_a_session_idle_too_long_is_over(office):
 def test_pages_are_french_by_default_and_english_on_request(office):
     http = office.session("cuisine")
     assert "Aujourd'hui" in http.get(office.url + "/office/", timeout=30).text.replace("&#39;", "'")
+    assert "Cuisine" in http.get(office.url + "/office/", timeout=30).text                # the role, in French
     english = http.get(office.url + "/office/?lang=en", timeout=30)
-    assert "Today" in english.text and '<html lang="en">' in english.text
+    assert "Today" in english.text and '<html lang="en">' in english.text and "Kitchen" in english.text
     assert "Today" in http.get(office.url + "/office/", timeout=30).text          # remembered (cookie)
     fresh = requests.get(office.url + "/office/login", headers={"Accept-Language": "en-GB,en;q=0.9"}, timeout=30)
     assert "Sign in to the office" in fresh.text

@@ -7,7 +7,7 @@ browser's Accept-Language when it prefers English, else French. `gettext(lang)` 
 
 from __future__ import annotations
 
-from plateau.server.web.i18n_fr import FR
+from plateau.server.web.i18n_fr import EN, FR
 
 LANGS = ("fr", "en")
 COOKIE = "plateau_lang"
@@ -29,7 +29,11 @@ def request_lang(request) -> str:
 
 def gettext(lang: str):
     if lang == "en":
-        return lambda text, **kw: text.format(**kw) if kw else text
+        def english(text: str, **kw) -> str:
+            out = EN.get(text, text)
+            return out.format(**kw) if kw else out
+
+        return english
 
     def _(text: str, **kw) -> str:
         out = FR.get(text, text)

@@ -5,8 +5,8 @@ FR = {
     "Skip to content": "Aller au contenu", "Office": "Bureau", "Today": "Aujourd'hui", "Persons": "Personnes",
     "Imports": "Imports", "Reports": "Rapports", "Stations": "Bornes", "Audit": "Journal", "Site": "Établissement",
     "Switch": "Changer", "Sign out": "Se déconnecter", "Error": "Erreur", "Back to the office": "Retour au bureau",
-    "Administrateur": "Administrateur", "Gestionnaire": "Gestionnaire", "Vie scolaire": "Vie scolaire",
-    "Cuisine": "Cuisine",
+    "Administrator": "Administrateur", "Bursar": "Gestionnaire", "Pupil life": "Vie scolaire",
+    "Kitchen": "Cuisine",
     # sign-in
     "Sign in": "Se connecter", "The school office": "Le bureau de l'établissement",
     "Sign in to the office": "Connexion au bureau", "E-mail": "Adresse e-mail", "Password": "Mot de passe",
@@ -170,4 +170,17 @@ FR = {
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",
     "user.disable": "utilisateur désactivé", "user.set_password": "mot de passe changé",
     "session.sign_in": "connexion",
+}
+
+
+# English words for the codes the pages show (audit actions): the code itself is the key
+EN = {
+    "payment.record": "payment recorded", "opposition.add": "opposition added", "opposition.lift": "opposition lifted",
+    "import.apply": "import applied", "user.add": "user created", "user.disable": "user disabled",
+    "user.set_password": "password changed", "session.sign_in": "sign-in", "card.enrol": "card enrolled",
+    "card.lost": "card declared lost", "reservation.book": "meal booked", "reservation.cancel": "booking cancelled",
+    "reservation.bulk": "week-pattern bookings", "menu.set": "menu changed", "station.add": "station added",
+    "station.rotate": "station token rotated", "station.revoke": "station revoked", "staff.set": "kiosk staff changed",
+    "service.set": "service changed", "tariff.set": "tariff changed", "setting.set": "setting changed",
+    "closure.add": "closure added", "closure.delete": "closure deleted",
 }

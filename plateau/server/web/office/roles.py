@@ -59,8 +59,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("GET", "/office/audit", "audit", {}),
 )
 
-LABELS = {"admin": "Administrateur", "gestionnaire": "Gestionnaire", "vie_scolaire": "Vie scolaire",
-          "cuisine": "Cuisine"}
+LABELS = {"admin": "Administrator", "gestionnaire": "Bursar", "vie_scolaire": "Pupil life", "cuisine": "Kitchen"}
 
 
 def allowed(role: str, permission: str) -> bool:
