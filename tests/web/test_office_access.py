@@ -4,6 +4,8 @@ of every role), CSRF on every form, sign-in throttling (429), session cookies, s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -195,6 +197,10 @@ def test_an_import_previewed_then_applied_and_a_desk_payment(office):
     paid = http.post(f"{office.url}/office/persons/{person}/payments", timeout=30,
                      data={"csrf": csrf, "amount": "20", "means": "transfer", "reference": "VIR-5001"})
     assert "flash=paid" in paid.url and "20,00" in paid.text.split('id="balance">')[1].split("<")[0]
+    link = re.search(r'href="(/office/persons/\d+/receipts/\d+)"', paid.text).group(1)
+    receipt = http.get(office.url + link, timeout=30)
+    assert receipt.status_code == 200 and "Reçu de paiement" in receipt.text and "VIR-5001" in receipt.text
+    assert "LEFÈVRE" in receipt.text.upper() and "20,00" in receipt.text.split('id="receipt-amount"')[1][:80]
 
 
 def test_a_cli_import_is_in_the_office_audit_log(office, tmp_path):

@@ -97,6 +97,11 @@ def test_sign_in_find_a_pupil_and_a_desk_payment_reaches_the_station(office, bro
     wait(browser, lambda d: "flash=paid" in d.current_url)
     assert by_css(browser, "#balance").text == euros(before + 1550).replace("\u00a0", " ")  # as the browser shows it
     assert "Paiement de 15,50" in by_css(browser, "#flash").text
+    by_css(browser, "#receipt-link").click()
+    wait(browser, lambda d: "Reçu de paiement" in by_css(d, "#receipt").text)
+    assert "15,50" in by_css(browser, "#receipt-amount").text
+    accessible_at_both_sizes(browser, "receipt")
+    browser.back()
     # the same form sent again (a double click, a reload) credits nothing more
     browser.back()
     wait(browser, lambda d: d.current_url.endswith(f"/office/persons/{pupil}"))

@@ -165,6 +165,10 @@ FR = {
     "Delete": "Supprimer", "Add a local closure": "Ajouter une fermeture locale", "local": "locale",
     "service.set": "service modifié", "tariff.set": "tarif modifié", "setting.set": "réglage modifié",
     "closure.add": "fermeture ajoutée", "closure.delete": "fermeture supprimée",
+    "Print the receipt": "Imprimer le reçu", "Receipt": "Reçu", "Payment receipt": "Reçu de paiement",
+    "Received from": "Reçu de", "for the canteen account of": "pour le compte de cantine de",
+    "the sum of": "la somme de", "Balance after this payment": "Solde après ce paiement",
+    "Recorded by": "Enregistré par", "Print": "Imprimer", "No.": "N°",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from plateau.domain.money import AmountError, parse_euros
 from plateau.server import audit, feed, ledger, store
@@ -97,11 +98,31 @@ async def record_payment(request: Request, ctx: Office, form: Form, person_id: i
                 audit.record(s, ctx.actor, "payment.record", site_id=site.id, target=f"person:{person.id}",
                              before={"balance_cents": before},
                              after={"balance_cents": after, "amount_cents": body.amount_cents,
-                                    "means": typed["means"], "reference": body.reference})
-            return entry is not None
+                                    "means": typed["means"], "reference": body.reference, "entry": entry.id})
+                return entry.id
+            return None
 
-    credited = await in_thread(write)
-    return redirect_to_person(person_id, flash="paid" if credited else "duplicate", amount=cents)
+    entry_id = await in_thread(write)
+    if entry_id is None:
+        return redirect_to_person(person_id, flash="duplicate", amount=cents)
+    return redirect_to_person(person_id, flash="paid", amount=cents, receipt=entry_id)
+
+
+@router.get("/office/persons/{person_id}/receipts/{entry_id}")
+def receipt(request: Request, ctx: Office, person_id: int, entry_id: int):
+    """A printable receipt of a desk payment (the browser prints it; no JavaScript)."""
+    need(request, ctx, "payments")
+    from plateau.server.web.templating import render
+
+    with db_of(request).read() as s:
+        person = get_person_of(s, request, ctx, person_id)
+        entry = s.get(m.LedgerEntry, entry_id)
+        if entry is None or entry.person_id != person.id or entry.kind != "payment":
+            raise WebError(404, gettext(request_lang(request))("Not found."))
+        after = int(s.execute(select(func.coalesce(func.sum(m.LedgerEntry.amount_cents), 0)).where(
+            m.LedgerEntry.person_id == person.id, m.LedgerEntry.version <= entry.version)).scalar_one())
+        return render(request, "office/receipt.html", {"office": ctx, "page": "persons", "person": person,
+                                                       "entry": entry, "balance_after": after})
 
 
 @router.post("/office/persons/{person_id}/oppositions")
