@@ -245,3 +245,13 @@ def test_a_user_sees_only_their_sites_and_a_multi_site_user_switches(office):
     assert http.get(f"{office.url}/office/persons/{person_b}", timeout=30).status_code == 200
     refused = http.post(office.url + "/office/site", data={"csrf": csrf_of(home), "site": "0000000A"}, timeout=30)
     assert refused.status_code == 403
+
+
+def test_the_headcount_of_another_day(office):
+    http = office.session("cuisine")
+    day = office.school.today.isoformat()     # the demo's Monday: forfaits and bookings expected
+    page = http.get(f"{office.url}/office/?date={day}", timeout=30).text
+    assert "Effectifs du lundi 23 novembre 2026" in page and f'/office/today/live?date={day}' in page
+    expected = int(page.split('data-figure="expected">')[1].split("<")[0])
+    assert expected > 0
+    assert "Aujourd" in http.get(f"{office.url}/office/?date=pas-une-date", timeout=30).text.replace("&#39;", "'")

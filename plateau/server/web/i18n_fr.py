@@ -169,6 +169,7 @@ FR = {
     "Received from": "Reçu de", "for the canteen account of": "pour le compte de cantine de",
     "the sum of": "la somme de", "Balance after this payment": "Solde après ce paiement",
     "Recorded by": "Enregistré par", "Print": "Imprimer", "No.": "N°",
+    "Headcount of": "Effectifs du", "Back to today": "Revenir à aujourd'hui",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",

@@ -79,19 +79,23 @@ class HeadcountCache:
 _CACHE = HeadcountCache()
 
 
-def today_view(db, ctx, lang: str) -> dict:
+def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
+    """The figures of the site's today, or of the day `asked` (YYYY-MM-DD) when it is a date."""
     with db.read() as s:
         site = s.get(m.Site, ctx.site_id)
         tz = ZoneInfo(site.timezone)
         now = feed.now()
         now_local = now.astimezone(tz)
-        day = now_local.date()
+        try:
+            day = date.fromisoformat(asked) if asked else now_local.date()
+        except ValueError:
+            day = now_local.date()
         head = _CACHE.get(s, site, day)
         stations = [{"id": st.station_id, "revoked": st.revoked, "last_seen": st.last_seen_at,
                      "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
                     for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)
                                         .order_by(m.Station.station_id)).scalars()]
-    return {"day": day, "closed": head.closed, "services": [_service_view(sh, now_local, day, lang)
+    return {"day": day, "is_today": day == now_local.date(), "closed": head.closed, "services": [_service_view(sh, now_local, day, lang)
                                                             for sh in head.services],
             "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
 
@@ -99,12 +103,12 @@ def today_view(db, ctx, lang: str) -> dict:
 @router.get("/office/")
 def today(request: Request, ctx: Office):
     need(request, ctx, "today")
-    return render(request, "office/today.html", {"office": ctx, "page": "today",
-                                                 **today_view(db_of(request), ctx, request_lang(request))})
+    return render(request, "office/today.html", {"office": ctx, "page": "today", **today_view(
+        db_of(request), ctx, request_lang(request), request.query_params.get("date"))})
 
 
 @router.get("/office/today/live")
 def today_live(request: Request, ctx: Office):
     need(request, ctx, "today")
-    return render(request, "office/today_live.html", {"office": ctx, **today_view(db_of(request), ctx,
-                                                                                 request_lang(request))})
+    return render(request, "office/today_live.html", {"office": ctx, **today_view(
+        db_of(request), ctx, request_lang(request), request.query_params.get("date"))})
