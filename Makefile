@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup demo test test-fast soak bench screenshots clean
+.PHONY: setup demo test test-fast soak bench screenshots screenshots-office clean
 
 setup:
 	@scripts/setup-dev.sh all
@@ -31,6 +31,10 @@ bench: setup
 
 screenshots: setup
 	$(PY) -m plateau.station.ui.screenshots docs/screenshots
+
+# every office page at 1280x900 and 390x844 (headless chromium against a real server)
+screenshots-office: setup
+	$(PY) scripts/office_screenshots.py docs/screenshots/office
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -45,6 +45,11 @@ def plateau_in_process(*argv: str, stdin: str = "") -> str:
     return out.getvalue()
 
 
+# the office's demo sign-ins (one per role), printed by `plateau demo`: demo passwords, never real ones
+DEMO_OFFICE_USERS = {role: (f"{role.replace('_', '.')}@demo.plateau.test", f"demo-{role.replace('_', '-')}-2026")
+                     for role in ("admin", "gestionnaire", "vie_scolaire", "cuisine")}
+
+
 def load_school(db: Path, school: DemoSchool, stations: tuple[str, ...], say=print) -> dict[str, str]:
     """Fill the server database `db` (SQLite path) with the school; return {station id: token}."""
     url = str(db)
@@ -67,6 +72,10 @@ def load_school(db: Path, school: DemoSchool, stations: tuple[str, ...], say=pri
         plateau_in_process("admin", "--db", url, "staff", "add", uai, s["name"], "--role", s["role"],
                            "--pin-stdin", stdin=DEMO_PINS[s["role"]] + "\n")
     say(f"  plateau admin staff add ... (PINs {', '.join(f'{r} {p}' for r, p in DEMO_PINS.items())})")
+    for role, (email, password) in DEMO_OFFICE_USERS.items():
+        plateau_in_process("admin", "--db", url, "user", "add", email, "--name", f"Démo {role}", "--role", role,
+                           "--site", uai, "--password-stdin", stdin=password + "\n")
+    say(f"  plateau admin user add ... ({len(DEMO_OFFICE_USERS)} office users, one per role)")
     say(f"  plateau import calendar {CALENDAR_CSV.name}")
     plateau_in_process("import", "calendar", str(CALENDAR_CSV), "--db", url, "--site", uai)
     rest = [(k, d) for k, d in school.changes if k not in _BY_ADMIN]

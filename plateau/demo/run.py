@@ -172,6 +172,11 @@ class Demo:
         if not wait_until(healthy, 60, 0.2):
             raise RuntimeError(f"plateau server did not answer {self.url}/api/v1/health: {server.tail()}")
         self.say(f"Central server: {self.url} (plateau server, SQLite {self.folder / 'server' / 'server.db'})")
+        from plateau.demo.loading import DEMO_OFFICE_USERS
+
+        self.say(f"The office (web back office): {self.url}/office/ — demo sign-ins:")
+        for role, (email, password) in DEMO_OFFICE_USERS.items():
+            self.say(f"  {role:<13} {email} / {password}")
 
     def first_sync(self) -> None:
         procs = {sid: subprocess.Popen(_argv("sync", "--once", "--config", str(f.config)),

@@ -1,8 +1,8 @@
 """`plateau admin`: set up and administer the central server without touching the database.
 
 Commands (docs/protocol.md): site add/set/list, service add, tariff add, station add/list/revoke/rejected,
-token add/list/revoke, staff add/list, feed compact, family invite/set-password/payment
-(`family/admin_cli.py`), plus demo-seed. Every command opens the database given by
+token add/list/revoke, staff add/list, user add/list/disable/set-password (`admin_users.py`), feed
+compact, family invite/set-password/payment (`family/admin_cli.py`), plus demo-seed. Every command opens the database given by
 ``--db`` (before or after the command words; default `plateau-server.db` here,
 `PLATEAU_SERVER_DB` overrides) and upgrades its schema first. Only the commands that set up a
 server (`site add`, `token add`, `demo-seed`) may create a new SQLite file; every other one refuses a
@@ -126,6 +126,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "admin") -> None:
 
     family_cli.add_parser(groups, type(parser))
 
+    from plateau.server import admin_users
+
+    admin_users.add_parsers(groups, type(parser))
+
     p = groups.add_parser("demo-seed", help="load the demo school (plateau.demo) into the server")
     p.add_argument("--pupils", type=int, default=650)
     _db_after_the_command(parser)
@@ -142,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
 
             handler = family_handlers[key]
         else:
-            handler = _HANDLERS[key]
+            from plateau.server.admin_users import HANDLERS as user_handlers
+
+            handler = {**_HANDLERS, **user_handlers}[key]
         return handler(db, args) or 0
     finally:
         db.engine.dispose()

@@ -25,6 +25,7 @@ from plateau.server.request_gate import RequestGate
 from plateau.server.routes import (family, family_money, health, imports, persons, reports, reservations, sites,
                                    sync)
 from plateau.server.settings import ServerSettings
+from plateau.server.web.office.deps import signed_in
 from plateau.sync.protocol import API_PREFIX
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,15 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     install_handlers(app)
     for module in (health, sync, reservations, sites, persons, reports, imports, family, family_money):
         app.include_router(module.router, prefix=API_PREFIX)
+    from plateau.server import web  # the office's pages (and their static files)
+
+    web.mount(app)
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
     app.add_middleware(RequestGate, limit=settings.max_body_bytes,
-                       streamed={f"{API_PREFIX}/admin/imports/": imports_limit},
+                       streamed={f"{API_PREFIX}/admin/imports/": imports_limit,
+                                 "/office/imports/preview": imports_limit},
                        idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_seconds,
                        streamed_total_seconds=settings.import_body_seconds,
                        max_bodies=settings.max_bodies_in_flight, doors=ANONYMOUS_DOORS,
-                       checkers={f"{API_PREFIX}/family/": family_caller})
+                       checkers={f"{API_PREFIX}/family/": family_caller}, sessions={"/office/": signed_in})
     return app

@@ -8,7 +8,10 @@
   The only exceptions are the `doors`, the few routes that take a body from somebody not yet
   known by design (signing in, activating an account, a password reset, a payment provider's
   notification): their bodies are small (`door_limit`) and few at once (`max_door_bodies`), so
-  the doors cannot be used to hold memory either;
+  the doors cannot be used to hold memory either. The web pages (`sessions`: a path prefix and a
+  check of its session cookie) take the full limits from a signed-in browser, and the door's
+  from anybody else (the sign-in form; a form posted after its session ended, which the page
+  answers by sending the browser to sign in);
 - at most `max_bodies` bodies are being received at once (503 with `Retry-After` beyond): even
   a valid token cannot pile up stalled uploads;
 - a body must keep arriving: 408 when no byte came for `idle_seconds`, or the whole body did not
@@ -39,8 +42,10 @@ class RequestGate:
     def __init__(self, app, *, limit: int, streamed: dict[str, int] | None = None, idle_seconds: float = 10,
                  total_seconds: float = 60, streamed_total_seconds: float = 600, max_bodies: int = 32,
                  doors: tuple[str, ...] = (), door_limit: int = 64 * 1024, max_door_bodies: int = 8,
-                 checkers: dict[str, Callable[[Request], Awaitable[object]]] | None = None):
+                 checkers: dict[str, Callable[[Request], Awaitable[object]]] | None = None,
+                 sessions: dict[str, Callable[[Request], Awaitable[bool]]] | None = None):
         self.app, self.limit = app, limit
+        self.sessions = dict(sessions or {})   # path prefix → is this request's web session live?
         self.checkers = dict(checkers or {})   # path prefix → its own token check (the family API's)
         self.doors, self.door_limit, self.max_door_bodies = tuple(doors), door_limit, max_door_bodies
         self.receiving_at_doors = 0
@@ -60,6 +65,9 @@ class RequestGate:
         if declared is None and b"transfer-encoding" not in headers:
             return await self.app(scope, receive, send)   # no body: the route authenticates
         door = path.startswith(self.doors) if self.doors else False
+        web = next((check for prefix, check in self.sessions.items() if path.startswith(prefix)), None)
+        if web is not None and not door:
+            door = not await web(Request(scope))
         limit = next((n for prefix, n in self.streamed.items() if path.startswith(prefix)), None)
         streamed = limit is not None and scope.get("method") == "POST" and not door
         limit = self.door_limit if door else limit if streamed else self.limit
@@ -73,7 +81,7 @@ class RequestGate:
                                      f"the request body is larger than {limit} bytes")
             if size == 0:
                 return await self.app(scope, receive, send)
-        if not door:
+        if not door and web is None:
             checker = next((c for prefix, c in self.checkers.items() if path.startswith(prefix)), None)
             try:   # before reading anything of the body
                 if checker is not None:
@@ -92,7 +100,7 @@ class RequestGate:
             self.receiving += 1
         deadline = time.monotonic() + (self.streamed_total if streamed else self.total)
         timed = _TimedReceive(receive, self.idle, deadline,
-                              self._done_at_door if door else self._done_receiving)
+                              self._done_at_door if door else self._done_receiving, limit)
         try:
             if streamed:
                 return await self.app(scope, timed, send)
@@ -142,8 +150,9 @@ class _TimedReceive:
     """`receive` with an idle and a total deadline (408 `ApiError` when one passes); calls
     `done` once, when the body has fully arrived or the request ends."""
 
-    def __init__(self, receive, idle: float, deadline: float, done):
+    def __init__(self, receive, idle: float, deadline: float, done, limit: int):
         self.receive, self.idle, self.deadline, self._done = receive, idle, deadline, done
+        self.limit, self.size = limit, 0   # a streamed body is counted too: 413 past its limit
         self.finished = False
 
     async def __call__(self):
@@ -160,6 +169,11 @@ class _TimedReceive:
                 from None
         if message["type"] != "http.request" or not message.get("more_body", False):
             self.finish()
+        if message["type"] == "http.request":
+            self.size += len(message.get("body", b""))
+            if self.size > self.limit:
+                self.finish()
+                raise ApiError(413, "request_too_large", f"the request body is larger than {self.limit} bytes")
         return message
 
     def finish(self) -> None:

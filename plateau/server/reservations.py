@@ -88,8 +88,9 @@ def person_refusal(person: m.Person, day: date) -> Refusal | None:
 
 
 def book(session: Session, site: m.Site, person: m.Person, day: date, service_code: str,
-         now: datetime | None = None) -> tuple[m.Reservation, bool]:
-    """Book a meal, enforcing every rule; prepaid sites debit the price now. Raises Refusal."""
+         now: datetime | None = None, *, past_cutoff: bool = False) -> tuple[m.Reservation, bool]:
+    """Book a meal, enforcing every rule; prepaid sites debit the price now. Raises Refusal.
+    `past_cutoff`: the office may book after the families' cutoff (closed days still refuse)."""
     feed.lock_site(session, site.id)
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
@@ -98,7 +99,7 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
     if existing is not None:
         return existing, False  # booking twice is harmless, even past the cutoff
     for refusal in (person_refusal(person, day), closed_refusal(session, site, policy, service, day),
-                    cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)):
+                    None if past_cutoff else cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)):
         if refusal is not None:
             raise refusal
     prepaid = 0
@@ -108,8 +109,9 @@ def book(session: Session, site: m.Site, person: m.Person, day: date, service_co
 
 
 def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_code: str,
-           now: datetime | None = None) -> m.Reservation:
-    """Cancel a booking before the cutoff; a prepaid one is credited back. Raises Refusal/NotFound."""
+           now: datetime | None = None, *, past_cutoff: bool = False) -> m.Reservation:
+    """Cancel a booking before the cutoff (`past_cutoff`: the office, after it too); a prepaid
+    one is credited back. Raises Refusal/NotFound."""
     feed.lock_site(session, site.id)
     now = now or feed.now()
     policy = policy_from_settings(site.settings or {})
@@ -117,7 +119,7 @@ def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_
     r = store_days.find_reservation(session, person.id, day, service.code)
     if r is None:
         raise store.NotFound(f"no reservation for person {person.id} on {day.isoformat()} ({service.code})")
-    refusal = cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)
+    refusal = None if past_cutoff else cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)
     if refusal is not None and refusal.code == "past_cutoff":
         raise refusal
     store_days.delete_reservation(session, site, r)

@@ -60,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
                    "source": args.source, "archive_missing": "1" if args.archive_missing else None}
         today = date.fromisoformat(args.today) if args.today else None
         report = run_import(db, site, args.kind, data, options, today=today)
+        if report.applied:  # in the office's audit log too, as the CLI's
+            from plateau.server import audit, store
+
+            with db.write() as s:
+                audit.record(s, audit.CLI, "import.apply", site_id=store.get_site(s, site).id,
+                             target=f"import:{args.kind}", after={"kind": args.kind, "file": args.file,
+                                                                  "summary": report.summary()})
     finally:
         db.engine.dispose()
     if args.json:

@@ -30,6 +30,10 @@ class _RollBack(Exception):
     """Raised inside the unit of work to undo it when the apply step found errors."""
 
 
+class _Preview(Exception):
+    """Raised inside the unit of work to undo a dry run that found no error (counts kept)."""
+
+
 def kind_module(kind: str):
     if kind not in KINDS:
         raise ImportRejected(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
@@ -43,11 +47,12 @@ def context_for(site, options: dict[str, str] | None = None, today: date | None 
 
 
 def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, Any] | None = None,
-               *, today: date | None = None) -> ImportReport:
+               *, today: date | None = None, dry_run: bool = False) -> ImportReport:
     """Import `data` (the file's bytes) of `kind` into site `site_code`.
 
     Returns the report (`applied` True when written). Raises `ImportRejected` when the file is
     refused whole (empty, binary, wrong kind, malformed) and `store.NotFound` for an unknown site.
+    `dry_run` (the office's preview) runs every step, keeps the counts and errors, and writes nothing.
     """
     module = kind_module(kind)
     if kind == "siecle":  # SIÈCLE has two exports: the pupils' and the guardians' (by the XML root)
@@ -83,6 +88,11 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
                 log.debug("import apply stopped after reported errors", exc_info=True)
             if report.errors:
                 raise _RollBack()
+            if dry_run:
+                raise _Preview()
+    except _Preview:
+        _sort(report)
+        return report
     except _RollBack:
         report.created = report.updated = report.unchanged = 0
         _sort(report)

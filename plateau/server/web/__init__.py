@@ -1,0 +1,29 @@
+"""The web pages served by `plateau server`: the shared foundation (templates, static files,
+sessions, CSRF, password hashing, sign-in throttling, i18n, French collation) and, in their own
+packages, the office (`office/`, under `/office/`) and later the family portal.
+
+`mount(app)` is the one call `create_app` makes. Nothing here opens a file, a port or a
+database at import time: the database is `request.app.state.db`, opened by the app's lifespan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STATIC = Path(__file__).with_name("static")
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def mount(app) -> None:
+    """Serve the office (and its static files) on `app`."""
+    from fastapi.staticfiles import StaticFiles
+
+    from plateau.server.web.errors import install_handlers
+    from plateau.server.web.office import router as office_router
+
+    from plateau.server.web.throttle import Throttle
+
+    app.state.web_throttle = Throttle()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(office_router())
+    install_handlers(app)

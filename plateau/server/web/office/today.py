@@ -1,0 +1,114 @@
+"""Today, the office's landing page: the day's headcounts per service, live, and the stations.
+
+The figures are `plateau.reports.headcount.compute` over `plateau.server.headcount_source.load_day`
+(the same rules as the PDF, the CSV and the kiosk's manager view). The page's live part is a
+fragment (`/office/today/live`) that htmx fetches again every second, so a passage reaching the
+server shows within about a second without reloading; without JavaScript the page has a link.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+
+from plateau.reports.headcount import UNKNOWN, DayHeadcount, compute
+from plateau.reports.labels import labels, reason_label
+from plateau.server import feed
+from plateau.server import models as m
+from plateau.server.headcount_source import load_day
+from plateau.server.web.i18n import request_lang
+from plateau.server.web.office.deps import Office, db_of, need
+from plateau.server.web.templating import render
+
+router = APIRouter()
+ONLINE_WITHIN = timedelta(seconds=90)  # a syncing station asks at least every long-poll (≤ 60 s)
+
+
+def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
+    L = labels(lang)
+    ended = sh.end is None or now_local.strftime("%H:%M") >= sh.end or now_local.date() > day
+    t = sh.totals
+    slots = sorted(sh.by_slot.items())
+    peak = max([v["served"] + v["refusals"] for _k, v in slots] + [1])
+    return {
+        "code": sh.code, "label": sh.label, "start": sh.start, "end": sh.end, "closed": sh.closed,
+        "expected": t.expected, "served": t.served, "overrides": t.overrides,
+        "remaining": 0 if ended else t.no_shows, "no_shows": t.no_shows if ended else None,
+        "unexpected": t.unexpected, "refusals": t.refusals,
+        "reasons": [(reason_label(code, L), v["count"], v["overridden"])
+                    for code, v in sorted(sh.refusals_by_reason.items(), key=lambda kv: -kv[1]["count"])],
+        "classes": [(L["unknown_badge"] if name == UNKNOWN else name or L["no_class"], c)
+                    for name, c in sorted(sh.by_class.items())],
+        "slots": [(k, v["served"], v["refusals"], round(100 * v["served"] / peak),
+                   round(100 * v["refusals"] / peak)) for k, v in slots],
+    }
+
+
+class HeadcountCache:
+    """The day's headcount per site, computed again only when its inputs changed: every write to
+    what `load_day` reads bumps the site's `feed_seq` (persons, bookings, oppositions, closures,
+    services, settings, staff), and passages are only ever added, so (feed_seq, the day's passage
+    count) changes exactly when the figures may. Every browser polling Today then costs two
+    small queries, and a new passage one computation for all of them. Thread-safe; a race at
+    worst computes twice."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[int, date], tuple[tuple, DayHeadcount]] = {}
+
+    def get(self, session, site: m.Site, day: date) -> DayHeadcount:
+        passages = session.execute(select(func.count()).select_from(m.Passage).where(
+            m.Passage.site_id == site.id, m.Passage.local_date == day)).scalar_one()
+        version = (site.feed_seq, passages)
+        with self._lock:
+            found = self._entries.get((site.id, day))
+        if found is not None and found[0] == version:
+            return found[1]
+        head = compute(load_day(session, site.code, day))
+        with self._lock:
+            if len(self._entries) > 256:  # yesterdays and many sites: start again
+                self._entries.clear()
+            self._entries[(site.id, day)] = (version, head)
+        return head
+
+
+_CACHE = HeadcountCache()
+
+
+def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
+    """The figures of the site's today, or of the day `asked` (YYYY-MM-DD) when it is a date."""
+    with db.read() as s:
+        site = s.get(m.Site, ctx.site_id)
+        tz = ZoneInfo(site.timezone)
+        now = feed.now()
+        now_local = now.astimezone(tz)
+        try:
+            day = date.fromisoformat(asked) if asked else now_local.date()
+        except ValueError:
+            day = now_local.date()
+        head = _CACHE.get(s, site, day)
+        stations = [{"id": st.station_id, "revoked": st.revoked, "last_seen": st.last_seen_at,
+                     "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
+                    for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)
+                                        .order_by(m.Station.station_id)).scalars()]
+    return {"day": day, "is_today": day == now_local.date(), "closed": head.closed, "services": [_service_view(sh, now_local, day, lang)
+                                                            for sh in head.services],
+            "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
+
+
+@router.get("/office/")
+def today(request: Request, ctx: Office):
+    need(request, ctx, "today")
+    return render(request, "office/today.html", {"office": ctx, "page": "today", **today_view(
+        db_of(request), ctx, request_lang(request), request.query_params.get("date"))})
+
+
+@router.get("/office/today/live")
+def today_live(request: Request, ctx: Office):
+    need(request, ctx, "today")
+    return render(request, "office/today_live.html", {"office": ctx, **today_view(
+        db_of(request), ctx, request_lang(request), request.query_params.get("date"))})

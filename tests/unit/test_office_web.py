@@ -1,0 +1,117 @@
+"""The office's pure parts: French order and folding, sign-in throttling (on a fake clock),
+desk amounts, the role table, money on screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from plateau.server.web.collation import fold, french_key
+from plateau.server.web.office.person_actions import FormProblem, desk_amount
+from plateau.server.web.office.roles import PAGES, PERMISSIONS, ROLES, allowed
+from plateau.server.web.templating import euros
+from plateau.server.web.throttle import Limits, Throttle
+
+
+def test_names_sort_in_french_order_with_accents_case_and_hyphens_ignored():
+    names = ["Zola", "Émile", "ebert", "Eberhardt", "Le Gall", "Legrand", "Œuvray", "Oeste", "Durand-Léger",
+             "Durand", "Éloïse", "Elodie"]
+    assert sorted(names, key=french_key) == ["Durand", "Durand-Léger", "Eberhardt", "ebert", "Elodie", "Éloïse",
+                                             "Émile", "Le Gall", "Legrand", "Oeste", "Œuvray", "Zola"]
+    assert fold("Éloïse LE BŒUF") == "eloise le boeuf"
+    # ties broken by the spelling, so the order is total and stable
+    same = ["Éric", "eric", "Eric", "éric"]
+    assert sorted(same, key=french_key) == sorted(reversed(same), key=french_key) == ["Eric", "eric", "Éric", "éric"]
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_failures_slow_down_then_lock_and_the_lock_expires():
+    clock = Clock()
+    throttle = Throttle(Limits(slow_after=2, lock_after=5, lock_seconds=60, max_lock_seconds=240), clock)
+    keys = throttle.keys("Marie@Example.org", "10.0.0.1")
+    delays = [throttle.failed(keys) for _ in range(4)]
+    assert delays[:2] == [0, 0] and 0 < delays[2] < delays[3] <= 2
+    assert throttle.retry_after(keys) == 0
+    throttle.failed(keys)                                       # the 5th: locked
+    assert throttle.retry_after(keys) == 60
+    assert throttle.retry_after(throttle.keys("other@example.org", "10.0.0.2")) == 0
+    clock.t += 61                                               # a lock always ends
+    assert throttle.retry_after(keys) == 0
+    for _ in range(5):
+        throttle.failed(keys)
+    assert throttle.retry_after(keys) == 120                   # the next lock is longer...
+    for _ in range(4):
+        clock.t += 10_000
+        for _ in range(5):
+            throttle.failed(keys)
+    assert throttle.retry_after(keys) == 240                   # ...up to a ceiling
+
+
+def test_a_success_forgets_the_accounts_failures_but_the_address_limit_stays_higher():
+    throttle = Throttle(Limits(lock_after=3, lock_after_address=6), Clock())
+    a = throttle.keys("a@example.org", "10.0.0.1")
+    throttle.failed(a), throttle.failed(a)
+    throttle.succeeded(a[0])
+    throttle.failed(a), throttle.failed(a)
+    assert throttle.retry_after(a) == 0                         # 2 since the success, not 4
+    for i in range(2):                                          # 6 failures from one address: locked
+        throttle.failed(throttle.keys(f"user{i}@example.org", "10.0.0.1"))
+    assert throttle.retry_after(throttle.keys("new@example.org", "10.0.0.1")) > 0
+    assert throttle.retry_after(throttle.keys("new@example.org", "10.0.0.9")) == 0
+
+
+@pytest.mark.parametrize("typed, cents", [("12,50", 1250), ("12.5", 1250), ("12,50 €", 1250), ("7", 700),
+                                          (" 0,05 ", 5), ("10000", 1_000_000)])
+def test_desk_amounts_in_euros_with_comma_or_point(typed, cents):
+    assert desk_amount(typed) == cents
+
+
+@pytest.mark.parametrize("typed, problem", [("", "write an amount"), ("douze", "write an amount"),
+                                            ("0", "more than zero"), ("-5", "more than zero"),
+                                            ("12,505", "at most 2 decimals"), ("10000,01", "too large"),
+                                            ("1.234,50", "write an amount")])
+def test_desk_amounts_refused_with_a_reason(typed, problem):
+    with pytest.raises(FormProblem, match=problem):
+        desk_amount(typed)
+
+
+def test_the_role_table_covers_every_page_and_keeps_money_from_the_kitchen_and_vie_scolaire():
+    assert set(ROLES) == {"admin", "gestionnaire", "vie_scolaire", "cuisine"}
+    assert {perm for _m, _p, perm, _f in PAGES} <= set(PERMISSIONS)
+    assert all(allowed("admin", perm) for perm in PERMISSIONS)
+    assert not allowed("cuisine", "balances") and allowed("cuisine", "today") and allowed("cuisine", "reports")
+    assert allowed("vie_scolaire", "oppositions") and not allowed("vie_scolaire", "payments")
+    assert allowed("vie_scolaire", "import_oppositions") and not allowed("vie_scolaire", "imports")
+    assert all(allowed("gestionnaire", p) for p in ("persons", "balances", "payments", "imports"))
+    assert not allowed("gestionnaire", "audit") and not allowed("gestionnaire", "stations")
+
+
+def test_money_on_screen():
+    assert euros(123456) == "1\u202f234,56\u00a0€" and euros(-50) == "-0,50\u00a0€"
+    assert euros(1250, "en") == "€12.50" and euros(None) == "—"
+
+
+def test_week_patterns_every_week_every_other_week_and_listed_weeks():
+    from datetime import date
+
+    from plateau.server.web.office.bulk_bookings import Pattern, PatternError, parse_pattern
+
+    mon_thu = frozenset({0, 3})
+    span = (date(2027, 1, 4), date(2027, 1, 31))
+    assert [d.day for d in Pattern(mon_thu, *span).days()] == [4, 7, 11, 14, 18, 21, 25, 28]
+    assert [d.day for d in Pattern(mon_thu, *span, every_other_week=True).days()] == [4, 7, 18, 21]
+    assert [d.day for d in Pattern(mon_thu, *span, weeks=frozenset({2, 4})).days()] == [11, 14, 25, 28]
+    # a span starting mid-week: every other week still counts from the first day's week
+    assert [d.day for d in Pattern(mon_thu, date(2027, 1, 6), date(2027, 1, 31), True).days()] == [7, 18, 21]
+    form = {"day_mon": "1", "day_thu": "1", "first": "04/01/2027", "last": "2027-01-31", "weeks": "2; 4"}
+    assert parse_pattern(form) == Pattern(mon_thu, *span, weeks=frozenset({2, 4}))
+    for bad, why in (({**form, "day_mon": "", "day_thu": ""}, "weekday"), ({**form, "last": "2027-01-01"}, "before"),
+                     ({**form, "weeks": "deux"}, "Weeks"), ({**form, "last": "2028-06-01"}, "one year")):
+        with pytest.raises(PatternError, match=why):
+            parse_pattern(bad)
