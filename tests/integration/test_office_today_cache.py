@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from plateau.server import feed, store
+from plateau.server import feed, store, store_days
 from plateau.server import models as m
 from plateau.server.web.office.today import HeadcountCache
 
@@ -32,7 +32,7 @@ def test_the_cached_headcount_follows_oppositions_and_passages(tmp_path):
         pupil = next(p["person_id"] for p in sorted(lunch.no_shows, key=lambda r: r["person_id"]))
         with db.write() as s:
             site = store.get_site(s, "0691234X")
-            store.upsert_opposition(s, site, pupil, datetime.combine(day, time(0), tz),
+            store_days.upsert_opposition(s, site, pupil, datetime.combine(day, time(0), tz),
                                     datetime.combine(day + timedelta(days=1), time(0), tz), "absent", "absence")
         with db.read() as s:
             after = cache.get(s, store.get_site(s, "0691234X"), day)

@@ -41,8 +41,14 @@ def wait(driver, condition, timeout: float = 10):
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05,
-                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+    from selenium.common.exceptions import TimeoutException
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                             ).until(condition)
+    except TimeoutException:  # say what the browser shows instead
+        raise AssertionError(f"{driver.current_url}: {driver.find_element('tag name', 'body').text[:800]}") from None
 
 
 def by_css(driver, selector: str):

@@ -1,5 +1,5 @@
 """The week's menus (kitchen, gestionnaire, admin): one text per day and service, shown to
-families and at the stations' side; saved through `store.upsert_menu`, audited."""
+families and at the stations' side; saved through `store_days.upsert_menu`, audited."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from plateau.domain.services import parse_weekdays
-from plateau.server import audit, feed, store
+from plateau.server import audit, feed, store_days
 from plateau.server import models as m
 from plateau.server.web.errors import WebError
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
@@ -70,7 +70,7 @@ async def save(request: Request, ctx: Office, form: Form):
                     new = str(form[field] or "").replace("\r\n", "\n").strip()[:2000]
                     old = texts.get((day, svc.code), "")
                     if new != old:
-                        store.upsert_menu(s, site, day, svc.code, new)
+                        store_days.upsert_menu(s, site, day, svc.code, new)
                         audit.record(s, ctx.actor, "menu.set", site_id=site.id,
                                      target=f"menu:{day.isoformat()}:{svc.code}", before={"text": old},
                                      after={"text": new})

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from plateau.domain.money import AmountError, parse_euros
-from plateau.server import audit, feed, ledger, store
+from plateau.server import audit, feed, ledger, store, store_days
 from plateau.server import models as m
 from plateau.server.imports.values import ValueProblem, parse_date
 from plateau.server.schemas import OppositionIn, PaymentIn
@@ -153,7 +153,7 @@ async def add_opposition(request: Request, ctx: Office, form: Form, person_id: i
         with db_of(request).write() as s:
             site = s.get(m.Site, ctx.site_id)
             person = get_person_of(s, request, ctx, person_id)
-            o = store.upsert_opposition(s, site, person.id, body.starts_at, body.ends_at, body.motive, body.source)
+            o = store_days.upsert_opposition(s, site, person.id, body.starts_at, body.ends_at, body.motive, body.source)
             audit.record(s, ctx.actor, "opposition.add", site_id=site.id, target=f"person:{person.id}",
                          after=feed.opposition_data(o))
 
@@ -174,7 +174,7 @@ async def lift_opposition(request: Request, ctx: Office, form: Form, person_id: 
             if o is None or o.person_id != person.id:
                 raise WebError(404, gettext(request_lang(request))("Not found."))
             before = feed.opposition_data(o)
-            store.delete_opposition(s, site, o.id)
+            store_days.delete_opposition(s, site, o.id)
             audit.record(s, ctx.actor, "opposition.lift", site_id=site.id, target=f"person:{person.id}",
                          before=before)
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from plateau.domain.money import AmountError, parse_euros
-from plateau.server import audit, feed, store
+from plateau.server import audit, feed, store, store_days
 from plateau.server import models as m
 from plateau.server.imports.values import ValueProblem, parse_date
 from plateau.server.web.i18n import gettext, request_lang
@@ -129,7 +129,7 @@ async def add_closure(request: Request, ctx: Office, form: Form):
         return _page(request, ctx, error=_("Dates: {error}", error=_("write the days as DD/MM/YYYY")), status=422)
 
     def change(s, site):
-        c = store.upsert_closure(s, site, first, last, str(form.get("label") or "")[:200], "local")
+        c = store_days.upsert_closure(s, site, first, last, str(form.get("label") or "")[:200], "local")
         return f"closure:{c.id}", None, feed.closure_data(c)
 
     return await _write(request, ctx, "closure.add", change)
@@ -144,7 +144,7 @@ async def delete_closure(request: Request, ctx: Office, form: Form, closure_id: 
         if c is None or c.site_id != site.id:
             raise store.NotFound(f"no closure {closure_id!r}")
         before = feed.closure_data(c)
-        store.delete_closure(s, site, c.id)
+        store_days.delete_closure(s, site, c.id)
         return f"closure:{closure_id}", before, None
 
     return await _write(request, ctx, "closure.delete", change)
