@@ -125,7 +125,7 @@ def load_site_raw(raw) -> SiteInfo:
     services = tuple(ServiceInfo(c, label, parse_hhmm(start), parse_hhmm(end), parse_weekdays(days))
                      for c, label, start, end, days in raw.execute(_SERVICES))
     prices = {category: cents for category, cents in raw.execute(_TARIFFS)}
-    return SiteInfo(code, name, tz, policy_from_settings(settings), services, prices)
+    return SiteInfo(code, name, tz, policy_from_settings(settings, unknown_keys_ok=True), services, prices)
 
 
 def snapshot_for_card_raw(raw, site: SiteInfo, uid: str, at: datetime, balance_of: BalanceOf) -> Snapshot:

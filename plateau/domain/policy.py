@@ -106,6 +106,13 @@ def _check(key: str, name: str, value: Any) -> None:
             raise PolicyError(str(exc)) from None
 
 
+def is_known_setting(key: str) -> bool:
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "category" and parts[1]:
+        return parts[2] in _CATEGORY_KEYS
+    return len(parts) == 1 and (parts[0] in _CATEGORY_KEYS or parts[0] in _SITE_KEYS)
+
+
 def validate_setting(key: str, value: Any) -> Any:
     """Check one ``key=value`` and return the typed value; raise PolicyError otherwise."""
     parts = key.split(".")
@@ -128,12 +135,17 @@ def validate_setting(key: str, value: Any) -> Any:
     return typed
 
 
-def policy_from_settings(settings: Mapping[str, Any]) -> SitePolicy:
-    """Build the typed policy from the flat settings; raise PolicyError on any bad key or value."""
+def policy_from_settings(settings: Mapping[str, Any], *, unknown_keys_ok: bool = False) -> SitePolicy:
+    """Build the typed policy from the flat settings; raise PolicyError on any bad key or value.
+
+    `unknown_keys_ok`: skip the keys this version does not know (a station reading what a newer
+    server sent: a setting only the newer server uses must not stop an older kiosk)."""
     default_kw: dict[str, Any] = {}
     site_kw: dict[str, Any] = {}
     per_cat: dict[str, dict[str, Any]] = {}
     for key, raw in settings.items():
+        if unknown_keys_ok and not is_known_setting(key):
+            continue
         typed = validate_setting(key, raw)
         parts = key.split(".")
         if len(parts) == 3:

@@ -86,3 +86,12 @@ def test_policies_are_immutable():
     p = policy_from_settings({})
     with pytest.raises(AttributeError):
         p.default.overdraft_cents = 5  # type: ignore[misc]
+
+
+def test_a_station_reads_settings_of_a_newer_server_without_stopping():
+    """A key only a newer server knows is skipped where the station reads the site (it would refuse
+    every badge otherwise); the server itself still refuses unknown keys."""
+    settings = {"overdraft_cents": 300, "setting_of_a_later_version": 5, "category.eleve.not_yet_known": 1}
+    with pytest.raises(PolicyError):
+        policy_from_settings(settings)
+    assert policy_from_settings(settings, unknown_keys_ok=True).default.overdraft_cents == 300
