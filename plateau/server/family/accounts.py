@@ -12,24 +12,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plateau.server import models as m
 from plateau.server.store import StoreError
 from plateau.server.tokens import hash_token, new_token
+from plateau.server.web import passwords
 
 PREFIX_FAMILY = "pfa_"
 TOKEN_LIFETIME = timedelta(days=30)
 CODE_LIFETIME = {"activation": timedelta(days=30), "reset": timedelta(hours=1)}
-MIN_PASSWORD = 10
-MAX_PASSWORD = 200
+MIN_PASSWORD, MAX_PASSWORD = passwords.MIN_LENGTH, passwords.MAX_LENGTH
 # codes are typed from a letter by people: no 0/O, 1/I/L; 10 symbols of 31 ≈ 49 bits, and
 # guessing is throttled per address on top (`throttle.py`)
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 
 
 class FamilyError(StoreError):
@@ -55,19 +52,17 @@ def normalize_email(email: str | None) -> str | None:
 
 
 def hash_password(password: str) -> str:
+    """The web accounts' one argon2id hash (`plateau.server.web.passwords`), the office's too."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise FamilyError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    return _hasher.hash(password)
+    return passwords.hash_password(password)
 
 
 def check_password(stored: str | None, password: str) -> bool:
-    if not stored or not isinstance(password, str) or len(password) > MAX_PASSWORD:
-        _hasher.hash("spend-the-same-time")  # unknown account: as slow as a wrong password
-        return False
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    """As slow for an unknown account as for a wrong password (`passwords.verify`)."""
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD:
+        return passwords.verify(None, "")
+    return passwords.verify(stored, password)
 
 
 def has_access(session: Session, email: str) -> bool:

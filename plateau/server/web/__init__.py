@@ -8,10 +8,7 @@ database at import time: the database is `request.app.state.db`, opened by the a
 
 from __future__ import annotations
 
-from pathlib import Path
-
-STATIC = Path(__file__).with_name("static")
-TEMPLATES = Path(__file__).with_name("templates")
+from plateau.server.web.paths import STATIC, TEMPLATES  # noqa: F401  (where they have always been named)
 
 
 def mount(app) -> None:

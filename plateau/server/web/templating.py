@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from plateau.domain.money import format_euros
 from plateau.reports.periods import MONTH_FR, WEEKDAY_FR
-from plateau.server.web import TEMPLATES
+from plateau.server.web.paths import TEMPLATES
 from plateau.server.web.i18n import COOKIE, gettext, request_lang
 
 
