@@ -255,3 +255,9 @@ def test_the_headcount_of_another_day(office):
     expected = int(page.split('data-figure="expected">')[1].split("<")[0])
     assert expected > 0
     assert "Aujourd" in http.get(f"{office.url}/office/?date=pas-une-date", timeout=30).text.replace("&#39;", "'")
+
+
+def test_an_unknown_office_page_is_an_html_404(office):
+    answer = office.session("cuisine").get(office.url + "/office/nulle-part", timeout=30)
+    assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]
+    assert "Introuvable" in answer.text
