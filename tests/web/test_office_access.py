@@ -261,3 +261,7 @@ def test_an_unknown_office_page_is_an_html_404(office):
     answer = office.session("cuisine").get(office.url + "/office/nulle-part", timeout=30)
     assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]
     assert "Introuvable" in answer.text
+    malformed = office.session("cuisine").get(office.url + "/office/persons/abc", timeout=30)
+    assert malformed.status_code == 404 and "text/html" in malformed.headers["content-type"]
+    api = requests.get(office.url + "/api/v1/persons/abc", timeout=30)       # the API keeps its JSON errors
+    assert api.headers["content-type"].startswith("application/json")
