@@ -225,6 +225,7 @@ def _render_person(request: Request, ctx, view: dict, error, form, status: int):
     L = labels(request_lang(request))
     receipt = q.get("receipt", "") if q.get("flash") == "paid" and q.get("receipt", "").isdigit() else None
     return render(request, "office/person.html", {
-        "office": ctx, "page": "persons", "flash": flash, "receipt": receipt, "error": error, "form": form or {}, **view,
+        "office": ctx, "page": "persons", "flash": flash, "receipt": receipt, "error": error, "form": form or {},
+        **view,
         "nonce": uuid.uuid4().hex, "today_iso": feed.now().astimezone(_tz(ctx)).date().isoformat(),
         "reason_label": lambda code: reason_label(code, L), "card_formats": UID_FORMATS}, status=status)
