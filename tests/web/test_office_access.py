@@ -255,3 +255,28 @@ def test_the_headcount_of_another_day(office):
     expected = int(page.split('data-figure="expected">')[1].split("<")[0])
     assert expected > 0
     assert "Aujourd" in http.get(f"{office.url}/office/?date=pas-une-date", timeout=30).text.replace("&#39;", "'")
+
+
+def test_an_unknown_office_page_is_an_html_404(office):
+    answer = office.session("cuisine").get(office.url + "/office/nulle-part", timeout=30)
+    assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]
+    assert "Introuvable" in answer.text
+    malformed = office.session("cuisine").get(office.url + "/office/persons/abc", timeout=30)
+    assert malformed.status_code == 404 and "text/html" in malformed.headers["content-type"]
+    api = requests.get(office.url + "/api/v1/persons/abc", timeout=30)       # the API keeps its JSON errors
+    assert api.headers["content-type"].startswith("application/json")
+
+
+def test_the_persons_list_filters_by_plan_and_class_in_french_order(office):
+    http = office.session("gestionnaire")
+    school = office.school
+    klass = sorted({d["class_name"] for d in school.persons.values() if d["class_name"]})[0]
+    page = http.get(f"{office.url}/office/persons?plan=forfait&class={klass}", timeout=30).text
+    ids = [int(x) for x in re.findall(r'<a href="/office/persons/(\d+)">', page)]
+    wanted = [p for p, d in school.persons.items() if d["plan"] == "forfait" and d["class_name"] == klass
+              and d["status"] == "active"]
+    assert sorted(ids) == sorted(wanted) and ids
+    from plateau.server.web.collation import french_key
+
+    names = [(school.persons[p]["last_name"], school.persons[p]["first_name"]) for p in ids]
+    assert names == sorted(names, key=lambda n: french_key(*n))

@@ -25,7 +25,23 @@ class NotSignedIn(Exception):
 
 
 def install_handlers(app) -> None:
+    """After the JSON API's handlers: the web's own errors, and a malformed web address (e.g.
+    /office/persons/abc) answered as an HTML 404 while the API keeps its JSON 422."""
+    from fastapi.exceptions import RequestValidationError
+
     from plateau.server.web.templating import render
+
+    api_validation = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request, exc):
+        if request.url.path.startswith("/office/") or api_validation is None:
+            from plateau.server.web.i18n import gettext, request_lang
+
+            return render(request, "error.html", {"status": 404,
+                                                  "message": gettext(request_lang(request))("Not found.")},
+                          status=404)
+        return await api_validation(request, exc)
 
     @app.exception_handler(WebError)
     async def _web_error(request, exc: WebError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from starlette.requests import Request
+
 AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "bulk_bookings", "absences",
          "imports", "menus", "settings", "stations", "staff",
          "admin_pages")
@@ -26,4 +28,14 @@ def router():
                 raise
             continue
         root.include_router(module.router)
+
+    # last: any other /office/ address is a page that does not exist (an HTML page, not JSON)
+    root.add_api_route("/office/{rest:path}", _not_found, methods=["GET"])
     return root
+
+
+async def _not_found(request: Request, rest: str):
+    from plateau.server.web.errors import WebError
+    from plateau.server.web.i18n import gettext, request_lang
+
+    raise WebError(404, gettext(request_lang(request))("Not found."))

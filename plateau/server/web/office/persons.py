@@ -48,6 +48,7 @@ def _filters(request: Request) -> dict:
     page = q.get("page", "1")
     return {"q": (q.get("q") or "").strip()[:100], "class_name": q.get("class", "")[:40],
             "category": q.get("category", "")[:40],
+            "plan": q.get("plan", "") if q.get("plan", "") in store.PLANS else "",
             "balance": q.get("balance", "") if q.get("balance", "") in BALANCE_FILTERS else "",
             "status": q.get("status", "active") if q.get("status", "active") in STATUS_FILTERS else "active",
             "no_card": q.get("no_card") == "1", "page": int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1}
@@ -78,6 +79,8 @@ def select_rows(rows: list[PersonRow], f: dict, *, money: bool) -> list[PersonRo
         if f["class_name"] and r.class_name != f["class_name"]:
             return False
         if f["category"] and r.category != f["category"]:
+            return False
+        if f["plan"] and r.plan != f["plan"]:
             return False
         if f["no_card"] and r.cards:
             return False
@@ -110,6 +113,7 @@ def persons(request: Request, ctx: Office):
     page = min(f["page"], pages)
     shown = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     base = {k: v for k, v in (("q", f["q"]), ("class", f["class_name"]), ("category", f["category"]),
+                              ("plan", f["plan"]),
                               ("balance", f["balance"]), ("status", f["status"]),
                               ("no_card", "1" if f["no_card"] else "")) if v}
 
@@ -118,7 +122,7 @@ def persons(request: Request, ctx: Office):
 
     return render(request, "office/persons.html", {
         "office": ctx, "page": "persons", "f": f, "rows": shown, "total": len(found), "classes": classes,
-        "categories": categories, "money": money, "page_no": page, "pages": pages,
+        "categories": categories, "plans": store.PLANS, "money": money, "page_no": page, "pages": pages,
         "prev_url": page_url(page - 1) if page > 1 else None, "next_url": page_url(page + 1) if page < pages else None})
 
 
@@ -221,6 +225,7 @@ def _render_person(request: Request, ctx, view: dict, error, form, status: int):
     L = labels(request_lang(request))
     receipt = q.get("receipt", "") if q.get("flash") == "paid" and q.get("receipt", "").isdigit() else None
     return render(request, "office/person.html", {
-        "office": ctx, "page": "persons", "flash": flash, "receipt": receipt, "error": error, "form": form or {}, **view,
+        "office": ctx, "page": "persons", "flash": flash, "receipt": receipt, "error": error, "form": form or {},
+        **view,
         "nonce": uuid.uuid4().hex, "today_iso": feed.now().astimezone(_tz(ctx)).date().isoformat(),
         "reason_label": lambda code: reason_label(code, L), "card_formats": UID_FORMATS}, status=status)

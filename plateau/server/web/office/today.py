@@ -95,8 +95,8 @@ def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
                      "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
                     for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)
                                         .order_by(m.Station.station_id)).scalars()]
-    return {"day": day, "is_today": day == now_local.date(), "closed": head.closed, "services": [_service_view(sh, now_local, day, lang)
-                                                            for sh in head.services],
+    return {"day": day, "is_today": day == now_local.date(), "closed": head.closed,
+            "services": [_service_view(sh, now_local, day, lang) for sh in head.services],
             "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
 
 
