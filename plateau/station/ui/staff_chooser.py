@@ -9,7 +9,8 @@ this screen only shows them. GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QScrollArea, QScroller, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QScrollArea, QScroller, QSizePolicy, QStackedLayout, QVBoxLayout,
+                               QWidget)
 
 from plateau.domain.staff import StaffMember
 from plateau.station.ui.i18n import tr

@@ -104,7 +104,8 @@ class KioskWindow(StaffMode, QMainWindow):
         self.forgotten, self.passages, self.parked = ForgottenScreen(), PassagesScreen(), ParkedScreen()
         self._manager = None  # built on first use: QtCharts costs 0.2 s of start-up
         self.screens = {Screen.IDLE: self.idle, Screen.RESULT: self.result, Screen.ASK_STAFF: self.ask,
-                        Screen.WHO: self.who, Screen.PIN: self.pin, Screen.STAFF: self.menu, Screen.OVERRIDE: self.override,
+                        Screen.WHO: self.who, Screen.PIN: self.pin, Screen.STAFF: self.menu,
+                        Screen.OVERRIDE: self.override,
                         Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages,
                         Screen.PARKED: self.parked}
         for w in self.screens.values():
