@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, text
 
 from plateau.db.replica import set_state
 from plateau.db.unit_of_work import UnitOfWork
+from plateau.domain.collation import text_key
 from plateau.domain.pins import LockoutPolicy, verify_pin
 from plateau.domain.staff import StaffMember
 
@@ -32,6 +33,7 @@ _LAST = text(
     "FROM passage p LEFT JOIN person per ON per.id = p.person_id "
     "WHERE p.local_date >= :since ORDER BY p.at DESC, p.rowid DESC LIMIT :n")
 _STAFF = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")
+_STAFF_ONE = text("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 AND id = :id")
 _STAFF_BADGE = text("SELECT id, name, role FROM staff WHERE active = 1 AND badge_uid = :uid")
 
 
@@ -76,6 +78,22 @@ def last_passages(conn: Connection, n: int = 50, since: date | None = None) -> l
                                r.price_cents, r.person_id, r.card_uid, name, r.class_name, bool(r.cancelled),
                                bool(r.overridden)))
     return out
+
+
+def active_staff(conn: Connection) -> list[StaffMember]:
+    """The active staff members, in French order of their names: the corner's PIN pad asks who
+    is typing before it takes a PIN (no hashes read)."""
+    rows = conn.execute(_STAFF).all()
+    return sorted((StaffMember(r.id, r.name, r.role) for r in rows), key=lambda m: (*text_key(m.name), m.id))
+
+
+def staff_pin_matches(conn: Connection, member_id: int, pin: str, key: bytes | None = None) -> StaffMember | None:
+    """That active staff member, if `pin` is theirs: one scrypt, whatever the number of staff
+    (two members sharing a PIN each get in as themselves)."""
+    if not pin or not pin.isdigit():
+        return None
+    row = conn.execute(_STAFF_ONE, {"id": member_id}).first()
+    return StaffMember(row.id, row.name, row.role) if row and verify_pin(pin, row.pin_hash, key) else None
 
 
 def staff_for_pin(conn: Connection, pin: str, key: bytes | None = None) -> StaffMember | None:
@@ -125,7 +143,8 @@ def pin_lock_remaining(conn: Connection, at: datetime, policy: LockoutPolicy = L
 def check_pin(engine: Engine, pin: str, at: datetime, *, key: bytes | None = None, expected: int | None = None,
               policy: LockoutPolicy = LockoutPolicy()) -> PinCheck:
     """Check a typed PIN under the replica's lockout: while locked, the PIN is not even checked;
-    a wrong one (or another person's when `expected` names whose PIN is awaited) counts, and the
+    with `expected` (the kiosk always names whose PIN it awaits: their badge, or the name tapped)
+    it is checked against that one member's hash only; a wrong one counts, and the
     `policy.failures`-th in a row locks the pad for the next step of `policy.steps`; a right one
     opens the pad and starts the count again. Worker thread: the scrypt runs outside any
     transaction, the count is written in a short one."""
@@ -133,9 +152,7 @@ def check_pin(engine: Engine, pin: str, at: datetime, *, key: bytes | None = Non
         left = pin_lock_remaining(conn, at, policy)
         if left > 0:
             return PinCheck(None, left)
-        member = staff_for_pin(conn, pin, key)
-    if member is not None and expected is not None and member.id != expected:
-        member = None
+        member = staff_for_pin(conn, pin, key) if expected is None else staff_pin_matches(conn, expected, pin, key)
     with engine.execution_options(plateau_immediate=True).begin() as conn:
         state = _state(conn)
         if member is not None:

@@ -7,9 +7,12 @@ monotonic number of seconds (deadlines), instants are aware datetimes (status te
 
     idle ──badge──▶ result ──timeout / next badge──▶ idle
       │                                  ▲
-      └─long press / staff badge─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
-                                    │                 | parked
+      ├─long press─▶ who ─a name─▶ pin ─ok─▶ staff ─▶ forgotten | passages | override | manager
+      └─staff badge─────────────▶ pin               | parked
                                     │ 5 wrong PINs: locked 1, then 5, 15, 60 min (kept in the replica)
+
+Every PIN is checked against one named person: the badge's owner, or the name tapped on "who"
+(a guess at the pad tries one PIN of one person, however many staff the station knows).
     any screen ──unexpected error──▶ ask_staff ──timeout──▶ back where it was
 
 No Qt, no SQLAlchemy session, no I/O: `tests/unit/test_flow_imports.py` keeps it so.
@@ -30,6 +33,7 @@ class Screen(StrEnum):
     IDLE = "idle"
     RESULT = "result"
     ASK_STAFF = "ask_staff"     # an unexpected error: calm "Adressez-vous au personnel"
+    WHO = "who"                 # the corner's pad: staff tap their name first, then type their PIN
     PIN = "pin"
     STAFF = "staff"             # the staff menu
     FORGOTTEN = "forgotten"     # forgotten badge: search by name or class
@@ -79,13 +83,15 @@ class KioskFlow:
     screen: Screen = Screen.IDLE
     outcome: Outcome | None = None
     staff: StaffMember | None = None
-    pin_for: StaffMember | None = None         # a staff badge was read: whose PIN is expected
+    pin_for: StaffMember | None = None         # whose PIN is expected (their badge, or the name tapped)
+    staff_choices: tuple[StaffMember, ...] = ()  # the names "who" offers (active staff, read by the window)
     last_refusal: Outcome | None = None        # what "override" would let in
     locked_until: float = 0.0                  # the PIN pad's lock, as the replica said (`restore_lock`)
     error_text: str = ""
     reader_state: str = "starting"             # the reader port's state (devices.base.ReaderState values)
     _deadline: float = 0.0
     _return_to: Screen | None = None
+    _chosen: bool = False                      # pin_for was tapped on "who" (not read from a badge)
     _last_activity: float = 0.0
     history: list[Screen] = field(default_factory=list)  # for tests and the debug log; bounded
 
@@ -141,8 +147,8 @@ class KioskFlow:
             self._go(back)
         if self.staff is not None and now - self._last_activity >= self.staff_timeout_seconds:
             self.leave_staff()
-        elif self.screen is Screen.PIN and now - self._last_activity >= self.staff_timeout_seconds:
-            self.pin_for = None
+        elif self.screen in (Screen.WHO, Screen.PIN) and now - self._last_activity >= self.staff_timeout_seconds:
+            self.pin_for, self._chosen = None, False
             self._go(Screen.IDLE)
         return self.screen != before
 
@@ -160,10 +166,38 @@ class KioskFlow:
 
     # -- staff mode ----------------------------------------------------------------------------
     def request_staff(self, now: float, member: StaffMember | None = None) -> None:
-        """Long press on the corner (member None) or a staff badge: show the PIN pad."""
+        """A staff badge: the PIN pad for its owner. The long press on the corner (member None):
+        "who are you?" first, so that the PIN typed next is checked against that person only."""
         self.pin_for = member
+        self._chosen = False
+        self.touch(now)
+        if member is None:
+            self.staff_choices = ()
+            self._go(Screen.WHO)
+        else:
+            self._go(Screen.PIN)
+
+    def staff_listed(self, members) -> None:
+        """The active staff, as the replica has them (read on a worker): the names "who" offers."""
+        self.staff_choices = tuple(members)
+
+    def choose_staff(self, member_id: int, now: float) -> StaffMember:
+        """A name was tapped on "who": the PIN pad for that person."""
+        if self.screen is not Screen.WHO:
+            raise FlowError("no one is being chosen")
+        member = next((m for m in self.staff_choices if m.id == member_id), None)
+        if member is None:
+            raise FlowError(f"staff member {member_id} is not offered")
+        self.pin_for = member
+        self._chosen = True
         self.touch(now)
         self._go(Screen.PIN)
+        return member
+
+    @property
+    def pin_chosen_by_name(self) -> bool:
+        """The PIN pad was reached by tapping a name: its "back" returns to the names."""
+        return self.screen is Screen.PIN and self._chosen
 
     def lock_remaining(self, now: float) -> float:
         return max(0.0, self.locked_until - now)
@@ -179,10 +213,10 @@ class KioskFlow:
             return PinResult.LOCKED
         if self.lock_remaining(now) > 0:
             return PinResult.LOCKED
-        if member is None or (self.pin_for is not None and member.id != self.pin_for.id):
-            return PinResult.WRONG
+        if member is None or self.pin_for is None or member.id != self.pin_for.id:
+            return PinResult.WRONG   # no PIN opens staff mode without naming whose it is
         self.staff = member
-        self.pin_for = None
+        self.pin_for, self._chosen = None, False
         self._go(Screen.STAFF)
         return PinResult.OK
 
@@ -208,14 +242,20 @@ class KioskFlow:
 
     def leave_staff(self) -> None:
         self.staff = None
-        self.pin_for = None
+        self.pin_for, self._chosen = None, False
         self._return_to = None
-        if self.screen in STAFF_SCREENS or self.screen is Screen.PIN:
+        if self.screen in STAFF_SCREENS or self.screen in (Screen.WHO, Screen.PIN):
             self._go(Screen.IDLE)
 
     def cancel_pin(self) -> None:
+        """The PIN pad's "Back", when a name was tapped, returns to the names (a wrong name costs one
+        tap); "Cancel" on the names, or on a badge's PIN pad, leaves."""
+        from_names = self.pin_chosen_by_name
         self.pin_for = None
-        if self.screen is Screen.PIN:
+        self._chosen = False
+        if from_names:
+            self._go(Screen.WHO)
+        elif self.screen in (Screen.WHO, Screen.PIN):
             self._go(Screen.STAFF if self.staff else Screen.IDLE)
 
     def can_quit(self) -> bool:

@@ -54,6 +54,29 @@ def test_another_persons_pin_after_a_staff_badge_counts_as_wrong(replica):
     assert all(c.member is None for c in checks) and checks[-1].locked_for == 60.0
 
 
+def test_a_named_member_is_checked_alone_even_when_another_shares_the_pin(replica):
+    """The kiosk names whose PIN it awaits; that member's hash alone is tried, so a manager whose
+    PIN happens to equal the agent's still gets in as the manager."""
+    with replica.begin() as conn:
+        conn.execute(text("UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE id = 1) WHERE id = 2"))
+    check = kq.check_pin(replica, AGENT_PIN, NOON, expected=2)
+    assert check.member is not None and (check.member.id, check.member.name) == (2, "M. Gestionnaire")
+    assert kq.check_pin(replica, AGENT_PIN, NOON, expected=1).member.id == 1
+    assert kq.check_pin(replica, AGENT_PIN, NOON, expected=99).member is None     # nobody by that id
+
+
+def test_the_corner_offers_the_active_staff_in_french_order(replica):
+    with replica.begin() as conn:
+        conn.execute(text("UPDATE staff SET name = 'Élodie Blanc' WHERE id = 3"))
+        conn.execute(text("UPDATE staff SET active = 0 WHERE id = 1"))
+        conn.execute(text("INSERT INTO staff (id, name, role, pin_hash, active) "
+                          "VALUES (4, 'ZOÉ Roux', 'staff', '', 1), (5, 'émile Dupont', 'staff', '', 1)"))
+    with replica.connect() as conn:
+        names = [m.name for m in kq.active_staff(conn)]
+    assert names == ["Élodie Blanc", "émile Dupont", "M. Gestionnaire", "ZOÉ Roux"]   # not after Z, no "Mme Agent"
+    assert kq.check_pin(replica, AGENT_PIN, NOON, expected=1).member is None          # an inactive member
+
+
 def test_a_restart_during_a_lockout_keeps_it(tmp_path, replica):
     path = replica.url.database
     wrong(replica, NOON)

@@ -1,5 +1,5 @@
-"""Staff mode driven through the real widgets: PIN pad and lockout, override, forgotten badge,
-cancellation, card declared lost, force sync, roles."""
+"""Staff mode driven through the real widgets: "who are you?", PIN pad and lockout, override,
+forgotten badge, cancellation, card declared lost, force sync, roles."""
 
 from __future__ import annotations
 
@@ -14,14 +14,31 @@ from tests.ui.kiosk_support import settle
 from tests.ui.test_kiosk_results import FORFAIT_4_DAYS, OTHER_FORFAIT, TICKET_EMPTY, badge
 
 STAFF_PIN, MANAGER_PIN, ADMIN_PIN = "1234", "2468", "9999"
+# the demo school's staff (plateau/demo/school.py), by PIN: the corner's pad asks who first
+STAFF_NAME = {STAFF_PIN: "Mme Agent", MANAGER_PIN: "M. Gestionnaire", ADMIN_PIN: "Admin"}
+STAFF_ID = {"Mme Agent": 1, "M. Gestionnaire": 2, "Admin": 3}
 
 
-def open_pin_pad(qtbot, kiosk):
+def open_who(qtbot, kiosk):
+    """Hold the corner (~1.5 s): "who are you?", with the active staff's names once read."""
     corner = kiosk.idle.corner
     qtbot.mousePress(corner, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.PIN, timeout=4000)  # held down ~1.5 s
+    qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.WHO, timeout=4000)
     qtbot.mouseRelease(corner, Qt.MouseButton.LeftButton)
-    assert kiosk.stack.currentWidget() is kiosk.pin
+    assert kiosk.stack.currentWidget() is kiosk.who
+    qtbot.waitUntil(lambda: bool(kiosk.who.buttons), timeout=5000)
+
+
+def choose(qtbot, kiosk, name: str):
+    """Tap a name on "who": the PIN pad for that person."""
+    qtbot.mouseClick(kiosk.who.buttons[STAFF_ID[name]], Qt.MouseButton.LeftButton)
+    assert kiosk.flow.screen is Screen.PIN and kiosk.stack.currentWidget() is kiosk.pin
+    assert kiosk.pin.title.text() == f"Code de {name}" or kiosk.pin.title.text() == f"PIN for {name}"
+
+
+def open_pin_pad(qtbot, kiosk, name: str = "Mme Agent"):
+    open_who(qtbot, kiosk)
+    choose(qtbot, kiosk, name)
 
 
 def type_pin(qtbot, kiosk, pin: str):
@@ -30,7 +47,7 @@ def type_pin(qtbot, kiosk, pin: str):
 
 
 def login(qtbot, kiosk, pin=STAFF_PIN):
-    open_pin_pad(qtbot, kiosk)
+    open_pin_pad(qtbot, kiosk, STAFF_NAME[pin])
     type_pin(qtbot, kiosk, pin)
     qtbot.waitUntil(lambda: kiosk.flow.screen is Screen.STAFF, timeout=5000)
     assert kiosk.stack.currentWidget() is kiosk.menu
@@ -46,7 +63,7 @@ def test_a_wrong_pin_is_refused_and_repeated_ones_lock_the_pad(qtbot, kiosk, clo
 
     kiosk.actions.pin_policy = LockoutPolicy(failures=3, steps=(1.5, 60))  # short, for the test
     open_pin_pad(qtbot, kiosk)
-    assert kiosk.pin.title.text() == "Code personnel"
+    assert kiosk.pin.title.text() == "Code de Mme Agent"
     type_pin(qtbot, kiosk, "0000")
     qtbot.waitUntil(lambda: kiosk.pin.message.text() == "Code incorrect", timeout=5000)
     assert kiosk.pin.dots.text() == "\u2013"  # the typed digits are gone, never shown

@@ -22,6 +22,14 @@ MANAGER = StaffMember(2, "M. Gestionnaire", "manager")
 ADMIN = StaffMember(3, "Admin", "admin")
 
 
+def log_in(flow: KioskFlow, member: StaffMember, now: float) -> None:
+    """The corner's way in: long press, tap the name, the PIN checked right."""
+    flow.request_staff(now)
+    flow.staff_listed((AGENT, MANAGER, ADMIN))
+    flow.choose_staff(member.id, now)
+    assert flow.pin_checked(member, now) is PinResult.OK
+
+
 def decision(accepted: bool, person=PUPIL) -> Decision:
     return Decision(accepted, Reason.OK if accepted else Reason.NO_RESERVATION, AT, AT.date(), None, person, "AB")
 
@@ -59,6 +67,8 @@ def test_wrong_pins_lock_the_pad_then_it_opens_again():
     """The replica counts wrong PINs and decides the lock (`db.kiosk.check_pin`); the flow shows it."""
     flow = KioskFlow()
     flow.request_staff(0.0)
+    flow.staff_listed((AGENT,))
+    flow.choose_staff(AGENT.id, 0.0)
     assert flow.screen is Screen.PIN
     assert flow.pin_checked(None, 1.0) is PinResult.WRONG
     assert flow.pin_checked(None, 3.0, locked_for=60.0) is PinResult.LOCKED
@@ -87,8 +97,7 @@ def test_staff_badge_expects_that_persons_pin():
 
 def test_staff_mode_leaves_after_inactivity():
     flow = KioskFlow(staff_timeout_seconds=60)
-    flow.request_staff(0.0)
-    flow.pin_checked(AGENT, 1.0)
+    log_in(flow, AGENT, 1.0)
     flow.open(Screen.FORGOTTEN, 10.0)
     assert not flow.tick(69.0)
     flow.touch(69.0)
@@ -100,12 +109,68 @@ def test_pin_pad_abandoned_goes_back_to_idle():
     flow = KioskFlow(staff_timeout_seconds=30)
     flow.request_staff(0.0)
     assert flow.tick(31.0) and flow.screen is Screen.IDLE
+    flow.request_staff(40.0)
+    flow.staff_listed((AGENT,))
+    flow.choose_staff(AGENT.id, 50.0)   # a name tapped, then nothing typed
+    assert not flow.tick(79.0) and flow.tick(80.5) and flow.screen is Screen.IDLE and flow.pin_for is None
+
+
+def test_the_corner_asks_who_first_and_checks_the_pin_of_that_person_only():
+    """Defect 8 of the trust review: a PIN typed at the corner's pad was tried against every staff
+    member, so N staff multiplied a guesser's odds. Now the pad names the person first."""
+    flow = KioskFlow()
+    flow.request_staff(0.0)
+    assert flow.screen is Screen.WHO and flow.pin_for is None and flow.staff_choices == ()
+    assert flow.pin_checked(AGENT, 0.5) is PinResult.WRONG   # nobody named yet: no PIN opens anything
+    flow.staff_listed((AGENT, MANAGER))
+    assert flow.choose_staff(MANAGER.id, 1.0) == MANAGER
+    assert flow.screen is Screen.PIN and flow.pin_for == MANAGER
+    assert flow.pin_checked(AGENT, 2.0) is PinResult.WRONG   # another person's PIN
+    assert flow.screen is Screen.PIN and flow.staff is None
+    assert flow.pin_checked(MANAGER, 3.0) is PinResult.OK
+    assert flow.screen is Screen.STAFF and flow.staff == MANAGER and flow.pin_for is None
+
+
+def test_only_a_listed_name_can_be_chosen_and_only_on_who():
+    flow = KioskFlow()
+    with pytest.raises(FlowError):
+        flow.choose_staff(AGENT.id, 0.0)             # not asking who
+    flow.request_staff(0.0)
+    flow.staff_listed((AGENT,))
+    with pytest.raises(FlowError):
+        flow.choose_staff(ADMIN.id, 0.0)             # not an active staff member of this replica
+    assert flow.screen is Screen.WHO and flow.pin_for is None
+
+
+def test_back_on_a_named_pin_pad_returns_to_the_names_and_cancel_leaves():
+    flow = KioskFlow()
+    flow.request_staff(0.0)
+    flow.staff_listed((AGENT, MANAGER))
+    flow.choose_staff(AGENT.id, 0.0)
+    assert flow.pin_chosen_by_name
+    flow.cancel_pin()                                # the wrong name was tapped: one tap back
+    assert flow.screen is Screen.WHO and flow.pin_for is None
+    flow.choose_staff(MANAGER.id, 1.0)
+    assert flow.pin_for == MANAGER
+    flow.cancel_pin()
+    flow.cancel_pin()                                # "Cancel" on the names
+    assert flow.screen is Screen.IDLE
+
+
+def test_a_staff_badge_goes_straight_to_its_pin_even_from_who():
+    flow = KioskFlow()
+    assert flow.on_read(MANAGER, 0.0) is ReadAction.STAFF_LOGIN
+    assert flow.screen is Screen.PIN and not flow.pin_chosen_by_name
+    flow.cancel_pin()                                # a badge's pad: cancel leaves at once
+    assert flow.screen is Screen.IDLE
+    flow.request_staff(1.0)
+    assert flow.on_read(MANAGER, 2.0) is ReadAction.STAFF_LOGIN
+    assert flow.screen is Screen.PIN and flow.pin_for == MANAGER
 
 
 def test_a_pupil_badge_during_staff_mode_shows_its_result_then_returns_to_the_staff_screen():
     flow = KioskFlow(result_seconds=2)
-    flow.request_staff(0.0)
-    flow.pin_checked(AGENT, 0.5)
+    log_in(flow, AGENT, 0.5)
     flow.open(Screen.PASSAGES, 1.0)
     assert flow.on_read(None, 2.0) is ReadAction.RECORD
     flow.show_result(decision(True), "p", 2.0)
@@ -117,16 +182,14 @@ def test_roles_guard_the_manager_view_override_and_quit():
     flow = KioskFlow()
     with pytest.raises(FlowError):
         flow.open(Screen.STAFF, 0.0)
-    flow.request_staff(0.0)
-    flow.pin_checked(AGENT, 0.0)
+    log_in(flow, AGENT, 0.0)
     with pytest.raises(FlowError):
         flow.open(Screen.MANAGER, 0.0)
     with pytest.raises(FlowError):
         flow.open(Screen.OVERRIDE, 0.0)
     assert not flow.can_quit()
     flow.leave_staff()
-    flow.request_staff(0.0)
-    flow.pin_checked(ADMIN, 0.0)
+    log_in(flow, ADMIN, 0.0)
     flow.open(Screen.MANAGER, 0.0)
     assert flow.can_quit()
     assert Screen.MANAGER in STAFF_SCREENS
@@ -178,8 +241,7 @@ def test_reader_unplugged_then_ready():
 
 def test_staff_mode_expiring_during_a_pupils_result_goes_back_to_idle():
     flow = KioskFlow(result_seconds=2, staff_timeout_seconds=10)
-    flow.request_staff(0.0)
-    flow.pin_checked(AGENT, 0.0)
+    log_in(flow, AGENT, 0.0)
     flow.open(Screen.PASSAGES, 0.0)
     flow.show_result(decision(True), "p", 9.0)
     flow.tick(10.5)  # staff timed out while the pupil's answer is on screen

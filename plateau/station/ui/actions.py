@@ -61,9 +61,9 @@ class KioskActions:
             staff = kq.staff_for_badge(conn, uid)
         return staff if staff is not None else self.recorder.badge(uid, at)
 
-    def check_pin(self, pin: str, expected: int | None = None) -> kq.PinCheck:
-        """The staff member whose PIN this is, under the replica's lockout (scrypt: tens of ms per
-        staff member)."""
+    def check_pin(self, pin: str, expected: int) -> kq.PinCheck:
+        """`expected` (their badge's owner, or the name tapped) if this is their PIN, under the
+        replica's lockout (one scrypt: tens of ms)."""
         return kq.check_pin(self.engine, pin, self.wall_clock(), key=self.pin_key, expected=expected,
                             policy=self.pin_policy)
 
@@ -90,6 +90,11 @@ class KioskActions:
             return []
         with self.engine.connect() as conn:
             return search_persons(conn, query)
+
+    def active_staff(self) -> list[StaffMember]:
+        """The names the corner's PIN pad offers (French order), on "kiosk-stats"."""
+        with self.engine.connect() as conn:
+            return kq.active_staff(conn)
 
     def last_passages(self, since: date) -> list[kq.PassageLine]:
         with self.engine.connect() as conn:

@@ -47,6 +47,8 @@ FRENCH = {
     "The station ran into a problem. Your passage may not be recorded.":
         "La borne a rencontré un problème. Votre passage n'est peut-être pas enregistré.",
     "Staff PIN": "Code personnel",
+    "Who are you?": "Qui êtes-vous ?",
+    "No staff member is known to this station yet": "Aucun membre du personnel n'est encore connu de cette borne",
     "PIN for {name}": "Code de {name}",
     "Wrong PIN": "Code incorrect",
     "Too many wrong PINs: wait {seconds} s": "Trop d'essais : patientez {seconds} s",

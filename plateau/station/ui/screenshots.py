@@ -178,6 +178,9 @@ def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> lis
                 badge(school.cards[211])
                 win.flow.tick(time.monotonic() + 7200)
                 win.request_staff()
+                wait_for(lambda: win.who.buttons)
+                snap("pin-who")
+                win.who.buttons[1].click()   # Mme Agent
                 win.pin.press("1")
                 win.pin.press("2")
                 snap("pin")
@@ -191,6 +194,8 @@ def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> lis
                 win._menu_chosen("close")
                 win.flow.leave_staff()
                 win.request_staff()
+                wait_for(lambda: win.who.buttons)
+                win.who.buttons[2].click()   # M. Gestionnaire
                 for k in "2468":
                     win.pin.press(k)
                 win.pin.press("OK")

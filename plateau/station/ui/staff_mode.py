@@ -1,4 +1,4 @@
-"""The kiosk window's staff mode: PIN, staff menu, override, forgotten badge, lost card, cancel,
+"""The kiosk window's staff mode: "who are you?", PIN, staff menu, override, forgotten badge, lost card, cancel,
 "sync now", exports, and the answers to each.
 
 `StaffMode` is mixed into `KioskWindow` (GUI thread): it uses the window's flow, screens, actions
@@ -29,14 +29,34 @@ class StaffMode:
     def _back_to_menu(self) -> None:
         self._act(lambda: self.flow.open(Screen.STAFF, self._now()))
 
+    def _list_staff(self) -> None:
+        """The corner's "who are you?": read the active staff on the stats worker, then offer them."""
+        def show(members) -> None:
+            if self.flow.screen is not Screen.WHO:
+                return   # left meanwhile (a badge, a timeout): nothing to offer
+            self.flow.staff_listed(members)
+            self.who.show_staff(members)
+            now = self._now()
+            if not self.flow.pin_allowed(now):
+                self.who.set_message(tr("Too many wrong PINs: wait {seconds} s",
+                                        seconds=int(self.flow.lock_remaining(now)) + 1))
+        self._op(self.actions.active_staff, worker=self.stats).success(show) \
+            .failure(self._staff_failed(self.who)).run()
+
+    def _staff_chosen(self, member_id: int) -> None:
+        self._act(lambda: self.flow.choose_staff(member_id, self._now()))
+
     def _pin_entered(self, pin: str) -> None:
         now = self._now()
         if not self.flow.pin_allowed(now):
             self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s", seconds=int(self.flow.lock_remaining(now)) + 1))
             return
+        member = self.flow.pin_for
+        if member is None:   # the pad always names whose PIN it awaits (flow.request_staff)
+            return
         self.pin.set_message(tr("Checking…"))
-        expected = self.flow.pin_for.id if self.flow.pin_for else None   # after a staff badge: only theirs
-        self._op(lambda: self.actions.check_pin(pin, expected)).success(self._pin_checked) \
+        # checked against that one person's PIN: a guess never tries every staff member's
+        self._op(lambda: self.actions.check_pin(pin, member.id)).success(self._pin_checked) \
             .failure(self._staff_failed(self.pin)).run()
 
     def _menu_chosen(self, key: str) -> None:

@@ -1,4 +1,4 @@
-"""Staff mode: the PIN pad, the staff menu, overriding a refusal, the last 50 passages.
+"""Staff mode: the PIN pad (the corner's "who are you?" before it is in `staff_chooser`), the staff menu, overriding a refusal, the last 50 passages.
 
 Screens emit what staff asked for (signals); the window checks it with the flow and runs it
 on the database worker. GUI thread only.
@@ -58,10 +58,12 @@ class PinScreen(_StaffPage):
         self.lay.addWidget(self.cancel)
         self.pin = ""
 
-    def reset(self, who: str | None, message: str = "") -> None:
+    def reset(self, who: str | None, message: str = "", *, back: bool = False) -> None:
+        """A new PIN for `who`; `back`: the name was tapped on "who", so the button goes back to
+        the names rather than leaving."""
         self.pin = ""
         self.title.setText(tr("PIN for {name}", name=who) if who else tr("Staff PIN"))
-        self.cancel.setText(tr("Cancel"))
+        self.cancel.setText(tr("Back") if back else tr("Cancel"))
         self.message.setText(message)
         self._dots()
 

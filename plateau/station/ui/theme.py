@@ -64,6 +64,13 @@ QPushButton#primary {{ background: #1F6FB2; }}
 QPushButton#danger {{ background: #8E2020; }}
 QPushButton#corner {{ background: transparent; border: none; min-height: {int(u * 2)}px;
                       min-width: {int(u * 2)}px; color: rgba(255,255,255,40); }}
+QPushButton[role="who"] {{ min-height: {int(u * 2.6)}px; font-size: {int(u * 1.2)}px; }}
+QScrollArea#who, QWidget#who_view, QWidget#who_names {{ background: transparent; }}
+QScrollArea#who QScrollBar:vertical {{ background: #1E2228; width: {int(u * 1.5)}px; margin: 0px; }}
+QScrollArea#who QScrollBar::handle:vertical {{ background: #6C7A89; min-height: {int(u * 2)}px;
+                                              border-radius: {pad}px; }}
+QScrollArea#who QScrollBar::add-line:vertical, QScrollArea#who QScrollBar::sub-line:vertical {{ height: 0px; }}
+QScrollArea#who QScrollBar::add-page:vertical, QScrollArea#who QScrollBar::sub-page:vertical {{ background: none; }}
 QLineEdit {{ background: #FFFFFF; color: #000000; border-radius: {pad}px; padding: {pad}px;
              font-size: {int(u * 1.3)}px; }}
 QListWidget, QTableWidget {{ background: #FFFFFF; color: #000000; font-size: {int(u * 0.95)}px; }}

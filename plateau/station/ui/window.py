@@ -33,6 +33,7 @@ from plateau.station.ui.bridges import ActivityFilter, ReaderBridge
 from plateau.station.ui.forgotten import ForgottenScreen
 from plateau.station.ui.i18n import tr
 from plateau.station.ui.pupil_screens import AskStaffScreen, IdleScreen, IdleTexts, ResultScreen
+from plateau.station.ui.staff_chooser import WhoScreen
 from plateau.station.ui.staff_mode import StaffMode
 from plateau.station.ui.staff_screens import OverrideScreen, ParkedScreen, PassagesScreen, PinScreen, StaffMenu
 from plateau.station.ui.texts import (clock_text, connectivity_text, counts_text, idle_prompt, reader_text,
@@ -99,16 +100,19 @@ class KioskWindow(StaffMode, QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.idle, self.result, self.ask = IdleScreen(), ResultScreen(), AskStaffScreen()
-        self.pin, self.menu, self.override = PinScreen(), StaffMenu(), OverrideScreen()
+        self.who, self.pin, self.menu, self.override = WhoScreen(), PinScreen(), StaffMenu(), OverrideScreen()
         self.forgotten, self.passages, self.parked = ForgottenScreen(), PassagesScreen(), ParkedScreen()
         self._manager = None  # built on first use: QtCharts costs 0.2 s of start-up
         self.screens = {Screen.IDLE: self.idle, Screen.RESULT: self.result, Screen.ASK_STAFF: self.ask,
-                        Screen.PIN: self.pin, Screen.STAFF: self.menu, Screen.OVERRIDE: self.override,
+                        Screen.WHO: self.who, Screen.PIN: self.pin, Screen.STAFF: self.menu,
+                        Screen.OVERRIDE: self.override,
                         Screen.FORGOTTEN: self.forgotten, Screen.PASSAGES: self.passages,
                         Screen.PARKED: self.parked}
         for w in self.screens.values():
             self.stack.addWidget(w)
         self.idle.corner.long_pressed.connect(self.request_staff)
+        self.who.chosen.connect(self._staff_chosen)
+        self.who.cancelled.connect(lambda: self._act(self.flow.cancel_pin))
         self.pin.pin_entered.connect(self._pin_entered)
         self.pin.cancelled.connect(lambda: self._act(self.flow.cancel_pin))
         self.menu.chosen.connect(self._menu_chosen)
@@ -249,8 +253,8 @@ class KioskWindow(StaffMode, QMainWindow):
             self.render()
         elif self.flow.screen is Screen.IDLE:
             self.idle.clock.setText(clock_text(self._local()))
-        elif self.flow.screen is Screen.PIN and not self.flow.pin_allowed(self._now()):
-            self.pin.set_message(tr("Too many wrong PINs: wait {seconds} s",
+        elif self.flow.screen in (Screen.WHO, Screen.PIN) and not self.flow.pin_allowed(self._now()):
+            self.screens[self.flow.screen].set_message(tr("Too many wrong PINs: wait {seconds} s",
                                     seconds=int(self.flow.lock_remaining(self._now())) + 1))
 
     def refresh_status(self) -> None:
@@ -280,14 +284,17 @@ class KioskWindow(StaffMode, QMainWindow):
     def render(self) -> None:
         """Show the flow's screen with fresh contents."""
         screen = self.flow.screen
-        self._watch_activity(self.flow.staff is not None or screen is Screen.PIN)
+        self._watch_activity(self.flow.staff is not None or screen in (Screen.WHO, Screen.PIN))
         widget = self.manager if screen is Screen.MANAGER else self.screens[screen]
         if screen is Screen.IDLE:
             self._fill_idle()
         elif screen is Screen.ASK_STAFF:
             self.ask.show_error(self.flow.error_text)
+        elif screen is Screen.WHO and self.stack.currentWidget() is not widget:
+            self.who.reset()
+            self._list_staff()
         elif screen is Screen.PIN and self.stack.currentWidget() is not widget:
-            self.pin.reset(self.flow.pin_for.name if self.flow.pin_for else None)
+            self.pin.reset(self.flow.pin_for.name if self.flow.pin_for else None, back=self.flow.pin_chosen_by_name)
         elif screen is Screen.STAFF:
             self._fill_menu()
         elif screen is Screen.OVERRIDE and self.stack.currentWidget() is not widget and self.flow.last_refusal:
