@@ -33,6 +33,9 @@ UNPREFIXED = {"/docs/oauth2-redirect"}  # FastAPI serves Swagger's OAuth2 redire
 STATION = {("GET", "/sync/changes"), ("POST", "/sync/passages"), ("POST", "/sync/card-events")}
 STATION_ONLY = {("POST", "/sync/passages"), ("POST", "/sync/card-events")}  # an admin pushes nothing
 NOWHERE = "0000000X"
+# the web pages and their static files answer to sessions, not tokens: their own access table is
+# tested page by page and role by role in tests/web
+WEB = ("/office", "/famille", "/static")
 WRONG = "pst_not-a-token-anybody-was-given"
 
 
@@ -44,7 +47,7 @@ def route_table() -> list[tuple[str, str]]:
         assert path.startswith(PREFIX), path
         out.update((method.upper(), path[len(PREFIX):]) for method in operations)
     for route in app.routes:  # the plain routes (documentation), which the document does not list
-        if isinstance(route, APIRoute) or not hasattr(route, "path"):
+        if isinstance(route, APIRoute) or not hasattr(route, "path") or route.path.startswith(WEB):
             continue
         path = route.path[len(PREFIX):] if route.path.startswith(PREFIX) else route.path
         for method in route.methods or ():
