@@ -41,7 +41,9 @@ _FR = {
                 "person_inactive": "Inscription inactive", "no_service": "Aucun service en cours",
                 "closed_day": "Jour de fermeture", "opposition": "Opposition (absence, impayé…)",
                 "already_served": "Déjà servi", "not_registered_today": "Pas inscrit ce jour",
-                "no_reservation": "Sans réservation", "insufficient_balance": "Solde insuffisant"},
+                "no_reservation": "Sans réservation", "insufficient_balance": "Solde insuffisant",
+                "phone_code_invalid": "Code téléphone non valide", "phone_code_replayed": "Code téléphone déjà utilisé",
+                "phone_badge_off": "Badge téléphone désactivé"},
 }
 
 _EN = {
