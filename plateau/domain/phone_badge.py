@@ -140,7 +140,7 @@ def decide_phone(text: str, at: datetime, snap, held: PhoneSecret | None):
     if snap.person is None:
         return refuse(Reason.UNKNOWN_CARD)
     if not site.policy.phone_badge or held is None:
-        return refuse(Reason.PHONE_BADGE_OFF, snap.person)
+        return refuse(Reason.PHONE_BADGE_OFF)      # nothing verified: no name shown either
     verdict, step = verify(held.secret, payload.code, at, held.last_step, digits=held.digits, period=held.period)
     if verdict is Verdict.INVALID:
         return refuse(Reason.PHONE_CODE_INVALID)   # nobody proved to be this pupil: no name shown

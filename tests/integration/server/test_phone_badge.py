@@ -138,7 +138,7 @@ def test_a_revoked_phone_badge_is_refused_after_the_next_sync(world, martin, sta
         assert recorder.check(_payload(issued, at), at).reason != "phone_badge_off"
         station.sync_once()
         refused = recorder.check(_payload(issued, at), at)
-        assert (refused.accepted, refused.reason) == (False, "phone_badge_off")
+        assert (refused.accepted, refused.reason, refused.person) == (False, "phone_badge_off", None)
         assert refused.message("en") == "Phone badge turned off"
     finally:
         recorder.close()
