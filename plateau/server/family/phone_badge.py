@@ -14,7 +14,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plateau.domain import phone_badge as pb
@@ -73,15 +72,9 @@ def status(s: Session, person_id: int) -> m.PhoneBadge | None:
     return s.get(m.PhoneBadge, person_id)
 
 
-def holders(s: Session, site_id: int) -> list[tuple[m.Person, m.PhoneBadge]]:
-    """The site's pupils whose phone badge is on, by name (the office's list)."""
-    return [tuple(r) for r in s.execute(
-        select(m.Person, m.PhoneBadge).join(m.PhoneBadge, m.PhoneBadge.person_id == m.Person.id)
-        .where(m.PhoneBadge.site_id == site_id).order_by(m.Person.last_name, m.Person.first_name)).all()]
-
-
 def qr_svg(text: str, *, scale: int = 8) -> str:
-    """The QR code of `text` as an SVG document (segno; error correction M, a quiet zone of 4)."""
+    """The QR code of `text` as an SVG document (segno; error correction M, a quiet zone of 4): for
+    the family portal's phone-badge page, which draws the current code's payload."""
     import segno
 
     out = io.BytesIO()
