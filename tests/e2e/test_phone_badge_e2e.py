@@ -64,6 +64,9 @@ def test_a_phone_badge_turned_on_by_a_family_records_a_phone_passage_on_the_serv
                           check=False)
             return json.loads(out.stdout)
 
+        checked = json.loads(plateau("check", shown, "--at", at.isoformat(), "--json", "--config",
+                                     str(station.config), check=False).stdout)
+        assert (checked["accepted"], checked["medium"]) == (True, "phone")   # nothing recorded: still unused
         first = read(at)
         assert (first["accepted"], first["reason"], first["medium"]) == (True, "ok", "phone"), first
         assert first["person"]["id"] == kid["id"]
