@@ -73,6 +73,28 @@ class ReaderSection:
 
 
 @dataclass(frozen=True)
+class ScannerSection:
+    """A USB 2D barcode scanner in keyboard mode reading phone badges, beside a serial or NFC card
+    reader (with a keyboard card reader, that reader's wedge reads phone badges too)."""
+
+    enabled: bool = False
+    prefix: str = ""                 # characters the scanner types before the code (its "prefix" option)
+    suffix: str = ""
+    wedge_max_gap_ms: int = 35
+    debounce_ms: int = 1500
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    """The kiosk's camera reading phone badges' QR codes (zxing-cpp, plateau/devices/camera.py)."""
+
+    enabled: bool = False
+    device: str = ""                 # a camera's id or description (`plateau devices` lists them); empty: default
+    interval_ms: int = 100           # at most one frame decoded per interval
+    debounce_ms: int = 1500
+
+
+@dataclass(frozen=True)
 class OutputsSection:
     gate_device: str = ""            # serial port driving a relay; empty = no gate
     gate_pulse_ms: int = 800
@@ -92,6 +114,8 @@ class StationSettings:
     db: DbSection = field(default_factory=DbSection)
     reader: ReaderSection = field(default_factory=ReaderSection)
     outputs: OutputsSection = field(default_factory=OutputsSection)
+    scanner: ScannerSection = field(default_factory=ScannerSection)
+    camera: CameraSection = field(default_factory=CameraSection)
     source: str = ""  # where the settings came from, for messages
 
     def validate(self) -> "StationSettings":
@@ -140,6 +164,13 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [station] clock_speed must be positive")
         if self.station.result_seconds <= 0 or self.reader.debounce_ms < 0:
             raise ConfigError(f"{self.source}: durations must be positive")
+        if self.scanner.enabled and self.reader.kind == "keyboard":
+            raise ConfigError(f"{self.source}: [scanner] is for a station whose card reader is serial or nfc: "
+                              "with [reader] kind = \"keyboard\", that reader's wedge reads phone badges too "
+                              "(set [reader] prefix/suffix to what the scanner adds)")
+        if not 10 <= self.camera.interval_ms <= 5000 or not 5 <= self.scanner.wedge_max_gap_ms <= 500:
+            raise ConfigError(f"{self.source}: [camera] interval_ms must be between 10 and 5000, "
+                              "[scanner] wedge_max_gap_ms between 5 and 500")
         from plateau.devices.checks import check_outputs, check_reader
 
         for problem in check_reader(self.reader) + check_outputs(self.outputs):
@@ -215,7 +246,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
                 raise ConfigError(f"environment variable {key}: unknown setting {name!r} in [{section}] "
                                   f"(known: {', '.join(sorted(known))})")
             merged.setdefault(section, {})[name] = value
-        elif section in ("station", "reader", "db", "outputs"):
+        elif section in ("station", "reader", "db", "outputs", "scanner", "camera"):
             raise ConfigError(f"environment variable {key}: unknown setting")
     built = {name: _section(sections[name].default_factory().__class__, name, merged.get(name, {}), str(path))
              for name in sections}

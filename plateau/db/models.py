@@ -159,6 +159,7 @@ class Passage(Base):
     ref: Mapped[str | None] = mapped_column(String(36))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     origin: Mapped[str] = mapped_column(String(8), default="local")  # local | remote (from sync)
+    medium: Mapped[str] = mapped_column(String(8), default="card", server_default="card")  # card | phone
 
     __table_args__ = (
         # one index for "served today?" (all three columns) and the day's reports (the prefix)
@@ -166,6 +167,18 @@ class Passage(Base):
         # partial: most passages have no ref, and a badge should not write an index page for it
         Index("ix_passage_ref", "ref", sqlite_where=text("ref IS NOT NULL")),
     )
+
+
+class PhoneBadge(Base):
+    """A pupil's phone-badge secret (sync daemon, kind `phone_badge`) and the time step of the
+    last code accepted (the badge's unit of work, with its passage: migration 0009)."""
+
+    __tablename__ = "phone_badge"
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    digits: Mapped[int] = mapped_column(Integer, default=6)
+    period: Mapped[int] = mapped_column(Integer, default=30)
+    last_step: Mapped[int | None] = mapped_column(Integer)
 
 
 class Outbox(Base):

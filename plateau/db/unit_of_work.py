@@ -33,14 +33,18 @@ from plateau.db.checkpointer import Checkpointer
 from plateau.db.queries import SiteCache, snapshot_for_card_raw, snapshot_for_person_raw
 from plateau.db.replica import get_state, set_state
 from plateau.db.types import utc_text
+from plateau.domain.phone_badge import PhoneSecret
 from plateau.domain.rules import Decision
 from plateau.domain.snapshot import SiteInfo, Snapshot
 
 # -- the passage log and its outbox (DB-API statements: the badge's hot path) -------------------
 _INSERT_PASSAGE = (
     "INSERT INTO passage (id, station, at, local_date, service, card_uid, person_id, kind, accepted, "
-    "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, origin) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')")
+    "reason, price_cents, balance_after_cents, staff_id, motive, ref, warnings, medium, origin) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')")
+# the phone badge (migration 0009): a pupil's secret, and the step of the last code accepted
+_PHONE_BADGE = "SELECT person_id, secret, digits, period, last_step FROM phone_badge WHERE person_id = ?"
+_PHONE_STEP = "UPDATE phone_badge SET last_step = ?2 WHERE person_id = ?1 AND (last_step IS NULL OR last_step < ?2)"
 _INSERT_OUTBOX = (
     "INSERT INTO outbox (passage_id, seq, person_id, price_cents, attempts, parked) VALUES "
     "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, 0, 0)")
@@ -164,6 +168,15 @@ class UnitOfWork:
     def person_snapshot(self, person_id: int, at: datetime) -> Snapshot:
         return snapshot_for_person_raw(self.raw, self.site(), person_id, at, _balance_raw)
 
+    def phone_secret(self, person_id: int) -> PhoneSecret | None:
+        """The pupil's phone-badge secret and last used step, or None when their phone badge is off."""
+        row = self.raw.execute(_PHONE_BADGE, (person_id,)).fetchone()
+        return PhoneSecret(*row) if row else None
+
+    def use_phone_step(self, person_id: int, step: int) -> None:
+        """Mark the step of an accepted phone code used (with its passage, in this transaction)."""
+        self.raw.execute(_PHONE_STEP, (person_id, step))
+
     def balance(self, person_id: int) -> int:
         return _balance_raw(self.raw, person_id)
 
@@ -184,7 +197,7 @@ class UnitOfWork:
             pid, station, utc_text(decision.at), decision.local_date.isoformat(),
             decision.service.code if decision.service else None, decision.card_uid, person_id, str(decision.kind),
             1 if decision.accepted else 0, str(decision.reason), decision.price_cents, decision.balance_after_cents,
-            staff_id, motive, ref, json.dumps(list(decision.warnings))))
+            staff_id, motive, ref, json.dumps(list(decision.warnings)), decision.medium))
         self.raw.execute(_INSERT_OUTBOX, (pid, person_id, decision.price_cents))
         self._added += 1
         return pid

@@ -7,7 +7,8 @@ within the same gap, is a badge (its prefix/suffix stripped, spelled in `uid_for
 into one UID, even from a reader that drops the Enter of the first.
 
 `KeyboardWedge` is the Qt side: an event filter installed for the kiosk window that holds the
-printable keys of a burst back from the widgets, emits `badge(uid)` at Enter, and hands the keys
+printable keys of a burst back from the widgets, emits `badge(uid)` at Enter (or the text of a
+phone badge's QR code, read by a USB 2D scanner in keyboard mode), and hands the keys
 back to the focused widget, in order, when they turn out to be typed by a person (a staff search
 field keeps working; each key reaches it `max_gap_ms` late, which nobody notices).
 """
@@ -104,7 +105,7 @@ class KeyboardWedge(QObject):
             self._assembler.reset()
             self._replay()
             return False
-        if self._assembler.key(reader_char(text, event.nativeScanCode()), now):
+        if self._assembler.key(reader_char(text, event.nativeScanCode()), now, text):
             self._replay()  # the held run was too slow for a reader: a person's keys
         # a copy (Qt reuses the event) with everything a widget may look at, for a replay
         self._held.append(QKeyEvent(event.type(), event.key(), event.modifiers(), event.nativeScanCode(),

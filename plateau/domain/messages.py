@@ -26,6 +26,9 @@ _TEXT = {
         Reason.NOT_REGISTERED_TODAY: "Pas inscrit le {weekday}",
         Reason.NO_RESERVATION: "Pas de réservation aujourd'hui",
         Reason.INSUFFICIENT_BALANCE: "Solde insuffisant : {balance}",
+        Reason.PHONE_CODE_INVALID: "Code du téléphone non valide : rafraîchir le code",
+        Reason.PHONE_CODE_REPLAYED: "Code du téléphone déjà utilisé",
+        Reason.PHONE_BADGE_OFF: "Badge téléphone désactivé",
     },
     "en": {
         Reason.OK: "Enjoy your meal, {first_name}!",
@@ -39,6 +42,9 @@ _TEXT = {
         Reason.NOT_REGISTERED_TODAY: "Not registered on {weekday}s",
         Reason.NO_RESERVATION: "No reservation today",
         Reason.INSUFFICIENT_BALANCE: "Insufficient balance: {balance}",
+        Reason.PHONE_CODE_INVALID: "Phone code not valid: refresh the code",
+        Reason.PHONE_CODE_REPLAYED: "Phone code already used",
+        Reason.PHONE_BADGE_OFF: "Phone badge turned off",
     },
 }
 

@@ -53,6 +53,9 @@ class SitePolicy:
     # server side: a pushed price is accepted if the tariff had it at some moment in the last N days
     # (a station offline for a few days still charges the tariff it holds)
     price_history_days: int = 7
+    # the phone as a badge (plateau.domain.phone_badge): families may turn it on for their children
+    phone_badge: bool = False
+    phone_badge_digits: int = 6            # digits of the one-time code (6 to 8)
 
     def for_category(self, category: str | None) -> CategoryPolicy:
         return self.categories.get(category or "", self.default)
@@ -65,7 +68,7 @@ class SitePolicy:
 
 _SITE_KEYS = {"alsace_moselle": bool, "cutoff_mode": str, "cutoff_time": str, "cutoff_days": int,
               "booking_horizon_days": int, "regime_plans": str, "topup_min_cents": int,
-              "price_history_days": int}
+              "price_history_days": int, "phone_badge": bool, "phone_badge_digits": int}
 
 
 def _convert(key: str, kind: Any, raw: Any) -> Any:
@@ -95,6 +98,8 @@ def _check(key: str, name: str, value: Any) -> None:
     if name in ("overdraft_cents", "low_balance_cents", "unreserved_surcharge_cents",
                 "cutoff_days", "booking_horizon_days", "topup_min_cents", "price_history_days") and value < 0:
         raise PolicyError(f"{key}: must not be negative")
+    if name == "phone_badge_digits" and not 6 <= value <= 8:
+        raise PolicyError(f"{key}: must be 6, 7 or 8")
     if name == "max_passages_per_service" and value < 1:
         raise PolicyError(f"{key}: must be at least 1")
     if name == "regime_plans":

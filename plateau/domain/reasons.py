@@ -17,6 +17,10 @@ class Reason(StrEnum):
     NOT_REGISTERED_TODAY = "not_registered_today"
     NO_RESERVATION = "no_reservation"
     INSUFFICIENT_BALANCE = "insufficient_balance"
+    # the phone as a badge (plateau.domain.phone_badge)
+    PHONE_CODE_INVALID = "phone_code_invalid"    # not this pupil's code now (±1 step), or not of this site
+    PHONE_CODE_REPLAYED = "phone_code_replayed"  # a code already used (a screenshot passed on)
+    PHONE_BADGE_OFF = "phone_badge_off"          # revoked, never turned on, or not allowed at this site
 
 
 class Warning_(StrEnum):

@@ -37,6 +37,7 @@ class Decision:
     # what accepting would charge: used when staff override a refusal
     would_charge_cents: int = 0
     details: dict = field(default_factory=dict)
+    medium: str = "card"   # how the pupil was identified: card | phone (plateau.domain.phone_badge)
 
     def message(self, lang: str = "fr") -> str:
         fields = dict(self.details)
@@ -66,6 +67,7 @@ class Decision:
             "at": self.at.isoformat(),
             "local_date": self.local_date.isoformat(),
             "kind": str(self.kind),
+            "medium": self.medium,
         }
 
 

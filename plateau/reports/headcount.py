@@ -14,6 +14,8 @@ Definitions (per service open that day):
 - served: accepted passages (badge, forgotten badge, override) not cancelled by a later linked
   `cancel` passage. Overrides are part of served and also counted and listed apart.
 - no-shows: expected persons with no served passage; unexpected: served persons not expected.
+- by medium: served and refused passages by how the pupil was identified ("card": a badge or staff
+  by name; "phone": the phone badge's QR code);
 - refusals: refused passages by reason; `overridden` says how many of them staff then let in,
   so a pupil refused then overridden appears in both the refusals and the served figures.
 Everything is also broken down by class, category, station and 15-minute slot (local time).
@@ -104,6 +106,8 @@ class ServiceHeadcount:
     by_category: dict[str, Counts] = field(default_factory=dict)
     by_station: dict[str, Counts] = field(default_factory=dict)
     by_slot: dict[str, dict[str, int]] = field(default_factory=dict)   # "HH:MM" -> served, refusals
+    # how pupils were identified: "card" (a badge, or staff by name) or "phone" (the phone badge)
+    by_medium: dict[str, Counts] = field(default_factory=dict)  # medium -> served, refusals
     no_shows: list[dict] = field(default_factory=list)
     unexpected: list[dict] = field(default_factory=list)
     overrides: list[dict] = field(default_factory=list)
@@ -121,6 +125,7 @@ class ServiceHeadcount:
             "by_category": {k: v.to_json() for k, v in sorted(self.by_category.items())},
             "by_station": {k: v.to_json() for k, v in sorted(self.by_station.items())},
             "by_slot": [{"slot": k, **v} for k, v in sorted(self.by_slot.items())],
+            "by_medium": {k: {"served": v.served, "refusals": v.refusals} for k, v in sorted(self.by_medium.items())},
             "no_shows": list(self.no_shows), "unexpected": list(self.unexpected),
             "overrides": list(self.overrides), "cancellations": list(self.cancellations),
         }
@@ -304,7 +309,9 @@ def compute(data: DayData) -> DayHeadcount:
         local = _as_instant(p["at"]).astimezone(tz)
         slot = sh.by_slot.setdefault(slot_of(local), {"served": 0, "refusals": 0})
         pid = p["person_id"]
+        medium = sh.by_medium.setdefault(p.get("medium") or "card", Counts())
         if not p["accepted"]:
+            medium.refusals += 1
             info = sh.refusals_by_reason.setdefault(p["reason"], {"count": 0, "overridden": 0})
             info["count"] += 1
             info["overridden"] += p["id"] in overridden_ids
@@ -324,6 +331,7 @@ def compute(data: DayData) -> DayHeadcount:
                                      "motive": cancel.get("motive") or ""})
             continue
         slot["served"] += 1
+        medium.served += 1
         for c in groups(sh, pid, p["station"]):
             c.served += 1
         if pid is not None:

@@ -25,6 +25,8 @@ _FR = {
                        "servis (colonne « dont dérog. »).",
     "none": "Aucun.", "none_f": "Aucune.", "arrivals": "Arrivées par tranche de 15 minutes",
     "per_slot": "passages par tranche de 15 min", "by_class": "Par classe", "by_category": "Par catégorie",
+    "by_medium": "Par moyen d'identification", "medium": "Moyen",
+    "media": {"card": "Badge (ou recherche par nom)", "phone": "Téléphone"},
     "by_station": "Par poste", "class": "Classe", "category": "Catégorie", "station": "Poste",
     "no_class": "Sans classe (adultes)", "unknown_badge": "Badge inconnu",
     "overrides_title": "Dérogations accordées", "time": "Heure", "person": "Nom", "refused_for": "Refus initial",
@@ -39,7 +41,9 @@ _FR = {
                 "person_inactive": "Inscription inactive", "no_service": "Aucun service en cours",
                 "closed_day": "Jour de fermeture", "opposition": "Opposition (absence, impayé…)",
                 "already_served": "Déjà servi", "not_registered_today": "Pas inscrit ce jour",
-                "no_reservation": "Sans réservation", "insufficient_balance": "Solde insuffisant"},
+                "no_reservation": "Sans réservation", "insufficient_balance": "Solde insuffisant",
+                "phone_code_invalid": "Code téléphone non valide", "phone_code_replayed": "Code téléphone déjà utilisé",
+                "phone_badge_off": "Badge téléphone désactivé"},
 }
 
 _EN = {
@@ -58,6 +62,8 @@ _EN = {
     "refusals_by_reason": "Refusals by reason", "reason": "Reason", "then_overridden": "then overridden",
     "overridden_note": "A pupil refused then let in by staff appears in both the refusals and the served.",
     "none": "None.", "none_f": "None.", "arrivals": "Arrivals per 15-minute slot", "per_slot": "passages per 15 min",
+    "by_medium": "By medium", "medium": "Medium",
+    "media": {"card": "Badge (or search by name)", "phone": "Phone"},
     "by_class": "By class", "by_category": "By category", "by_station": "By station", "class": "Class",
     "category": "Category", "station": "Station", "no_class": "No class (adults)", "unknown_badge": "Unknown badge",
     "overrides_title": "Overrides", "time": "Time", "person": "Name", "refused_for": "Refused for",

@@ -230,6 +230,9 @@ def render_daily(headcount: DayHeadcount, path: str | Path | BinaryIO, lang: str
         if s.by_station:
             story += _by_group(L["by_station"] + suffix, L["station"], s.by_station, L,
                                columns=("served", "overrides", "refusals"))
+        if "phone" in s.by_medium:   # only once the school uses phone badges
+            story += _by_group(L["by_medium"] + suffix, L["medium"], s.by_medium, L,
+                               names=lambda k, L: L["media"].get(k, k), columns=("served", "refusals"))
     overrides = [[o["at"], o["station"], f"{o['last_name']} {o['first_name']}", _class_name(o["class_name"], L),
                   reason_label(o["overridden_reason"], L), o["staff"] or (f"#{o['staff_id']}" if o["staff_id"] else ""),
                   o["motive"]] for s in hc.services for o in s.overrides]

@@ -218,4 +218,8 @@ def passage_data(p: m.Passage) -> dict:
             "service": p.service, "card_uid": p.card_uid, "person_id": p.person_id, "kind": p.kind,
             "accepted": bool(p.accepted), "reason": p.reason, "price_cents": p.price_cents,
             "balance_after_cents": p.balance_after_cents, "staff_id": p.staff_id, "motive": p.motive,
-            "ref": p.ref, "warnings": list(p.warnings or [])}
+            "ref": p.ref, "warnings": list(p.warnings or []), "medium": p.medium or "card"}
+
+
+def phone_badge_data(b: m.PhoneBadge) -> dict:
+    return {"person_id": b.person_id, "secret": b.secret, "digits": b.digits, "period": b.period}

@@ -269,6 +269,7 @@ class Passage(Base):
     ref: Mapped[str | None] = mapped_column(String(36))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    medium: Mapped[str] = mapped_column(String(8), default="card", server_default="card")  # card | phone
 
     __table_args__ = (
         Index("ix_server_passage_site_day", "site_id", "local_date", "service"),
@@ -461,3 +462,17 @@ class RejectedItem(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_rejected_item_site_received", "site_id", "received_at"),)
+
+
+class PhoneBadge(Base):
+    """A pupil's phone badge (plateau.domain.phone_badge): the one-time-code secret, replicated
+    to the site's stations (change kind `phone_badge`). No row: the phone badge is off."""
+
+    __tablename__ = "phone_badge"
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    secret: Mapped[str] = mapped_column(String(64))          # base32
+    digits: Mapped[int] = mapped_column(Integer, default=6)
+    period: Mapped[int] = mapped_column(Integer, default=30)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(254))      # the family's e-mail, or "office:<login>"

@@ -145,7 +145,7 @@ def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> t
 
 def _wire(row: dict) -> dict:
     out = {k: row[k] for k in ("id", "station", "service", "card_uid", "person_id", "kind", "accepted", "reason",
-                               "price_cents", "balance_after_cents", "staff_id", "motive", "ref")}
+                               "price_cents", "balance_after_cents", "staff_id", "motive", "ref", "medium")}
     out["at"] = row["at"].isoformat()
     out["local_date"] = row["local_date"].isoformat()
     out["warnings"] = list(row["warnings"])

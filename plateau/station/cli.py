@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from plateau.config import load_settings
 from plateau.db.engine import check_site, open_replica
 from plateau.station.services import Recorder
+from plateau.domain.phone_badge import is_payload
 from plateau.domain.uid import FORMATS, normalize_uid
 from plateau.errors import UserError
 
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EXIT_CODES + ("\n\n`plateau pass` records the passage exactly as the kiosk does."
                                   if name == "pass" else "\n\n`plateau check` records nothing.")
-    parser.add_argument("uid", help="the badge UID as the reader spells it")
+    parser.add_argument("uid", help="the badge UID as the reader spells it, or a phone badge's text (PLT1:...)")
     parser.add_argument("--at", help="ISO 8601 instant (default: now); without an offset, the site's local time")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--config", help="station configuration file (default: $PLATEAU_CONFIG or "
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    uid = normalize_uid(args.uid, args.format or settings.reader.uid_format)
+    # a phone badge's text (plateau.domain.phone_badge) is taken as is; anything else is a card UID
+    text = args.uid.strip()
+    uid = text if is_payload(text) else normalize_uid(args.uid, args.format or settings.reader.uid_format)
     engine = open_replica(settings.db.path, create=False)
     recorder = None
     try:
@@ -92,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
     else:
         mark = "ACCEPTED" if decision.accepted else "REFUSED"
-        who = decision.person.display_name if decision.person else uid
+        who = decision.person.display_name if decision.person else ("phone" if is_payload(uid) else uid)
         line = f"{mark} {decision.reason}: {decision.message(lang)} — {who}"
         if decision.balance_after_cents is not None:
             line += f" (price {decision.price_cents} c, balance {decision.balance_after_cents} c)"

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from plateau.db.unit_of_work import UnitOfWork
 from plateau.domain import rules
 from plateau.domain.clock import check_clock
+from plateau.domain.phone_badge import decide_phone, is_payload, parse_payload
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.domain.rules import Decision
 from plateau.domain.snapshot import SiteInfo
@@ -61,19 +62,29 @@ class Recorder:
             return uow.site()
 
     def check(self, uid: str, at: datetime) -> Decision:
-        """The decision for `uid` at `at`, recording nothing (`plateau check`)."""
+        """The decision for `uid` (or a phone badge's text) at `at`, recording nothing (`plateau check`)."""
         with self.uow.reading() as uow:
+            if is_payload(uid):
+                return _phone_decision(uow, uid, at)[0]
             return rules.decide(uid, at, uow.card_snapshot(uid, at))
 
     # -- writes -----------------------------------------------------------------------------
     def badge(self, uid: str, at: datetime) -> Recorded:
+        """Record the passage of a badge read: a card's UID, or a phone badge's text
+        (plateau.domain.phone_badge), whose accepted code's step is marked used with the passage."""
         check_clock(at)
         with self.uow.writing() as uow:
-            decision = rules.decide(uid, at, uow.card_snapshot(uid, at))
+            if is_payload(uid):
+                decision, step = _phone_decision(uow, uid, at)
+                if decision.accepted and step is not None:
+                    uow.use_phone_step(decision.person.id, step)
+            else:
+                decision = rules.decide(uid, at, uow.card_snapshot(uid, at))
             pid = uow.add_passage(decision, self.station)
             uow.commit()
-        log.info("passage station=%s id=%s uid=%s person=%s reason=%s price=%s", self.station, pid, uid,
-                 decision.person.id if decision.person else None, decision.reason, decision.price_cents)
+        log.info("passage station=%s id=%s uid=%s person=%s reason=%s price=%s medium=%s", self.station, pid,
+                 "phone" if is_payload(uid) else uid, decision.person.id if decision.person else None,
+                 decision.reason, decision.price_cents, decision.medium)
         return Recorded(decision, pid)
 
     def forgotten(self, person_id: int, at: datetime, staff_id: int) -> Recorded:
@@ -157,3 +168,13 @@ class Recorder:
             uow.commit()
         log.info("card declared lost station=%s uid=%s staff=%s event=%s", self.station, uid, staff_id, event_id)
         return event_id
+
+
+def _phone_decision(uow: UnitOfWork, text: str, at: datetime) -> tuple[Decision, int | None]:
+    """A phone badge's decision inside `uow`'s transaction: the pupil the payload names, their
+    secret, the rules (plateau.domain.phone_badge.decide_phone)."""
+    payload = parse_payload(text)
+    if payload is None:
+        return decide_phone(text, at, uow.person_snapshot(0, at), None)
+    snap = uow.person_snapshot(payload.person_id, at)
+    return decide_phone(text, at, snap, uow.phone_secret(payload.person_id))

@@ -88,6 +88,8 @@ class Kind:
     table: str
     key_fields: tuple[str, ...]
     fields: Mapping[str, Callable[[Any], bool]]
+    # fields added after a kind was first shipped: (check, value when an older peer leaves it out)
+    optional: Mapping[str, tuple[Callable[[Any], bool], Any]] = None  # type: ignore[assignment]
 
     def key_of(self, data: Mapping[str, Any]) -> str:
         return "/".join(str(data[f]) for f in self.key_fields)
@@ -109,6 +111,11 @@ PASSAGE_FIELDS: dict[str, Callable[[Any], bool]] = {
     "card_uid": _opt_str, "person_id": _opt_int, "kind": _str, "accepted": _bool, "reason": _str,
     "price_cents": _int, "balance_after_cents": _opt_int, "staff_id": _opt_int, "motive": _opt_str,
     "ref": _opt_str, "warnings": _list_of_str,
+}
+# how the pupil was identified: "card" (a badge, or staff) or "phone" (the phone badge's QR code);
+# optional on the wire, so stations and servers from before phone badges still talk to each other
+PASSAGE_OPTIONAL: dict[str, tuple[Callable[[Any], bool], Any]] = {
+    "medium": (lambda v: v in ("card", "phone"), "card"),
 }
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
@@ -132,7 +139,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("staff", "staff", ("id",), {"id": _int, "name": _str, "role": _str, "pin_hash": _str,
                                       "badge_uid": _opt_str, "active": _bool}),
     Kind("menu", "menu", ("date", "service"), {"date": _date, "service": _str, "text": _str}),
-    Kind("passage", "passage", ("id",), PASSAGE_FIELDS),
+    Kind("passage", "passage", ("id",), PASSAGE_FIELDS, PASSAGE_OPTIONAL),
+    # a pupil's phone-badge secret (plateau.domain.phone_badge); deleted when turned off
+    Kind("phone_badge", "phone_badge", ("person_id",), {"person_id": _int, "secret": _str, "digits": _int,
+                                                         "period": _int}),
 )}
 
 # kinds whose change invalidates the station's cached site data
@@ -155,9 +165,13 @@ def check_fields(kind: Kind, data: Any, *, where: str) -> dict:
     if missing:
         raise ProtocolError(f"{where}: missing {', '.join(missing)}")
     bad = [f for f, ok in kind.fields.items() if not ok(data[f])]
+    bad += [f for f, (ok, _) in (kind.optional or {}).items() if f in data and not ok(data[f])]
     if bad:
         raise ProtocolError(f"{where}: bad value for {', '.join(bad)}")
-    return {f: data[f] for f in kind.fields}
+    out = {f: data[f] for f in kind.fields}
+    for name, (_, default) in (kind.optional or {}).items():
+        out[name] = data.get(name, default)
+    return out
 
 
 def parse_change(item: Any) -> Change:
@@ -250,7 +264,7 @@ def changes_page_head(body: Any) -> int | None:
 def passage_to_wire(row: Mapping[str, Any]) -> dict:
     """A replica passage row (mapping) as the dict pushed to the server."""
     out = {}
-    for name in PASSAGE_FIELDS:
+    for name in (*PASSAGE_FIELDS, *PASSAGE_OPTIONAL):
         value = row[name]
         if isinstance(value, datetime):
             value = value.isoformat()

@@ -20,8 +20,9 @@ def test_the_result_shots_show_their_own_answer_at_every_size(qapp, tmp_path):
     names = {p.name for p in made}
     green, red = QColor(theme.ACCEPT_BG).name().upper(), QColor(theme.REFUSE_BG).name().upper()
     for w, h in SIZES:
-        for shot in ("result-accepted", "result-accepted-low-balance"):
+        for shot in ("result-accepted", "result-accepted-low-balance", "result-phone-badge"):
             assert f"{w}x{h}-fr-{shot}.png" in names
             assert _background(tmp_path / f"{w}x{h}-fr-{shot}.png") == green, (w, h, shot)
         assert _background(tmp_path / f"{w}x{h}-fr-result-already-served.png") == red
+        assert _background(tmp_path / f"{w}x{h}-fr-result-phone-code-replayed.png") == red
         assert QImage(str(tmp_path / f"{w}x{h}-fr-manager.png")).size().toTuple() == (w, h)

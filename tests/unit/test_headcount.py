@@ -179,3 +179,20 @@ def test_report_words_agree_with_the_kiosk():
     assert reason_label("no_service", fr) == fr["out_of_service"] == "Aucun service en cours"  # as on the kiosk
     assert reason_label("no_service", en) == en["out_of_service"] == "No service open"
     assert fr["none_f"] == "Aucune."  # "Dérogations accordées : Aucune."
+
+
+def test_passages_are_counted_by_medium_and_the_pdf_shows_them_once_phones_are_used():
+    import io
+
+    from plateau.reports.pdf import render_daily
+
+    passages = [passage(1, 12, 0), passage(2, 12, 1, medium="phone"),
+                passage(3, 12, 2, medium="phone", accepted=False, reason="phone_code_replayed"),
+                passage(4, 12, 3, accepted=False, reason="unknown_card", person_id=None)]
+    lunch = compute(day_data([person(1), person(2), person(3)], passages)).service("dejeuner")
+    assert lunch.to_json()["by_medium"] == {"card": {"served": 1, "refusals": 1}, "phone": {"served": 1, "refusals": 1}}
+    pdf = io.BytesIO()
+    render_daily(compute(day_data([person(1), person(2), person(3)], passages)), pdf)
+    assert pdf.getvalue().startswith(b"%PDF")
+    older = compute(day_data([person(1)], [passage(1, 12, 0)])).service("dejeuner")   # before phone badges
+    assert older.to_json()["by_medium"] == {"card": {"served": 1, "refusals": 0}}

@@ -38,6 +38,8 @@ _PASSAGE_LABELS = {
     "closed_day": "Cantine fermée", "opposition": "Accès suspendu : voir la vie scolaire",
     "already_served": "Déjà passé pour ce service", "not_registered_today": "Jour non prévu au forfait",
     "no_reservation": "Repas non réservé", "insufficient_balance": "Solde insuffisant",
+    "phone_code_invalid": "Code du téléphone non valide", "phone_code_replayed": "Code du téléphone déjà utilisé",
+    "phone_badge_off": "Badge téléphone désactivé",
 }
 
 

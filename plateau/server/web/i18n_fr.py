@@ -100,6 +100,10 @@ FR = {
         "Le badge {uid} est le badge actif de la personne {other} : déclarez-le d'abord perdu sur sa fiche.",
     "Enrol a card": "Enregistrer un badge", "Card number": "Numéro du badge", "Spelling": "Écriture",
     "Enrol": "Enregistrer", "Declare lost": "Déclarer perdu",
+    "Phone badge": "Badge téléphone", "On since {day}, by {who}": "Activé depuis le {day}, par {who}",
+    "Turn off": "Désactiver", "Off": "Désactivé",
+    "Phone badge turned off: the stations refuse its codes after their next sync.":
+        "Badge téléphone désactivé : les bornes refusent ses codes dès leur prochaine synchronisation.",
     "card.enrol": "badge enregistré", "card.lost": "badge déclaré perdu",
     "Not booked: {reason}": "Non réservé : {reason}", "Not cancelled: {reason}": "Non annulé : {reason}",
     "Meal booked on {first}.": "Repas réservé le {first}.", "Meal of {first} cancelled.": "Repas du {first} annulé.",

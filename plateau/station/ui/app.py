@@ -126,6 +126,30 @@ def start_reader(settings, window):
     return reader
 
 
+def start_phone_readers(settings, window) -> list:
+    """The phone-badge readers beside the card reader ([scanner], [camera]); returns what to stop."""
+    from plateau.devices.keyboard import KeyboardWedge
+
+    started: list = []
+    if settings.scanner.enabled:
+        s = settings.scanner
+        wedge = KeyboardWedge(window, max_gap_ms=s.wedge_max_gap_ms, prefix=s.prefix, suffix=s.suffix,
+                              debounce_ms=s.debounce_ms)
+        wedge.badge.connect(window.badge_read)
+        window.scanner = wedge
+    if settings.camera.enabled:
+        from plateau.devices.camera import CameraReader
+
+        camera = CameraReader(settings.camera.device, debounce_ms=settings.camera.debounce_ms,
+                              interval_ms=settings.camera.interval_ms)
+        # its reads come through the bridge like any reader's; its state is only logged, the
+        # card reader's state is the one the idle screen shows
+        camera.start(window.bridge.on_read,
+                     lambda state, detail: log.info("reader=camera state=%s %s", state, detail))
+        started.append(camera)
+    return started
+
+
 def attach_outputs(settings, window) -> list:
     """Gate relay and sounds: pulsed/played for each answer shown; silent when not configured."""
     from plateau.devices.factory import make_gate, make_sounds
@@ -189,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         window.show()
     else:
         window.showFullScreen()
-    started: dict = {"reader": None, "outputs": [], "keeper": None}
+    started: dict = {"reader": None, "outputs": [], "keeper": None, "phone": []}
 
     def after_first_frame() -> None:
         """The idle screen is painted (goal: within 2 s): now the reader, the outputs (QtMultimedia
@@ -204,6 +228,10 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # a bad reader must not keep the kiosk from showing its screen
             log.error("cannot start the badge reader: %s", exc, exc_info=True)
             window.set_reader_state("error", str(exc))
+        try:
+            started["phone"] = start_phone_readers(settings, window)
+        except Exception as exc:  # the card reader keeps working without the phone readers
+            log.error("cannot start the phone-badge readers: %s", exc, exc_info=True)
         try:
             started["outputs"] = attach_outputs(settings, window)
         except Exception as exc:  # no gate, no sound: the kiosk still answers on screen
@@ -231,5 +259,7 @@ def run(args: argparse.Namespace) -> int:
             started["reader"].stop()
         for out in started["outputs"]:
             out.stop()
+        for phone_reader in started["phone"]:
+            phone_reader.stop()
         window.shutdown()
         engine.dispose()

@@ -76,6 +76,27 @@ def _seed(folder: Path, clock: Clock):
     return engine, school
 
 
+def _phone_badge(engine, person_id: int, at: datetime) -> str:
+    """Turn the phone badge on for `person_id` in this replica, as a sync would; the text the
+    pupil's phone shows at `at`."""
+    import json
+
+    from sqlalchemy import text
+
+    from plateau.db.replica import bump_site_version
+    from plateau.domain import phone_badge as pb
+
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with engine.begin() as conn:
+        code, settings = conn.execute(text("SELECT code, settings FROM site")).one()
+        conn.execute(text("UPDATE site SET settings = :s"),
+                     {"s": json.dumps({**json.loads(settings or "{}"), "phone_badge": "true"})})
+        conn.execute(text("INSERT OR REPLACE INTO phone_badge (person_id, secret, digits, period) "
+                          "VALUES (:p, :s, 6, 30)"), {"p": person_id, "s": secret})
+        bump_site_version(conn)
+    return pb.payload_template(code, person_id).replace("{code}", pb.code_at(secret, at))
+
+
 def _copy(engine, path: Path):
     """A fresh replica at `path`, copied page by page from `engine`'s (SQLite's backup API)."""
     import sqlite3
@@ -120,6 +141,8 @@ def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> lis
         already = school.cards[1]
         forfait_today = next(uid for pid, uid in sorted(school.cards.items()) if pid > 500
                              and school.persons[pid]["plan"] == "forfait" and pid not in school.absent_today)
+        phone_pupil = next(pid for pid in sorted(school.cards) if pid > 600
+                           and school.persons[pid]["plan"] == "forfait" and pid not in school.absent_today)
         for lang in langs:
             for w, h in sizes:
                 engine = _copy(seeded, Path(tmp) / f"station-{lang}-{w}x{h}.db")
@@ -173,6 +196,12 @@ def shoot(out: Path, sizes=SIZES, langs=("fr", "en"), pause: float = 0.4) -> lis
                 snap("result-insufficient-balance")
                 badge("DEADBEEF")
                 snap("result-unknown-badge")
+                # a phone badge (plateau.domain.phone_badge): its first read, then the same code again
+                shown = _phone_badge(engine, phone_pupil, clock.at)
+                badge(shown)
+                snap("result-phone-badge")
+                badge(shown)
+                snap("result-phone-code-replayed")
                 win.flow.show_error("demo", time.monotonic())
                 snap("ask-staff")
                 badge(school.cards[211])

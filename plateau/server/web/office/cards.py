@@ -1,6 +1,7 @@
 """Cards on a person's page: enrol a badge (typed in any spelling a reader or a card printer
 uses), declare one lost. Replacing a card is both. Through `store.upsert_card` (the API's and
-the cards import's), audited; stations get the change at their next sync."""
+the cards import's), audited; stations get the change at their next sync. The phone badge is
+turned off here too (a lost phone; `plateau.server.family.phone_badge`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from plateau.domain.uid import FORMATS, UidError, normalize_uid
 from plateau.server import audit, feed, store
+from plateau.server.family import phone_badge
 from plateau.server import models as m
 from plateau.server.web.errors import WebError
 from plateau.server.web.i18n import gettext, request_lang
@@ -71,3 +73,23 @@ async def declare_lost(request: Request, ctx: Office, form: Form, person_id: int
 
     await in_thread(write)
     return redirect_to_person(person_id, flash="lost", uid=uid[:32])
+
+
+@router.post("/office/persons/{person_id}/phone-badge/off")
+async def phone_badge_off(request: Request, ctx: Office, form: Form, person_id: int):
+    """Turn the pupil's phone badge off: the stations refuse its codes after their next sync; the
+    family may turn it on again (a new secret) if the school allows phone badges."""
+    need(request, ctx, "cards")
+
+    def write():
+        with db_of(request).write() as s:
+            site = s.get(m.Site, ctx.site_id)
+            person = get_person_of(s, request, ctx, person_id)
+            held = phone_badge.status(s, person.id)
+            before = {"issued_at": held.issued_at.isoformat(), "issued_by": held.issued_by} if held else None
+            if phone_badge.turn_off(s, site, person):
+                audit.record(s, ctx.actor, "phone_badge.off", site_id=site.id, target=f"person:{person.id}",
+                             before=before, after=None)
+
+    await in_thread(write)
+    return redirect_to_person(person_id, flash="phone_off")

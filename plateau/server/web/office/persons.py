@@ -152,7 +152,8 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
     view = {"person": person, "cards": cards, "passages": passages, "reservations": reservations,
             "services": services, "today": today,
             "oppositions": oppositions, "balance_cents": None, "months": [],
-            "history": audit.latest(s, [ctx.site_id], limit=50, target=f"person:{person.id}")}
+            "history": audit.latest(s, [ctx.site_id], limit=50, target=f"person:{person.id}"),
+            "phone_badge": s.get(m.PhoneBadge, person.id)}
     if money:
         view["balance_cents"] = ledger.balances_of(s, [person.id])[0]["balance_cents"]
         entries = list(s.execute(select(m.LedgerEntry).where(m.LedgerEntry.person_id == person.id)
@@ -195,7 +196,8 @@ FLASHES = {"paid": "Payment of {amount} recorded. New balance: {balance}.",
            "duplicate": "This payment was already recorded (same reference): nothing changed.",
            "opposition": "Opposition added from {first} to {last}.", "lifted": "Opposition lifted.",
            "booked": "Meal booked on {first}.", "cancelled": "Meal of {first} cancelled.",
-           "card": "Card {uid} enrolled.", "lost": "Card {uid} declared lost: the stations refuse it."}
+           "card": "Card {uid} enrolled.", "lost": "Card {uid} declared lost: the stations refuse it.",
+           "phone_off": "Phone badge turned off: the stations refuse its codes after their next sync."}
 
 
 def show_person(request: Request, ctx, person_id: int, *, error: str | None = None, form: dict | None = None,

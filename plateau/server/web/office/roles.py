@@ -41,6 +41,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/persons/{person}/payments", "payments", {}),
     ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
     ("POST", "/office/persons/{person}/cards", "cards", {}),
+    ("POST", "/office/persons/{person}/phone-badge/off", "cards", {}),
     ("POST", "/office/persons/{person}/reservations", "reservations", {}),
     ("GET", "/office/bookings", "reservations", {}),
     ("POST", "/office/bookings", "reservations", {}),
