@@ -78,6 +78,7 @@ def calendar_page(request: Request, ctx: FamilyContext, kid: Kid, month_raw: str
     return page(request, ctx, "famille/calendar.html", "calendar", kid, status=status, month=first, weeks=weeks,
                 by_day=by_day, service=service, services=services, today=today, changes=changes,
                 horizon=today + timedelta(days=answer.booking_horizon_days), upcoming=upcoming,
+                tomorrow=today + timedelta(days=1),
                 cutoff_words=_cutoff_words(request, kid), tz=kid.timezone,
                 previous=previous, following=following, refusals=REFUSALS, weekdays=WEEKDAYS, **context)
 

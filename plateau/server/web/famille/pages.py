@@ -6,17 +6,21 @@ family), so a page and an app always show the same balance, passages and menus.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from plateau.server import models as m
+from plateau.server import store
 from plateau.server.family import accounts
 from plateau.server.routes import family as api
 from plateau.server.routes import family_money as money
 from plateau.server.web import sessions
+from plateau.server.web.i18n import request_lang
+from plateau.server.web.templating import long_date
 from plateau.server.web.famille.deps import (COOKIE, REALM, Famille, FamilyContext, Form, Kid, child_of, db_of,
                                              in_thread, now_of, render_page, words)
 
@@ -24,16 +28,41 @@ router = APIRouter()
 
 MOVEMENT_KINDS = {"payment": "Payment", "passage": "Meal", "reservation": "Booking", "cancel": "Cancelled booking",
                   "refund": "Refund", "adjustment": "Adjustment"}
+_MEAL = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([a-z0-9_-]+)")  # a booking's ledger label: "… 2026-12-17 dejeuner"
 
 
 def today_of(request: Request, kid: Kid):
     return now_of(request).astimezone(ZoneInfo(kid.timezone)).date()
 
 
+def deadline_words(request: Request):
+    """A cutoff instant in a family's words: midnight is said as the end of the day before
+    ("jeudi 3 décembre à minuit"), never as 00:00 of the day itself."""
+    lang = request_lang(request)
+    _ = words(request)
+
+    def say(instant, tz: str) -> str:
+        local = instant.astimezone(ZoneInfo(tz))
+        if (local.hour, local.minute) == (0, 0):
+            return _("{day} at midnight", day=long_date(local.date() - timedelta(days=1), lang))
+        return _("{day} at {time}", day=long_date(local.date(), lang), time=local.strftime("%H:%M"))
+    return say
+
+
+def service_names(request: Request, kid: Kid | None) -> dict[str, str]:
+    """The site's meal services by code ("dejeuner" → "Déjeuner")."""
+    if kid is None:
+        return {}
+    with db_of(request).read() as s:
+        site = store.get_site(s, kid.site_code)
+        return dict(s.execute(select(m.Service.code, m.Service.label).where(m.Service.site_id == site.id)).all())
+
+
 def page(request: Request, ctx: FamilyContext, template: str, current: str, kid: Kid | None = None,
          status: int = 200, **context):
     return render_page(request, template, {"famille": ctx, "page": current, "kid": kid, "flash": None,
-                                           "error": None, **context}, status=status)
+                                           "error": None, "deadline": deadline_words(request),
+                                           "service_names": service_names(request, kid), **context}, status=status)
 
 
 def _pending_top_ups(request: Request, ctx: FamilyContext) -> list[tuple[int, int]]:
@@ -73,7 +102,16 @@ def passages(request: Request, ctx: Famille, enfant: str | None = None):
 def movements(request: Request, ctx: Famille, enfant: str | None = None):
     kid = child_of(request, ctx, enfant)
     rows = money.movements(kid.id, ctx.family, db_of(request), request, None, None)
-    return page(request, ctx, "famille/movements.html", "movements", kid, rows=rows, kinds=MOVEMENT_KINDS)
+    names, _ = service_names(request, kid), words(request)
+    lang = request_lang(request)
+
+    def what(e) -> str:
+        meal = _MEAL.search(e.label or "")
+        if e.kind in ("reservation", "cancel") and meal:
+            day = long_date(date.fromisoformat(meal.group(1)), lang)
+            return f"{_(MOVEMENT_KINDS[e.kind])} — {day} ({names.get(meal.group(2), meal.group(2))})"
+        return e.label or _(MOVEMENT_KINDS.get(e.kind, e.kind))
+    return page(request, ctx, "famille/movements.html", "movements", kid, rows=[(e, what(e)) for e in rows])
 
 
 @router.get("/famille/menus")

@@ -60,7 +60,8 @@ FR = {
     "Balance on {day}": "Solde au {day}", "The balance is negative: please top up.":
         "Le solde est négatif : pensez à recharger.",
     "Today": "Aujourd'hui", "Tomorrow": "Demain", "no meal service": "pas de service",
-    "Not booked yet: book before {when}.": "Pas encore réservé : réservez avant le {when}.",
+    "Not booked yet: book before {when}.": "Pas encore réservé : réservez avant {when}.",
+    "{day} at midnight": "{day} à minuit", "{day} at {time}": "{day} à {time}",
     "Latest passages": "Derniers passages", "No passage in the last 31 days.": "Aucun passage ces 31 derniers jours.",
     "Book meals": "Réserver des repas",
     # calendar
@@ -69,7 +70,7 @@ FR = {
     "Booking/cancelling deadline:": "Heure limite de réservation/annulation :",
     "{time} for today": "{time} pour aujourd'hui", "{n} days before, at {time}": "{n} jours avant, à {time}",
     "midnight, the night before": "minuit, la veille au soir", "the day before at {time}": "la veille à {time}",
-    "Next deadline: {when}, for {day}.": "Prochaine limite : le {when}, pour le {day}.",
+    "Next deadline: {when}, for {day}.": "Prochaine limite : {when}, pour le {day}.",
     "Bookings open until {day}.": "Réservations ouvertes jusqu'au {day}.",
     "Meal": "Repas", "Show": "Afficher", "Months": "Mois", "previous month": "mois précédent",
     "next month": "mois suivant", "Meals of {month}: tap a day to book or cancel":
@@ -88,6 +89,7 @@ FR = {
     "This meal was not booked.": "Ce repas n'était pas réservé.",
     "This request cannot be done.": "Cette demande ne peut pas être faite.",
     "Week pattern: the result": "Réservation à la semaine : le résultat",
+    "Days not done, and why:": "Jours non faits, et pourquoi :", "Days done:": "Jours faits :",
     "Book every week (e.g. every Monday and Thursday until …)":
         "Réserver chaque semaine (par ex. tous les lundis et jeudis jusqu'au …)",
     "Every": "Tous les", "from": "du", "until": "jusqu'au", "every other week": "une semaine sur deux",
