@@ -19,7 +19,7 @@ from plateau.server import store
 from plateau.server.errors import ApiError
 from plateau.server.family.schemas import PatternIn
 from plateau.server.routes import family as api
-from plateau.server.web.famille.deps import Famille, FamilyContext, Form, Kid, child_of, db_of, in_thread, now_of, words
+from plateau.server.web.famille.deps import Famille, FamilyContext, Form, Kid, child_of, db_of, in_thread, words
 from plateau.server.web.famille.pages import page, today_of
 
 router = APIRouter()
