@@ -142,6 +142,11 @@ def main(argv=None) -> int:
                 driver.find_element("css selector", "#pay")
                 shots.append("rechargement-paiement")
                 _shoot(driver, args.out / "rechargement-paiement.png")
+                reference = driver.find_element("css selector", "#pay").get_attribute("data-reference")
+                driver.get(f"{srv.url}/api/v1/family/top-ups/0691234X/return?transaction_id={reference}&ok=1"
+                           f"&signed=1&amount=20.00&{lang}")  # the dummy provider's answer, as a bank sends it
+                shots.append("retour-paiement")
+                _shoot(driver, args.out / "retour-paiement.png")
             finally:
                 driver.quit()
     print(f"{len(shots)} screenshots in {args.out}: {', '.join(shots)}")

@@ -125,7 +125,8 @@ def test_an_online_top_up_is_credited_when_the_provider_confirms(famille, browse
     assert server_balances(famille.db_url)[pupil][0] == before + 2050
 
 
-PAGES_SIGNED_OUT = ("/famille/login", "/famille/activer", "/famille/mot-de-passe-oublie", "/famille/mot-de-passe")
+PAGES_SIGNED_OUT = ("/famille/login", "/famille/activer", "/famille/mot-de-passe-oublie", "/famille/mot-de-passe",
+                    f"/api/v1/family/top-ups/{UAI}/return?transaction_id=unknown&ok=1")
 PAGES = ("/famille/", "/famille/calendrier", "/famille/passages", "/famille/mouvements", "/famille/menus",
          "/famille/compte", "/famille/rechargement", "/famille/passages?enfant=999999", "/famille/?lang=en",
          "/famille/calendrier?lang=en", "/famille/?lang=fr")

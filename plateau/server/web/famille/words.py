@@ -121,6 +121,14 @@ FR = {
     "Continue to the payment": "Continuer vers le paiement",
     "Only the guardian who pays for this child may top up.":
         "Seul le responsable qui paie pour cet enfant peut recharger son compte.",
+    "Payment": "Paiement", "Back to the family space": "Retour à l'Espace Famille",
+    "Payment received: the balance is credited.": "Paiement reçu : le solde est crédité.",
+    "Payment being confirmed by the bank: the balance will be credited as soon as it confirms.":
+        "Paiement en cours de confirmation par la banque : le solde sera crédité dès sa confirmation.",
+    "The payment did not go through: nothing was debited or credited.":
+        "Le paiement n'a pas abouti : rien n'a été débité ni crédité.",
+    "This payment answer could not be verified: nothing was credited.":
+        "Cette réponse de paiement n'a pas pu être vérifiée : rien n'a été crédité.",
     "Amount in euros (at least {minimum})": "Montant en euros (au moins {minimum})", "Pay online": "Payer en ligne",
     "You pay on the school's payment provider's secure page. The balance is credited when the bank confirms the "
     "payment, usually at once.": "Vous payez sur la page sécurisée du prestataire de paiement de l'établissement. "
