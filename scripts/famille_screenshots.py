@@ -94,7 +94,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from tests.support.browser import available, chromium
     from tests.support.server import running_server
+    from tests.web.conftest import PASSWORD as OFFICE_PASSWORD
     from tests.web.famille_world import PASSWORD, TEST_FAMILY, FamilleEnv, build
+
+    def office_password(role: str) -> str:
+        return OFFICE_PASSWORD.format(role=role)
 
     why = available()
     if why:
@@ -147,6 +151,16 @@ def main(argv=None) -> int:
                            f"&signed=1&amount=20.00&{lang}")  # the dummy provider's answer, as a bank sends it
                 shots.append("retour-paiement")
                 _shoot(driver, args.out / "retour-paiement.png")
+                # the office's side: the day's online payments (signed in as the gestionnaire)
+                driver.delete_all_cookies()
+                driver.get(f"{srv.url}/office/login?{lang}")
+                driver.find_element("css selector", "input[name=email]").send_keys("gestionnaire@college.example.org")
+                driver.find_element("css selector", "input[name=password]").send_keys(office_password("gestionnaire"))
+                driver.find_element("css selector", "form button[type=submit]").click()
+                driver.find_element("css selector", "header.top")
+                driver.get(f"{srv.url}/office/online-payments?{lang}")
+                shots.append("bureau-paiements-en-ligne")
+                _shoot(driver, args.out / "bureau-paiements-en-ligne.png")
             finally:
                 driver.quit()
     print(f"{len(shots)} screenshots in {args.out}: {', '.join(shots)}")

@@ -92,3 +92,28 @@ def test_sign_out_ends_the_session(famille):
     stale = requests.get(famille.url + "/famille/", cookies={"plateau_famille": cookie}, allow_redirects=False,
                          timeout=30)
     assert stale.status_code == 303
+
+
+def test_the_office_sees_the_days_online_payments(famille):
+    import re
+
+    from tests.web.conftest import PASSWORD as OFFICE_PASSWORD
+    from tests.web.conftest import UAI
+    from tests.web.conftest import sign_in as office_sign_in
+
+    family = famille.session()
+    csrf = csrf_of(family.get(famille.url + "/famille/compte", timeout=30).text)
+    started = family.post(famille.url + "/famille/rechargement", timeout=30,
+                          data={"csrf": csrf, "enfant": famille.second_pupil, "amount": "12,30"}).text
+    reference = re.search(r'data-reference="([^"]+)"', started).group(1)
+    office = requests.Session()
+    office_sign_in(office, famille.url, "gestionnaire@college.example.org", OFFICE_PASSWORD.format(role="gestionnaire"))
+    page = html.unescape(office.get(famille.url + "/office/online-payments", timeout=30).text)
+    assert reference in page and "12,30" in page and "en attente de la banque" in page
+    requests.post(f"{famille.url}/api/v1/family/top-ups/{UAI}/notify", timeout=30,
+                  data={"transaction_id": reference, "ok": "1", "signed": "1", "amount": "12.30"})
+    page = html.unescape(office.get(famille.url + "/office/online-payments", timeout=30).text)
+    assert "crédité" in page and "Paiements en ligne" in page
+    kitchen = requests.Session()
+    office_sign_in(kitchen, famille.url, "cuisine@college.example.org", OFFICE_PASSWORD.format(role="cuisine"))
+    assert kitchen.get(famille.url + "/office/online-payments", timeout=30).status_code == 403

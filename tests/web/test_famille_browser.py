@@ -144,6 +144,15 @@ def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browse
     browser.get(f"{famille.url}/famille/calendrier?enfant={famille.second_pupil}")
     by_css(browser, "details.pattern summary").click()
     accessible(browser, "calendar with the week pattern open")
+    # the office's view of the day's online payments
+    browser.delete_all_cookies()
+    browser.get(famille.url + "/office/login")
+    by_css(browser, "input[name=email]").send_keys("gestionnaire@college.example.org")
+    by_css(browser, "input[name=password]").send_keys("bureau-gestionnaire-2026")
+    by_css(browser, "form button[type=submit]").click()
+    wait(browser, lambda d: d.current_url.endswith("/office/"))
+    browser.get(famille.url + "/office/online-payments")
+    accessible(browser, "/office/online-payments")
 
 
 def accessible(driver, name: str) -> None:

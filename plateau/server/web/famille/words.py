@@ -112,6 +112,12 @@ FR = {
     "Refund": "Remboursement", "Adjustment": "Régularisation",
     "Menus of the week": "Menus de la semaine",
     "The school has not published this week's menus yet.": "L'établissement n'a pas encore publié les menus de la semaine.",
+    # the office's view of online payments
+    "Online payments": "Paiements en ligne", "Days": "Jours", "previous day": "jour précédent",
+    "next day": "jour suivant", "credited ({n} payments)": "crédités ({n} paiements)",
+    "waiting for the bank": "en attente de la banque", "Pupil": "Élève", "Payer": "Payeur", "State": "État",
+    "Reference": "Référence", "credited": "crédité", "refused by the bank": "refusé par la banque",
+    "No online payment this day.": "Aucun paiement en ligne ce jour-là.",
     # account and top-ups
     "Children": "Enfants", "Change the password": "Changer le mot de passe", "Current password": "Mot de passe actuel",
     "Sign out": "Se déconnecter", "Top up online": "Recharger en ligne",
