@@ -5,6 +5,7 @@ lets only signed-in families post bodies beyond the small door limits."""
 from __future__ import annotations
 
 import html
+import re
 
 import requests
 
@@ -117,3 +118,20 @@ def test_the_office_sees_the_days_online_payments(famille):
     kitchen = requests.Session()
     office_sign_in(kitchen, famille.url, "cuisine@college.example.org", OFFICE_PASSWORD.format(role="cuisine"))
     assert kitchen.get(famille.url + "/office/online-payments", timeout=30).status_code == 403
+
+
+def test_refusals_come_back_as_the_calendar_page_with_the_reason(famille):
+    http = famille.session()
+    page = http.get(f"{famille.url}/famille/calendrier?enfant={famille.second_pupil}", timeout=30).text
+    csrf, day = csrf_of(page), bookable_days(page)[-1]
+    form = {"csrf": csrf, "enfant": famille.second_pupil, "date": day, "service": "dejeuner"}
+    nothing = http.post(famille.url + "/famille/reservation", data={**form, "action": "cancel"}, timeout=30)
+    assert nothing.status_code == 404 and "n'était pas réservé" in html.unescape(nothing.text)
+    assert 'data-answer="refused"' in nothing.text
+    closed = [d for d in re.findall(r'data-date="([0-9-]+)" data-state="closed"', page)]
+    refused = http.post(famille.url + "/famille/reservation", data={**form, "date": closed[-1], "action": "book"},
+                        timeout=30)
+    assert refused.status_code == 409 and "fermée ce jour-là" in html.unescape(refused.text)
+    unknown = http.post(famille.url + "/famille/reservation", data={**form, "service": "goûter", "action": "book"},
+                        timeout=30)
+    assert unknown.status_code in (404, 422) and 'data-answer="refused"' in unknown.text

@@ -12,7 +12,7 @@ import pytest
 from plateau.server.web.templating import euros
 from tests.integration.sync.harness import Station, add_station, server_balances
 from tests.support.browser import SIZES, resize, serious_violations
-from tests.web.conftest import UAI, browser  # noqa: F401 (fixture)
+from tests.web.conftest import UAI, browser, csrf_of  # noqa: F401 (fixture)
 from tests.web.famille_world import PASSWORD, TEST_FAMILY, famille  # noqa: F401 (fixture)
 from tests.web.test_office_browser import by_css, check, wait
 
@@ -66,6 +66,23 @@ def test_sign_in_book_a_lunch_on_the_calendar_and_cancel_it(famille, browser, si
     browser.refresh()   # what the server says, not only what the page shows
     assert state_of(browser, day) == "bookable"
     resize(browser, *SIZES["desktop"])
+
+
+def test_a_refused_tap_says_why_at_once(famille, browser):
+    """The page was shown with the day booked; meanwhile the other parent cancelled it: the tap on
+    "cancel" is refused by the server, and the answer shows on the page (htmx swaps it in)."""
+    sign_in(browser, famille)
+    browser.get(f"{famille.url}/famille/calendrier?enfant={famille.booked_pupil}")
+    day = bookable(browser)[3]
+    tap(browser, day, "reserved")
+    other = famille.session()
+    csrf = csrf_of(other.get(famille.url + "/famille/compte", timeout=30).text)
+    cancelled = other.post(famille.url + "/famille/reservation", timeout=30, data={
+        "csrf": csrf, "enfant": famille.booked_pupil, "date": day, "service": "dejeuner", "action": "cancel"})
+    assert cancelled.status_code == 200
+    by_css(browser, f"td[data-date='{day}'] button").click()
+    wait(browser, lambda d: "pas réservé" in by_css(d, "[data-answer=refused]").text)
+    assert state_of(browser, day) == "bookable"
 
 
 def test_a_week_pattern_books_every_chosen_weekday(famille, browser):

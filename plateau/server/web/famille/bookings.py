@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from plateau.domain.policy import policy_from_settings
 from plateau.server import store
 from plateau.server.errors import ApiError
+from plateau.server.store_checks import NotFound
 from plateau.server.family.schemas import PatternIn
 from plateau.server.routes import family as api
 from plateau.server.web.famille.deps import Famille, FamilyContext, Form, Kid, child_of, db_of, in_thread, words
@@ -75,6 +76,8 @@ def calendar_page(request: Request, ctx: FamilyContext, kid: Kid, month_raw: str
     context.setdefault("flash", None)
     context.setdefault("error", None)
     context.setdefault("pattern", None)
+    if request.headers.get("hx-request"):
+        status = 200  # htmx swaps only 2xx answers in: a refusal must show at once too
     return page(request, ctx, "famille/calendar.html", "calendar", kid, status=status, month=first, weeks=weeks,
                 by_day=by_day, service=service, services=services, today=today, changes=changes,
                 horizon=today + timedelta(days=answer.booking_horizon_days), upcoming=upcoming,
@@ -112,6 +115,9 @@ async def book_or_cancel(request: Request, ctx: Famille, form: Form):
     except ApiError as exc:
         return await in_thread(calendar_page, request, ctx, kid, month, service, status=exc.status,
                                error=_(REFUSALS.get(exc.error, REFUSALS["invalid_request"])), refused_day=day)
+    except NotFound:  # nothing booked to cancel (cancelled meanwhile elsewhere), or no such meal service
+        return await in_thread(calendar_page, request, ctx, kid, month, service, status=404,
+                               error=_(REFUSALS["not_found"]), refused_day=day)
     said = "Booked: {day}." if action == "book" else "Cancelled: {day}."
     return await in_thread(calendar_page, request, ctx, kid, month, service,
                            flash=_(said, day=_long(request, day)), done_day=day)
@@ -142,7 +148,7 @@ async def week_pattern(request: Request, ctx: Famille, form: Form):
                                error=_("Choose at least one weekday and the last day."))
     try:
         result = await in_thread(api.week_pattern, kid.id, body, ctx.family, db_of(request), request)
-    except ApiError:
+    except (ApiError, NotFound):
         return await in_thread(calendar_page, request, ctx, kid, month, service, status=422,
                                error=_("Choose at least one weekday, and a last day within a year."))
     said = "{n} meals booked." if body.action == "book" else "{n} meals cancelled."
