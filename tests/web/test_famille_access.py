@@ -135,3 +135,12 @@ def test_refusals_come_back_as_the_calendar_page_with_the_reason(famille):
     unknown = http.post(famille.url + "/famille/reservation", data={**form, "service": "goûter", "action": "book"},
                         timeout=30)
     assert unknown.status_code in (404, 422) and 'data-answer="refused"' in unknown.text
+
+
+def test_english_on_request(famille):
+    http = famille.session()
+    home = http.get(famille.url + "/famille/?lang=en", timeout=30)
+    assert 'lang="en"' in home.text and "Balance on" in home.text and "Solde" not in home.text
+    passages = http.get(f"{famille.url}/famille/passages?enfant={famille.booked_pupil}", timeout=30)  # remembered
+    assert 'lang="en"' in passages.text and "Repas" not in passages.text
+    assert "Solde au" in html.unescape(http.get(famille.url + "/famille/?lang=fr", timeout=30).text)

@@ -58,10 +58,30 @@ def service_names(request: Request, kid: Kid | None) -> dict[str, str]:
         return dict(s.execute(select(m.Service.code, m.Service.label).where(m.Service.site_id == site.id)).all())
 
 
+# the family API's passage labels are French; in English the reason code says the same
+PASSAGE_EN = {"ok": "Meal served", "unknown_card": "Card not recognised", "card_blocked": "Card blocked",
+              "person_inactive": "Not at the canteen that day", "no_service": "Outside the meal's hours",
+              "closed_day": "Canteen closed", "opposition": "Access suspended: see the school's office",
+              "already_served": "Already served for this meal", "not_registered_today": "Not a day of the plan",
+              "no_reservation": "Meal not booked", "insufficient_balance": "Balance too low"}
+
+
+def passage_words(request: Request):
+    english = request_lang(request) == "en"
+
+    def say(p) -> str:
+        if not english:
+            return p.label
+        return "Passage cancelled by the staff" if p.label.startswith("Passage annulé") else \
+            PASSAGE_EN.get(p.reason if not p.accepted else "ok", "Refused")
+    return say
+
+
 def page(request: Request, ctx: FamilyContext, template: str, current: str, kid: Kid | None = None,
          status: int = 200, **context):
     return render_page(request, template, {"famille": ctx, "page": current, "kid": kid, "flash": None,
                                            "error": None, "deadline": deadline_words(request),
+                                           "passage_label": passage_words(request),
                                            "service_names": service_names(request, kid), **context}, status=status)
 
 
