@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup demo test test-fast soak bench screenshots screenshots-office clean
+.PHONY: setup demo test test-fast soak bench screenshots screenshots-office screenshots-famille clean
 
 setup:
 	@scripts/setup-dev.sh all
@@ -35,6 +35,10 @@ screenshots: setup
 # every office page at 1280x900 and 390x844 (headless chromium against a real server)
 screenshots-office: setup
 	$(PY) scripts/office_screenshots.py docs/screenshots/office
+
+# every Espace Famille page at 390x844 (headless chromium against a real server)
+screenshots-famille: setup
+	$(PY) scripts/famille_screenshots.py docs/screenshots/famille
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -177,6 +177,10 @@ class Demo:
         self.say(f"The office (web back office): {self.url}/office/ — demo sign-ins:")
         for role, (email, password) in DEMO_OFFICE_USERS.items():
             self.say(f"  {role:<13} {email} / {password}")
+        from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
+
+        self.say(f"The Espace Famille (families' portal): {self.url}/famille/ — demo sign-in: "
+                 f"{DEMO_FAMILY_EMAIL} / {DEMO_FAMILY_PASSWORD}")
 
     def first_sync(self) -> None:
         procs = {sid: subprocess.Popen(_argv("sync", "--once", "--config", str(f.config)),
@@ -339,6 +343,8 @@ class Demo:
         self.say(f"  server        {self.url}  (try {self.url}/api/v1/health)")
         from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
 
+        self.say(f"  Espace Famille {self.url}/famille/  (sign in: {DEMO_FAMILY_EMAIL} / {DEMO_FAMILY_PASSWORD};"
+                 " docs/famille.md)")
         self.say(f"  family API    {self.url}/api/v1/family/  (sign in: {DEMO_FAMILY_EMAIL} / {DEMO_FAMILY_PASSWORD};"
                  " docs/family-api.md)")
         self.say(f"  logs          {self.folder / 'logs'}")

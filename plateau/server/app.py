@@ -25,6 +25,7 @@ from plateau.server.request_gate import RequestGate
 from plateau.server.routes import (family, family_money, family_phone, health, imports, persons, reports,
                                    reservations, sites, sync)
 from plateau.server.settings import ServerSettings
+from plateau.server.web.famille.deps import signed_in as family_signed_in
 from plateau.server.web.office.deps import signed_in
 from plateau.sync.protocol import API_PREFIX
 
@@ -82,5 +83,5 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
                        idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_seconds,
                        streamed_total_seconds=settings.import_body_seconds,
                        max_bodies=settings.max_bodies_in_flight, doors=ANONYMOUS_DOORS,
-                       checkers={f"{API_PREFIX}/family/": family_caller}, sessions={"/office/": signed_in})
+                       checkers={f"{API_PREFIX}/family/": family_caller}, sessions={"/office/": signed_in, "/famille/": family_signed_in})
     return app

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from plateau.server import models as m
@@ -101,6 +101,9 @@ def set_password(session: Session, account: m.FamilyAccount, password: str, now:
     account.password_hash = hash_password(password)
     account.password_set_at = now
     session.execute(update(m.FamilyToken).where(m.FamilyToken.account_id == account.id).values(revoked=True))
+    from plateau.server.office_models import WebSession  # the Espace Famille's browser sessions end too
+
+    session.execute(delete(WebSession).where(WebSession.realm == "famille", WebSession.subject_id == account.id))
 
 
 def _new_code() -> str:

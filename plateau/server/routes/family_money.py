@@ -162,15 +162,6 @@ async def provider_notification(site: SiteCode, request: Request, db: Db):
     return PlainTextResponse(result.return_content or result.outcome)
 
 
-_RETURN_WORDS = {
-    "credited": "Paiement reçu : le solde est crédité.",
-    "already_credited": "Paiement reçu : le solde est crédité.",
-    "pending": "Paiement en cours de confirmation par la banque : le solde sera crédité dès sa confirmation.",
-    "refused": "Le paiement n'a pas abouti : rien n'a été débité ni crédité.",
-    "rejected": "Cette réponse de paiement n'a pas pu être vérifiée : rien n'a été crédité.",
-}
-
-
 def _page(description: str, *errors: int) -> dict:
     return {200: {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}},
             **responses(*errors)}
@@ -184,12 +175,9 @@ async def provider_return(site: SiteCode, request: Request, db: Db) -> HTMLRespo
     """Where the family's browser comes back from the provider: the answer is verified like a
     notification (credited once), and a short page says what happened, with a link to the portal."""
     result = await run_in_threadpool(_settle, db, site, await _answer_text(request), now_of(request))
-    words = html.escape(_RETURN_WORDS[result.outcome])
-    return HTMLResponse(f'<!doctype html><html lang="fr"><head><meta charset="utf-8">'
-                        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                        f'<title>Paiement – Espace Famille</title></head><body><main><h1>Paiement</h1>'
-                        f'<p data-outcome="{result.outcome}">{words}</p><p><a href="/famille/">Retour à '
-                        f"l'Espace Famille</a></p></main></body></html>")
+    from plateau.server.web.famille.money import return_page  # the Espace Famille's page
+
+    return return_page(request, result.outcome)
 
 
 @router.get("/top-ups/{site}/pay/{reference}", responses=_page("a form posting itself to the provider", 404))

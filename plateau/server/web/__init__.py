@@ -1,6 +1,7 @@
 """The web pages served by `plateau server`: the shared foundation (templates, static files,
 sessions, CSRF, password hashing, sign-in throttling, i18n, French collation) and, in their own
-packages, the office (`office/`, under `/office/`) and later the family portal.
+packages, the office (`office/`, under `/office/`) and the Espace Famille (`famille/`, under
+`/famille/`).
 
 `mount(app)` is the one call `create_app` makes. Nothing here opens a file, a port or a
 database at import time: the database is `request.app.state.db`, opened by the app's lifespan.
@@ -12,10 +13,11 @@ from plateau.server.web.paths import STATIC, TEMPLATES  # noqa: F401  (where the
 
 
 def mount(app) -> None:
-    """Serve the office (and its static files) on `app`."""
+    """Serve the office, the Espace Famille and their static files on `app`."""
     from fastapi.staticfiles import StaticFiles
 
     from plateau.server.web.errors import install_handlers
+    from plateau.server.web.famille import router as famille_router
     from plateau.server.web.office import router as office_router
 
     from plateau.server.web.throttle import Throttle
@@ -23,4 +25,5 @@ def mount(app) -> None:
     app.state.web_throttle = Throttle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(office_router())
+    app.include_router(famille_router())
     install_handlers(app)

@@ -2,6 +2,7 @@
 
 FR = {
     # layout
+    "Online payments": "Paiements en ligne",  # the Espace Famille's top-ups, seen by the office
     "Skip to content": "Aller au contenu", "Office": "Bureau", "Today": "Aujourd'hui", "Persons": "Personnes",
     "Imports": "Imports", "Reports": "Rapports", "Stations": "Bornes", "Audit": "Journal", "Site": "Établissement",
     "Switch": "Changer", "Sign out": "Se déconnecter", "Error": "Erreur", "Back to the office": "Retour au bureau",
