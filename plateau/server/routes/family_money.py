@@ -175,7 +175,7 @@ async def provider_return(site: SiteCode, request: Request, db: Db) -> HTMLRespo
     """Where the family's browser comes back from the provider: the answer is verified like a
     notification (credited once), and a short page says what happened, with a link to the portal."""
     result = await run_in_threadpool(_settle, db, site, await _answer_text(request), now_of(request))
-    from plateau.server.web.famille.money import return_page  # the Espace Famille's page
+    from plateau.server.web.famille.payment_return import return_page  # the Espace Famille's page
 
     return return_page(request, result.outcome)
 

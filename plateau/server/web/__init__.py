@@ -24,6 +24,8 @@ def mount(app) -> None:
 
     app.state.web_throttle = Throttle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(office_router())
+    # the portal first: the office's router ends with its own catch-all 404 for `/office/...`, and
+    # the office's page of online payments lives with the portal's money pages
     app.include_router(famille_router())
+    app.include_router(office_router())
     install_handlers(app)

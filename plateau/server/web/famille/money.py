@@ -14,7 +14,7 @@ from plateau.server import store
 from plateau.server.errors import ApiError
 from plateau.server.family.schemas import TopUpIn
 from plateau.server.routes import family_money as money
-from plateau.server.web.famille.deps import Famille, Form, child_of, db_of, in_thread, render_page, words
+from plateau.server.web.famille.deps import Famille, Form, child_of, db_of, in_thread, words
 from plateau.server.web.famille.pages import page
 
 router = APIRouter()
@@ -69,19 +69,3 @@ async def top_up(request: Request, ctx: Famille, form: Form):
                                error=_(words_, minimum=euros(minimum, request_lang(request))))
     return await in_thread(page, request, ctx, "famille/topup.html", "topup", kid, minimum=0, amount=amount,
                            started=started, cents=cents)
-
-
-RETURN_WORDS = {
-    "credited": "Payment received: the balance is credited.",
-    "already_credited": "Payment received: the balance is credited.",
-    "pending": "Payment being confirmed by the bank: the balance will be credited as soon as it confirms.",
-    "refused": "The payment did not go through: nothing was debited or credited.",
-    "rejected": "This payment answer could not be verified: nothing was credited.",
-}
-
-
-def return_page(request: Request, outcome: str):
-    """Where the family's browser lands back from the provider (`/api/v1/family/top-ups/{site}/return`,
-    which verifies the answer like a notification first): what happened, in the portal's look."""
-    return render_page(request, "famille/payment_return.html",
-                       {"outcome": outcome, "said": words(request)(RETURN_WORDS[outcome])})
