@@ -15,7 +15,8 @@ writes (idempotency checks), so two concurrent writers of a site serialise from 
 Use `plateau.server.db.Database.write()` for the unit of work (on SQLite it takes the write
 lock up front; a plain session would not).
 
-Waking long-polls: the ids of the sites that emitted are kept in ``session.info["feed_sites"]``;
+Waking long-polls: on PostgreSQL the same hook NOTIFYs the site's channel with its new last seq
+(`pg_listen.py`), so every server process hears of the commit. The ids of the sites that emitted are kept in ``session.info["feed_sites"]``;
 `plateau.server.db.Database.write` hands them to its listeners after the commit.
 """
 
@@ -30,6 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from plateau.server import models as m
+from plateau.server import pg_listen
 from plateau.sync.protocol import KINDS, ProtocolError, check_fields
 
 
@@ -92,6 +94,7 @@ def _write_pending(session: Session) -> None:
     session.flush()
     conn = session.connection()
     at = now()
+    postgres = conn.dialect.name == "postgresql"
     for site_id, rows in pending.items():
         last = conn.execute(update(m.Site).where(m.Site.id == site_id)
                             .values(feed_seq=m.Site.feed_seq + len(rows))
@@ -103,6 +106,9 @@ def _write_pending(session: Session) -> None:
         conn.execute(m.Change.__table__.insert(), [
             {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
             for i, (k, op, key, data) in enumerate(rows)])
+        if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py)
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                         {"channel": pg_listen.channel(site_id), "payload": pg_listen.payload(last)})
     session.info.setdefault("feed_sites", set()).update(pending)
 
 

@@ -63,10 +63,14 @@ async def changes(request: Request, caller: Caller,
         left = deadline - time.monotonic()
         if left <= 0:  # nothing after `since` committed meanwhile: the station is at the head
             return JSONResponse({"changes": [], "cursor": since, "more": False, "head": since})
+        metrics = notifier.metrics
+        metrics.long_polls_waiting += 1
         try:
             await asyncio.wait_for(event.wait(), timeout=left)
         except asyncio.TimeoutError:
             pass
+        finally:
+            metrics.long_polls_waiting -= 1
         waited = True
 
 
@@ -97,11 +101,16 @@ async def push_passages(request: Request, body: PushRequest, caller: StationCall
         if isinstance(station, str) and station != caller.station_id:
             raise ApiError(403, "forbidden", f"station {caller.station_id!r} may not push passages of "
                                              f"station {station[:64]!r}")
+    started = time.monotonic()
     writer = request.app.state.push_writer
     if writer is not None:  # SQLite: concurrent pushes share one transaction (group_commit.py)
         results, balances = await writer.submit(caller.site_id, caller.station_id, body.passages)
     else:
         results, balances = await run_in_threadpool(_push, db, caller, body.passages)
+    metrics = request.app.state.notifier.metrics
+    metrics.pushes += 1
+    metrics.passages_pushed += len(body.passages)
+    metrics.push_seconds.observe(time.monotonic() - started)
     return JSONResponse({"results": results, "balances": balances})
 
 
