@@ -9,12 +9,12 @@ import uuid
 
 import psycopg
 import pytest
+import requests
 
 from tests.integration.server.conftest import SITE_A, Api, seed_env
 from tests.support.postgres import wait_for
 from tests.support.server import running_server
 
-pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,7 @@ def _long_poll(api: Api, since: int, out: dict) -> None:
     out["seconds"], out["body"] = time.monotonic() - started, r.json()
 
 
+@pytest.mark.postgres
 def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
     db_url, db, tokens, admin = pg_env
     with running_server(db_url) as srv:
@@ -72,6 +73,7 @@ def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
         assert seen["plateau_wakeup_seconds_count"] >= 1
 
 
+@pytest.mark.postgres
 def test_a_lost_listen_connection_loses_no_wake_up_and_comes_back(pg_env):
     db_url, db, tokens, admin = pg_env
     with running_server(db_url) as srv:
@@ -91,6 +93,7 @@ def test_a_lost_listen_connection_loses_no_wake_up_and_comes_back(pg_env):
         assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_listener_connected"] == 1, 10)
 
 
+@pytest.mark.postgres
 def test_two_processes_elect_one_leader_for_the_background_jobs(pg_env):
     db_url, _db, _tokens, admin = pg_env
     with running_server(db_url) as a, running_server(db_url) as b:
@@ -104,6 +107,7 @@ def test_two_processes_elect_one_leader_for_the_background_jobs(pg_env):
         assert wait_for(lambda: _metrics(other.url, admin)["plateau_background_leader"] == 1, 15)
 
 
+@pytest.mark.postgres
 def test_metrics_need_an_admin_token(pg_env):
     db_url, _db, tokens, admin = pg_env
     with running_server(db_url) as srv:
@@ -114,6 +118,7 @@ def test_metrics_need_an_admin_token(pg_env):
         assert "plateau_db_pool_checked_out" in r.text and "plateau_push_seconds_bucket" in r.text
 
 
+@pytest.mark.postgres
 def test_health_says_503_while_the_database_is_unreachable(pg_env, pg_cluster):
     db_url, *_ = pg_env
     name = db_url.rsplit("/", 1)[1]
@@ -128,3 +133,35 @@ def test_health_says_503_while_the_database_is_unreachable(pg_env, pg_cluster):
         finally:
             conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         assert wait_for(lambda: Api(srv.url).get("/api/v1/health").status_code == 200, 10)
+
+
+@pytest.mark.postgres
+def test_workers_serve_one_port_and_a_write_through_one_wakes_a_poll_on_another(pg_env):
+    db_url, db, tokens, admin = pg_env
+    with running_server(db_url, extra_args=("--workers", "2")) as srv:
+        pids = set()
+        for _ in range(40):   # fresh connections: the kernel spreads them over the workers
+            text = requests.get(srv.url + "/metrics", timeout=10, headers={"Authorization": f"Bearer {admin}"}).text
+            pids.add(text.split('pid="', 1)[1].split('"', 1)[0])
+        assert len(pids) == 2
+        station = Api(srv.url, tokens["self-2"])
+        since = _head(station)
+        got: dict = {}
+        poll = threading.Thread(target=_long_poll, args=(station, since, got))
+        poll.start()
+        time.sleep(0.3)
+        _write_person(db, "workers")
+        poll.join(30)
+        assert [c["data"]["last_name"] for c in got["body"]["changes"]] == ["WORKERS"]
+
+
+def test_workers_are_refused_on_sqlite_with_a_clear_message(tmp_path):
+    import subprocess
+
+    from tests.support.server import plateau_cmd
+
+    done = subprocess.run(plateau_cmd("server", "--db", str(tmp_path / "s.db"), "--workers", "2", "--port", "1"),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "--workers 2 needs PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr
