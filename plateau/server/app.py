@@ -50,7 +50,8 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         credentials = app.state.credentials = CredentialWatcher(db, app.state.auth_cache,
                                                                 settings.feed_poll_interval)
         credentials.start()
-        notifier = app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
+        notifier = app.state.notifier = FeedNotifier(db, settings.feed_poll_interval,
+                                                          shared=settings.shared_wakeups)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await notifier.start()
         # several processes on one PostgreSQL: only the advisory lock's holder compacts

@@ -37,8 +37,12 @@ log = logging.getLogger(__name__)
 class FeedNotifier:
     """Per-site events swapped on each wake-up. Event-loop thread only, except `notify_threadsafe`."""
 
-    def __init__(self, db: Database, poll_interval: float = 0.25, metrics: Metrics | None = None):
+    def __init__(self, db: Database, poll_interval: float = 0.25, metrics: Metrics | None = None,
+                 shared: bool = True):
         self.db = db
+        # False: every woken request reads the feed for itself (the path before shared reads,
+        # kept for the benchmark's before/after: PLATEAU_SERVER_SHARED_WAKEUPS=0)
+        self.shared = shared
         self.poll_interval = poll_interval
         self.metrics = metrics or Metrics()
         self.listener: FeedListener | None = None
@@ -73,6 +77,8 @@ class FeedNotifier:
         """`read()` on the thread pool, shared by the requests of one site asking the same `args`
         in the same generation: when a wake-up sends the site's stations back at once, they cost
         one database read, not one each. A read from an older generation is never joined."""
+        if not self.shared:
+            return await run_in_threadpool(read)
         key = (site_id, generation, args)
         fut = self._reads.get(key)
         if fut is None:
@@ -80,6 +86,14 @@ class FeedNotifier:
             self._reads[key] = fut
             fut.add_done_callback(lambda _f: self._reads.pop(key, None))
         return await asyncio.shield(fut)
+
+    def read_to_head(self, site_id: int, generation: int, head: int) -> None:
+        """A read begun in `generation` reached the end of the feed at `head`: if no wake-up came
+        since, that is the site's head, so the stations asking again at once (they just got
+        their answer) wait without reading. A commit after the read wakes the site, which
+        forgets the head (SQLite) or raises it (NOTIFY): never a stale wait."""
+        if self.shared and self._generation.get(site_id, 0) == generation:
+            self.heads[site_id] = max(head, self.heads.get(site_id, head))
 
     def wake(self, site_ids) -> None:
         for site_id in site_ids:

@@ -44,6 +44,7 @@ class ServerSettings:
     import_body_seconds: float = 600.0
     max_bodies_in_flight: int = 32
     workers: int = 1                   # server processes on one port (PostgreSQL only beyond 1)
+    shared_wakeups: bool = True        # False: each woken long-poll reads alone (benchmarks' "before")
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -88,6 +89,8 @@ class ServerSettings:
             "body_seconds": args.body_seconds,
             "import_body_seconds": args.import_seconds,
             "max_bodies_in_flight": args.max_bodies_in_flight,
+            "shared_wakeups": None if env.get("PLATEAU_SERVER_SHARED_WAKEUPS", "") == "" else
+            env["PLATEAU_SERVER_SHARED_WAKEUPS"] not in ("0", "false", "no"),
             "workers": pick(getattr(args, "workers", None), "PLATEAU_SERVER_WORKERS", int),
         }
         known = {f.name for f in fields(cls)}

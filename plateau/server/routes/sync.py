@@ -53,6 +53,8 @@ async def changes(request: Request, caller: Caller,
         if known is None or known > since or not wait:
             items, cursor, more, head = await notifier.shared_read(site_id, generation, (since, limit),
                                                                    partial(_read, db, site_id, since, limit))
+            if not more:
+                notifier.read_to_head(site_id, generation, cursor)
             if items and waited:
                 # the token was checked when the request began: it may have been revoked while
                 # the request waited (401 then, never the changes made since)
