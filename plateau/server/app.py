@@ -54,6 +54,8 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
                                                           shared=settings.shared_wakeups)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
         await notifier.start()
+        credentials.notified = lambda: notifier.listening
+        notifier.token_listeners.append(credentials.forget)
         # several processes on one PostgreSQL: only the advisory lock's holder compacts
         compactor = Compactor(db, settings.compact_first_delay, settings.compact_every,
                               leader=lambda: notifier.is_leader)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -122,6 +122,27 @@ def _forget_pending(session: Session) -> None:
     session.info.pop("feed_pending", None)
     session.info.pop("feed_sites", None)
     session.info.pop("locked_sites", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _notify_token_change(session: Session, _context) -> None:
+    # PostgreSQL: every server process forgets its remembered tokens when one is added, revoked or
+    # re-issued (pg_listen.TOKENS, delivered on commit), instead of re-reading the token tables.
+    # Here, not in auth.py, because every writer (`plateau admin` too) imports this module.
+    if session.info.get("tokens_notified") or session.get_bind().dialect.name != "postgresql":
+        return
+    touched = [o for o in (*session.new, *session.deleted) if isinstance(o, (m.Station, m.ApiToken))]
+    touched += [o for o in session.dirty if isinstance(o, (m.Station, m.ApiToken))
+                and (inspect(o).attrs.token_hash.history.has_changes() or inspect(o).attrs.revoked.history.has_changes())]
+    if touched:
+        session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": pg_listen.TOKENS})
+        session.info["tokens_notified"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _tokens_notified_done(session: Session) -> None:
+    session.info.pop("tokens_notified", None)
 
 
 def read_changes(session: Session, site_id: int, since: int, limit: int) -> tuple[list[dict], int, bool]:

@@ -46,6 +46,7 @@ class FeedNotifier:
         self.poll_interval = poll_interval
         self.metrics = metrics or Metrics()
         self.listener: FeedListener | None = None
+        self.token_listeners: list = []   # called (event loop) when tokens changed (PostgreSQL)
         self.heads: dict[int, int] = {}
         self._events: dict[int, asyncio.Event] = {}
         self._generation: dict[int, int] = {}
@@ -113,6 +114,15 @@ class FeedNotifier:
                 self.metrics.wakeup_seconds.observe(now - stamp)
         self.wake(heads)
 
+    def _tokens_changed(self, _none) -> None:
+        for listener in self.token_listeners:
+            listener()
+
+    @property
+    def listening(self) -> bool:
+        """Whether NOTIFY is on duty now (PostgreSQL, listener connected)."""
+        return self.listener is not None and self.listener.connected
+
     def _resync(self, site_ids) -> None:
         # notifications may have been missed for these sites: forget their heads, wake them once
         for site_id in site_ids:
@@ -144,7 +154,8 @@ class FeedNotifier:
             self.db.commit_listeners.append(self.notify_threadsafe)
         else:   # NOTIFY reaches this process too: no second, in-process wake-up
             self.listener = FeedListener(dsn_of(self.db.engine), self._from_thread(self._heard),
-                                         self._from_thread(self._resync))
+                                         self._from_thread(self._resync),
+                                         on_tokens=self._from_thread(self._tokens_changed))
             self.listener.start()
         self._task = asyncio.create_task(self._watch(), name="feed-watcher")
 

@@ -30,6 +30,7 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 CHANNEL = "plateau_feed_"
+TOKENS = "plateau_tokens"   # a station or admin token added, revoked or re-issued (auth.py)
 LEADER_KEY = 0x706C6174   # "plat": the advisory lock of the background jobs' leader
 LEADER_RETRY = 5.0
 
@@ -57,12 +58,15 @@ class FeedListener:
     """One LISTEN connection per server process. `want` is thread-safe; the rest is its thread's."""
 
     def __init__(self, dsn: str, on_notify: Callable[[dict[int, tuple[int, float]]], None],
-                 on_resync: Callable[[set[int]], None], *, lead: bool = True):
+                 on_resync: Callable[[set[int]], None], *, lead: bool = True,
+                 on_tokens: Callable[[None], None] | None = None):
         self.dsn = dsn
         self.on_notify, self.on_resync = on_notify, on_resync
+        self.on_tokens = on_tokens
         self.lead = lead
         self.connected = False
         self.leader = False
+        self.channels = 0   # site channels LISTENed to on the current connection
         self._wanted: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -99,13 +103,17 @@ class FeedListener:
                 log.warning("feed listener: connection lost (%s); again in %.1f s", str(exc).strip()[:200], backoff)
             finally:
                 self.connected = self.leader = False
+                self.channels = 0
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 5.0)
 
     def _serve(self, conn) -> None:
         listened: set[int] = set()
+        conn.execute(f"LISTEN {TOKENS}")
         self._listen_new(conn, listened)
         self.connected = True
+        if self.on_tokens is not None:   # a revocation may have been missed while disconnected
+            self.on_tokens(None)
         log.info("feed listener: connected, listening to %d site(s)", len(listened))
         self.on_resync(set(listened))   # whatever committed while we were not listening
         next_leader_try = 0.0
@@ -118,11 +126,19 @@ class FeedListener:
             if len(self._wanted) != len(listened):
                 self._listen_new(conn, listened)
             heard: dict[int, tuple[int, float]] = {}
-            for note in conn.notifies(timeout=0.2, stop_after=1):
-                self._keep(heard, note)
-            if heard:   # a burst: drain what already arrived, then hand it over in one call
-                for note in conn.notifies(timeout=0.002):
+            notes = list(conn.notifies(timeout=0.2, stop_after=1))
+            if notes:   # a burst: drain what already arrived, then hand it over in one call
+                notes += conn.notifies(timeout=0.002)
+            tokens = False
+            for note in notes:
+                if note.channel == TOKENS:
+                    tokens = True
+                else:
                     self._keep(heard, note)
+            # tokens first: a revocation committed before a change is known before its wake-up
+            if tokens and self.on_tokens is not None:
+                self.on_tokens(None)
+            if heard:
                 self.on_notify(heard)
 
     def _listen_new(self, conn, listened: set[int]) -> None:
@@ -131,6 +147,7 @@ class FeedListener:
         for site_id in sorted(new):
             conn.execute(f"LISTEN {channel(site_id)}")
         listened |= new
+        self.channels = len(listened)
         if new and self.connected:
             self.on_resync(new)
 

@@ -64,6 +64,8 @@ def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
         poll = threading.Thread(target=_long_poll, args=(station, since, got))
         poll.start()
         assert wait_for(lambda: _metrics(srv.url, admin)["plateau_long_polls_waiting"] == 1, 10)
+        # the site's channel is LISTENed to (a write before that is caught by the resync, not NOTIFY)
+        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_channels"] == 1, 10)
         _write_person(db, "notified")   # this test process is the other process
         poll.join(30)
         assert [c["data"]["last_name"] for c in got["body"]["changes"]] == ["NOTIFIED"]
@@ -83,6 +85,8 @@ def test_a_lost_listen_connection_loses_no_wake_up_and_comes_back(pg_env):
         poll = threading.Thread(target=_long_poll, args=(station, since, got))
         poll.start()
         assert wait_for(lambda: _metrics(srv.url, admin)["plateau_long_polls_waiting"] == 1, 10)
+        # the site's channel is LISTENed to (a write before that is caught by the resync, not NOTIFY)
+        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_channels"] == 1, 10)
         with psycopg.connect(db_url, autocommit=True) as conn:
             killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                   "WHERE application_name = 'plateau feed listener'").fetchall()
@@ -165,3 +169,23 @@ def test_workers_are_refused_on_sqlite_with_a_clear_message(tmp_path):
     assert done.returncode != 0
     assert "--workers 2 needs PostgreSQL" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.postgres
+def test_a_revocation_by_another_process_reaches_every_process_through_notify(pg_env):
+    from tests.integration.server.test_token_revocation import _first_refusal
+    from tests.support.server import admin as plateau_admin
+
+    db_url, _db, _tokens, admin = pg_env
+    # tokens remembered for 30 s, and no periodic re-read while NOTIFY is on duty: only the
+    # notification can make both processes forget the revoked token in time
+    with running_server(db_url, extra_args=("--auth-cache-seconds", "30")) as a, \
+            running_server(db_url, extra_args=("--auth-cache-seconds", "30")) as b:
+        station = plateau_admin(db_url, "station", "add", SITE_A, "rev-pg").strip().splitlines()[-1]
+        for srv in (a, b):
+            assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_listener_connected"] == 1, 10)
+            for _ in range(3):
+                assert Api(srv.url, station).get("/api/v1/sync/changes?since=0&limit=1").status_code == 200
+        plateau_admin(db_url, "station", "revoke", SITE_A, "rev-pg")
+        assert _first_refusal(a.url, station) < 0.8
+        assert _first_refusal(b.url, station) < 0.8
