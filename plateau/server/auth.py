@@ -67,6 +67,8 @@ Db = Annotated[Database, Depends(get_db)]
 # cache, 465 ms without). Refusals are not cached. Tokens are revoked or re-issued by
 # `plateau admin`, another process: `CredentialWatcher` notices within a feed-poll interval
 # (0.25 s) and forgets every remembered token, so a revocation never waits the whole second.
+# On PostgreSQL the change NOTIFYs every server process instead (`feed._notify_token_change`,
+# `pg_listen.py`), and the watcher reads the tables only while that listener is disconnected.
 CACHE_SECONDS = 1.0
 _CACHE_MAX = 20_000
 
