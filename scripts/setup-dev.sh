@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 # Qt offscreen + fonts (without fonts every glyph is a box), sound, NFC (libusb), screenshots (xvfb),
 # PDF checks (poppler), the throwaway PostgreSQL cluster of the server tests, unit checks (systemd),
 # the installer's lint (shellcheck), the office's browser tests (chromium, its driver, npm for axe-core).
+# The e2e test of several server processes runs them behind HAProxy (haproxy).
 DEB_PACKAGES=(
   libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
   fonts-dejavu-core libpulse0 libusb-1.0-0 xvfb xauth poppler-utils postgresql sqlite3 systemd
-  python3-venv shellcheck pulseaudio chromium chromium-driver
+  python3-venv shellcheck pulseaudio chromium chromium-driver haproxy
 )
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}

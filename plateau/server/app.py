@@ -22,7 +22,7 @@ from plateau.server.group_commit import PushWriter
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
 from plateau.server.request_gate import RequestGate
-from plateau.server.routes import (family, family_money, family_phone, health, imports, persons, reports,
+from plateau.server.routes import (family, family_money, family_phone, health, imports, metrics, persons, reports,
                                    reservations, sites, sync)
 from plateau.server.settings import ServerSettings
 from plateau.server.web.famille.deps import signed_in as family_signed_in
@@ -51,10 +51,15 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         credentials = app.state.credentials = CredentialWatcher(db, app.state.auth_cache,
                                                                 settings.feed_poll_interval)
         credentials.start()
-        app.state.notifier = FeedNotifier(db, settings.feed_poll_interval)
+        notifier = app.state.notifier = FeedNotifier(db, settings.feed_poll_interval,
+                                                          shared=settings.shared_wakeups)
         app.state.push_writer = PushWriter(db) if db.is_sqlite else None
-        await app.state.notifier.start()
-        compactor = Compactor(db, settings.compact_first_delay, settings.compact_every)
+        await notifier.start()
+        credentials.notified = lambda: notifier.listening
+        notifier.token_listeners.append(credentials.forget)
+        # several processes on one PostgreSQL: only the advisory lock's holder compacts
+        compactor = Compactor(db, settings.compact_first_delay, settings.compact_every,
+                              leader=lambda: notifier.is_leader)
         compactor.start()
         try:
             yield
@@ -76,6 +81,7 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     from plateau.server import web  # the office's pages (and their static files)
 
     web.mount(app)
+    app.include_router(metrics.router)   # /metrics, where Prometheus looks by default
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
     app.add_middleware(RequestGate, limit=settings.max_body_bytes,
                        streamed={f"{API_PREFIX}/admin/imports/": imports_limit,

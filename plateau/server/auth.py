@@ -67,6 +67,8 @@ Db = Annotated[Database, Depends(get_db)]
 # cache, 465 ms without). Refusals are not cached. Tokens are revoked or re-issued by
 # `plateau admin`, another process: `CredentialWatcher` notices within a feed-poll interval
 # (0.25 s) and forgets every remembered token, so a revocation never waits the whole second.
+# On PostgreSQL the change NOTIFYs every server process instead (`feed._notify_token_change`,
+# `pg_listen.py`), and the watcher reads the tables only while that listener is disconnected.
 CACHE_SECONDS = 1.0
 _CACHE_MAX = 20_000
 
@@ -86,8 +88,10 @@ class CredentialWatcher(BackgroundTask):
 
     name = "credential-watcher"
 
-    def __init__(self, db: Database, cache: dict, interval: float):
-        self.db, self.cache, self.interval = db, cache, interval
+    def __init__(self, db: Database, cache: dict, interval: float, notified=lambda: False):
+        # `notified()`: whether token changes arrive by NOTIFY now (PostgreSQL: `forget` is called
+        # on each), so the periodic read can rest
+        self.db, self.cache, self.interval, self.notified = db, cache, interval, notified
         self._seen: int | None = None
         self.generation = 0   # bumped at each clearing: a lookup begun before it is not remembered
         self._fresh_since = float("-inf")   # the start of the latest completed check
@@ -126,10 +130,16 @@ class CredentialWatcher(BackgroundTask):
             log.info("tokens changed (added, revoked or re-issued): remembered tokens forgotten")
         self._seen = seen
 
+    def forget(self) -> None:
+        """Tokens changed (a NOTIFY from any process): forget every remembered one. Event loop."""
+        self.generation += 1
+        self.cache.clear()
+        self._seen = None   # the next check takes a fresh fingerprint without clearing again
+
     async def _run(self) -> None:
         while True:
             try:
-                if self.cache or self._seen is None:
+                if (self.cache or self._seen is None) and not self.notified():
                     await self.check()
             except asyncio.CancelledError:
                 raise

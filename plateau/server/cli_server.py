@@ -1,15 +1,29 @@
-"""`plateau server [--db URL] [--host H] [--port P]`: the central server under uvicorn.
+"""`plateau server [--db URL] [--host H] [--port P] [--workers N]`: the central server under uvicorn.
 
 The composition root of the server process: the settings (`settings.ServerSettings`, from the
 command line and the environment, checked) built once here, the database opened and upgraded
 before the port is bound (a bad URL fails fast with one line), then uvicorn serving
 `create_app(settings)` on the main thread's event loop.
+
+`--workers N` (PostgreSQL only): this process binds the port, then uvicorn's supervisor starts N
+worker processes (spawned, so each builds its own app in `worker_app` from the settings this
+process checked, handed over in the environment) that accept on the shared socket, and restarts
+a worker that dies. Long-polls, wake-ups and the once-per-database jobs are correct across
+processes on PostgreSQL only (LISTEN/NOTIFY, advisory lock: `pg_listen.py`); SQLite has one
+writer, and its wake-ups reach only the process that wrote, so it is refused there.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
+import os
+
+from plateau.errors import UserError
+
+WORKER_SETTINGS = "PLATEAU_SERVER_WORKER_SETTINGS"   # parent -> spawned workers (checked settings, JSON)
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None:
@@ -33,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "server") -> None
                         help="the longest an import upload may take to arrive (default 600)")
     parser.add_argument("--max-bodies-in-flight", type=int,
                         help="request bodies received at once; 503 beyond (default 32; authenticated callers only)")
+    parser.add_argument("--workers", type=int,
+                        help="server processes on this port (default 1; more needs PostgreSQL; PLATEAU_SERVER_WORKERS)")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
@@ -53,14 +69,48 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("plateau.server")
     log.info("plateau server %s: database %s", __version__, database.engine.url.render_as_string(hide_password=True))
     log.debug("settings: %s", settings)
+    if settings.workers > 1:
+        if database.is_sqlite:
+            database.engine.dispose()
+            raise UserError(f"--workers {settings.workers} needs PostgreSQL: on SQLite run one server process "
+                            "(it has one writer, and its wake-ups reach only the process that wrote)")
+        database.engine.dispose()   # each worker opens its own pool
+        return _run_workers(settings, uvicorn)
     app = create_app(settings, database=database)
-    # log_config=None: uvicorn's own records go through plateau.logs (one key=value line each)
-    # instead of the plain "INFO:     ..." handlers uvicorn would install by default
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, log_config=None,
-                            timeout_graceful_shutdown=5, limit_concurrency=4000, backlog=2048)
+    config = uvicorn.Config(app, **_uvicorn_options(settings))
     try:
         uvicorn.Server(config).run()
     finally:
         database.engine.dispose()
     return 0
+
+
+def _uvicorn_options(settings) -> dict:
+    # log_config=None: uvicorn's own records go through plateau.logs (one key=value line each)
+    # instead of the plain "INFO:     ..." handlers uvicorn would install by default
+    return dict(host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
+                log_config=None, timeout_graceful_shutdown=5, limit_concurrency=4000, backlog=2048)
+
+
+def _run_workers(settings, uvicorn) -> int:
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[WORKER_SETTINGS] = json.dumps(dataclasses.asdict(settings))
+    config = uvicorn.Config("plateau.server.cli_server:worker_app", factory=True, workers=settings.workers,
+                            **_uvicorn_options(settings))
+    logging.getLogger("plateau.server").info("starting %d worker processes", settings.workers)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    return 0
+
+
+def worker_app():
+    """The app of one `--workers` process (uvicorn calls it in the spawned process)."""
+    from plateau.logs import setup_logging
+    from plateau.server.app import create_app
+    from plateau.server.db import Database, make_engine
+    from plateau.server.settings import ServerSettings
+
+    settings = ServerSettings(**json.loads(os.environ[WORKER_SETTINGS]))
+    setup_logging("server", settings.log_level.upper())
+    # the parent upgraded the schema already: each worker only opens its pool
+    return create_app(settings, database=Database(make_engine(settings.db_url)))

@@ -15,7 +15,8 @@ writes (idempotency checks), so two concurrent writers of a site serialise from 
 Use `plateau.server.db.Database.write()` for the unit of work (on SQLite it takes the write
 lock up front; a plain session would not).
 
-Waking long-polls: the ids of the sites that emitted are kept in ``session.info["feed_sites"]``;
+Waking long-polls: on PostgreSQL the same hook NOTIFYs the site's channel with its new last seq
+(`pg_listen.py`), so every server process hears of the commit. The ids of the sites that emitted are kept in ``session.info["feed_sites"]``;
 `plateau.server.db.Database.write` hands them to its listeners after the commit.
 """
 
@@ -24,12 +25,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from plateau.server import models as m
+from plateau.server import pg_listen
 from plateau.sync.protocol import KINDS, ProtocolError, check_fields
 
 
@@ -92,6 +94,7 @@ def _write_pending(session: Session) -> None:
     session.flush()
     conn = session.connection()
     at = now()
+    postgres = conn.dialect.name == "postgresql"
     for site_id, rows in pending.items():
         last = conn.execute(update(m.Site).where(m.Site.id == site_id)
                             .values(feed_seq=m.Site.feed_seq + len(rows))
@@ -103,6 +106,9 @@ def _write_pending(session: Session) -> None:
         conn.execute(m.Change.__table__.insert(), [
             {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
             for i, (k, op, key, data) in enumerate(rows)])
+        if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py)
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                         {"channel": pg_listen.channel(site_id), "payload": pg_listen.payload(last)})
     session.info.setdefault("feed_sites", set()).update(pending)
 
 
@@ -116,6 +122,27 @@ def _forget_pending(session: Session) -> None:
     session.info.pop("feed_pending", None)
     session.info.pop("feed_sites", None)
     session.info.pop("locked_sites", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _notify_token_change(session: Session, _context) -> None:
+    # PostgreSQL: every server process forgets its remembered tokens when one is added, revoked or
+    # re-issued (pg_listen.TOKENS, delivered on commit), instead of re-reading the token tables.
+    # Here, not in auth.py, because every writer (`plateau admin` too) imports this module.
+    if session.info.get("tokens_notified") or session.get_bind().dialect.name != "postgresql":
+        return
+    touched = [o for o in (*session.new, *session.deleted) if isinstance(o, (m.Station, m.ApiToken))]
+    touched += [o for o in session.dirty if isinstance(o, (m.Station, m.ApiToken))
+                and (inspect(o).attrs.token_hash.history.has_changes() or inspect(o).attrs.revoked.history.has_changes())]
+    if touched:
+        session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": pg_listen.TOKENS})
+        session.info["tokens_notified"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _tokens_notified_done(session: Session) -> None:
+    session.info.pop("tokens_notified", None)
 
 
 def read_changes(session: Session, site_id: int, since: int, limit: int) -> tuple[list[dict], int, bool]:

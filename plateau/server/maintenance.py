@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Callable
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -39,13 +40,20 @@ class Compactor(BackgroundTask):
 
     name = "feed-compactor"
 
-    def __init__(self, db: Database, first_delay: float = 600, every: float = 6 * 3600):
-        self.db, self.first_delay, self.every = db, first_delay, every
+    def __init__(self, db: Database, first_delay: float = 600, every: float = 6 * 3600,
+                 leader: Callable[[], bool] = lambda: True):
+        # `leader()`: whether this process runs the jobs that must run once per database (the
+        # holder of the PostgreSQL advisory lock, `pg_listen.py`; always on SQLite)
+        self.db, self.first_delay, self.every, self.leader = db, first_delay, every, leader
 
     async def _run(self) -> None:
         await asyncio.sleep(self.first_delay)
         while True:
             try:
+                if not self.leader():
+                    log.debug("feed compaction: another server process runs it")
+                    await asyncio.sleep(min(self.every, 60))   # and take over if the leader goes
+                    continue
                 dropped = await run_in_threadpool(compact_all, self.db)
                 log.info("feed compacted: %s", " ".join(f"{k}={v}" for k, v in dropped.items()) or "no site")
             except asyncio.CancelledError:

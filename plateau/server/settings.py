@@ -2,7 +2,7 @@
 
 `ServerSettings.from_args(args, environ)` reads the command line, then the environment
 (`PLATEAU_SERVER_DB`, `PLATEAU_SERVER_HOST`, `PLATEAU_SERVER_PORT`,
-`PLATEAU_SERVER_AUTH_CACHE_SECONDS`) for what the command line leaves out, then the defaults;
+`PLATEAU_SERVER_AUTH_CACHE_SECONDS`, `PLATEAU_SERVER_WORKERS`) for what the command line leaves out, then the defaults;
 every value is checked, and a bad one stops the server before it starts with one line saying
 which and why. `create_app` and the pieces it builds receive this object (or values from it):
 nothing else in the server reads the environment or the command line. Plain data, any thread.
@@ -43,13 +43,15 @@ class ServerSettings:
     body_seconds: float = 60.0
     import_body_seconds: float = 600.0
     max_bodies_in_flight: int = 32
+    workers: int = 1                   # server processes on one port (PostgreSQL only beyond 1)
+    shared_wakeups: bool = True        # False: each woken long-poll reads alone (benchmarks' "before")
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise UserError(f"the port must be 1 to 65535, got {self.port}")
         if self.log_level not in LOG_LEVELS:
             raise UserError(f"the log level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
-        for name in ("max_body_bytes", "max_import_bytes", "max_bodies_in_flight"):
+        for name in ("max_body_bytes", "max_import_bytes", "max_bodies_in_flight", "workers"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("feed_poll_interval", "compact_first_delay", "compact_every", "body_idle_seconds",
@@ -87,6 +89,9 @@ class ServerSettings:
             "body_seconds": args.body_seconds,
             "import_body_seconds": args.import_seconds,
             "max_bodies_in_flight": args.max_bodies_in_flight,
+            "shared_wakeups": None if env.get("PLATEAU_SERVER_SHARED_WAKEUPS", "") == "" else
+            env["PLATEAU_SERVER_SHARED_WAKEUPS"] not in ("0", "false", "no"),
+            "workers": pick(getattr(args, "workers", None), "PLATEAU_SERVER_WORKERS", int),
         }
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in given.items() if v is not None and k in known})

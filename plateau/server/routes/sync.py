@@ -53,6 +53,8 @@ async def changes(request: Request, caller: Caller,
         if known is None or known > since or not wait:
             items, cursor, more, head = await notifier.shared_read(site_id, generation, (since, limit),
                                                                    partial(_read, db, site_id, since, limit))
+            if not more:
+                notifier.read_to_head(site_id, generation, cursor)
             if items and waited:
                 # the token was checked when the request began: it may have been revoked while
                 # the request waited (401 then, never the changes made since)
@@ -63,10 +65,14 @@ async def changes(request: Request, caller: Caller,
         left = deadline - time.monotonic()
         if left <= 0:  # nothing after `since` committed meanwhile: the station is at the head
             return JSONResponse({"changes": [], "cursor": since, "more": False, "head": since})
+        metrics = notifier.metrics
+        metrics.long_polls_waiting += 1
         try:
             await asyncio.wait_for(event.wait(), timeout=left)
         except asyncio.TimeoutError:
             pass
+        finally:
+            metrics.long_polls_waiting -= 1
         waited = True
 
 
@@ -97,11 +103,16 @@ async def push_passages(request: Request, body: PushRequest, caller: StationCall
         if isinstance(station, str) and station != caller.station_id:
             raise ApiError(403, "forbidden", f"station {caller.station_id!r} may not push passages of "
                                              f"station {station[:64]!r}")
+    started = time.monotonic()
     writer = request.app.state.push_writer
     if writer is not None:  # SQLite: concurrent pushes share one transaction (group_commit.py)
         results, balances = await writer.submit(caller.site_id, caller.station_id, body.passages)
     else:
         results, balances = await run_in_threadpool(_push, db, caller, body.passages)
+    metrics = request.app.state.notifier.metrics
+    metrics.pushes += 1
+    metrics.passages_pushed += len(body.passages)
+    metrics.push_seconds.observe(time.monotonic() - started)
     return JSONResponse({"results": results, "balances": balances})
 
 
