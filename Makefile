@@ -16,8 +16,9 @@ demo: setup
 	$(VENV)/bin/plateau demo $(DEMO_ARGS)
 
 # pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
+# two workers, one test file each at a time (a file's fixtures, servers and browser stay in one worker)
 test: setup
-	$(PYTEST) -p no:cacheprovider -q tests; rc=$$?; \
+	$(PYTEST) -p no:cacheprovider -q -n 2 --dist loadfile tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
 test-fast: setup

@@ -26,7 +26,7 @@ WRONG_KIND = {  # a real file of another kind, for each kind
     (bytes(range(256)) * 64, "not a text file"),
     (b"PK\x03\x04" + os.urandom(2000), "spreadsheet or a zip"),
     (b"%PDF-1.7\n" + os.urandom(2000), "PDF"),
-])
+], ids=["nothing", "blank lines", "a BOM alone", "binary", "zip", "pdf"])  # stable names: random bytes inside
 def test_empty_and_binary_files_are_refused_clearly(server_db, kind, content, words):
     before = table_counts(server_db)
     with pytest.raises(ImportRejected, match=words):
