@@ -18,7 +18,7 @@ from plateau.server.family.guardians import GuardianLine, check_email, save_guar
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.encoding import decode
-from plateau.server.imports.siecle import _Forbidden
+from plateau.server.imports.siecle import run_parser
 from plateau.server.imports.source import check_content
 
 ROOT = "BEE_RESPONSABLES"
@@ -45,9 +45,6 @@ def _read(data: bytes) -> tuple[dict, dict, list]:
     params: dict[str, str] = {}
     persons: dict[str, dict] = {}
     links: list[dict] = []
-
-    def forbid(*_args):
-        raise _Forbidden()
 
     def start(name, attrs):
         if not stack and name != ROOT:
@@ -77,17 +74,7 @@ def _read(data: bytes) -> tuple[dict, dict, list]:
             stack[-1][2].append(text)
 
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
-    p.StartDoctypeDeclHandler = p.EntityDeclHandler = p.ExternalEntityRefHandler = forbid
-    try:
-        p.Parse(body, True)
-    except _Forbidden:
-        raise ImportRejected("the XML file declares a DTD or entities, which a SIÈCLE export never does: "
-                             "refused for safety", line=p.CurrentLineNumber) from None
-    except xml.parsers.expat.ExpatError as exc:
-        raise ImportRejected(f"the XML is malformed ({xml.parsers.expat.errors.messages[exc.code]}); "
-                             "export the file again from SIÈCLE", line=exc.lineno, column=exc.offset + 1) from None
-    except LookupError as exc:
-        raise ImportRejected(f"the file declares an unknown encoding: {exc}") from None
+    run_parser(p, body)
     return params, persons, links
 
 

@@ -79,9 +79,6 @@ def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_El
     structures: list[_Element] = []
     root_seen: list[str] = []
 
-    def forbid(*_args):
-        raise _Forbidden()
-
     def start(name, attrs):
         if not stack and not root_seen:
             root_seen.append(name)
@@ -114,22 +111,31 @@ def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_El
     p.StartElementHandler = start
     p.EndElementHandler = end
     p.CharacterDataHandler = chars
-    p.StartDoctypeDeclHandler = forbid
-    p.EntityDeclHandler = forbid
-    p.ExternalEntityRefHandler = forbid
+    run_parser(p, body, not_xml="this is not an XML file (a SIÈCLE export is XML: ElevesSansAdresses.xml)",
+               seen_root=lambda: bool(root_seen))
+    return params, pupils, structures
+
+
+def run_parser(p, body: str, *, not_xml: str | None = None, seen_root=lambda: True) -> None:
+    """Parse `body` with the expat parser `p` (its element handlers set), refusing a DTD or an entity
+    (a SIÈCLE export never has one: "billion laughs") and turning expat's errors into
+    ImportRejected with their line; `not_xml` is said when the very first line does not parse
+    and no root element was seen. The pupils' and the guardians' exports both read this way."""
+    def forbid(*_args):
+        raise _Forbidden()
+
+    p.StartDoctypeDeclHandler = p.EntityDeclHandler = p.ExternalEntityRefHandler = forbid
     try:
         p.Parse(body, True)
     except _Forbidden:
         raise ImportRejected("the XML file declares a DTD or entities, which a SIÈCLE export never does: "
                              "refused for safety", line=p.CurrentLineNumber) from None
     except xml.parsers.expat.ExpatError as exc:
-        if not root_seen and exc.lineno <= 1:
-            raise ImportRejected("this is not an XML file (a SIÈCLE export is XML: ElevesSansAdresses.xml)") \
-                from None
+        if not_xml and not seen_root() and exc.lineno <= 1:
+            raise ImportRejected(not_xml) from None
         raise ImportRejected(f"the XML is malformed ({xml.parsers.expat.errors.messages[exc.code]}); "
                              "export the file again from SIÈCLE", line=exc.lineno, column=exc.offset + 1) \
             from None
-    return params, pupils, structures
 
 
 def _text(el: _Element, *names: str) -> tuple[str, int]:

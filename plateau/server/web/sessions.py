@@ -73,6 +73,24 @@ def end(session: Session, token: str | None) -> None:
         session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
 
 
+async def sign_out(request, db, cookie: str, path: str, to: str):
+    """End the request's session of this realm (its `cookie`, scoped to `path`) and send the
+    browser to `to`: the one sign-out of the office and the Espace Famille."""
+    from fastapi.responses import RedirectResponse
+    from starlette.concurrency import run_in_threadpool
+
+    token = request.cookies.get(cookie)
+
+    def forget() -> None:
+        with db.write() as s:
+            end(s, token)
+
+    await run_in_threadpool(forget)
+    response = RedirectResponse(to, status_code=303)
+    response.delete_cookie(cookie, path=path)
+    return response
+
+
 def revoke_subject(session: Session, realm: str, subject_id: int) -> int:
     """End every session of an account (disabled, or its password changed)."""
     return session.execute(delete(WebSession).where(WebSession.realm == realm,

@@ -108,16 +108,7 @@ async def login(request: Request):
 
 @router.post("/famille/logout")
 async def logout(request: Request, ctx: Famille, form: Form):
-    token = request.cookies.get(COOKIE)
-
-    def end():
-        with db_of(request).write() as s:
-            sessions.end(s, token)
-
-    await in_thread(end)
-    response = RedirectResponse(LOGIN, status_code=303)
-    response.delete_cookie(COOKIE, path="/famille")
-    return response
+    return await sessions.sign_out(request, db_of(request), COOKIE, "/famille", LOGIN)
 
 
 # --- activation and password reset: the API's own route functions ------------------------------------

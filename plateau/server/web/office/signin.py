@@ -93,16 +93,7 @@ async def login(request: Request):
 
 @router.post("/office/logout")
 async def logout(request: Request, ctx: Office, form: Form):
-    token = request.cookies.get(COOKIE)
-
-    def end():
-        with db_of(request).write() as s:
-            sessions.end(s, token)
-
-    await in_thread(end)
-    response = RedirectResponse(LOGIN, status_code=303)
-    response.delete_cookie(COOKIE, path="/office")
-    return response
+    return await sessions.sign_out(request, db_of(request), COOKIE, "/office", LOGIN)
 
 
 @router.post("/office/site")
