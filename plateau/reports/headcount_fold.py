@@ -17,7 +17,6 @@ change, build a new fold. Not thread-safe: the caller serialises `add` and `resu
 from __future__ import annotations
 
 from copy import copy
-from datetime import datetime
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -149,7 +148,7 @@ class HeadcountFold:
             if sign > 0:
                 del self._no_shows[sh.code][person]
             else:
-                self._no_shows[sh.code][person] = {**person_row(person, self._data.persons), "basis": basis}
+                self._no_shows[sh.code][person] = _listed({**person_row(person, self._data.persons), "basis": basis})
             return
         row = person_row(person, self._data.persons)
         self._count(sh, person, None, "unexpected", sign)
@@ -158,7 +157,7 @@ class HeadcountFold:
         if not sh.unexpected_by_plan[plan]:
             del sh.unexpected_by_plan[plan]
         if sign > 0:
-            self._unexpected[sh.code][person] = row
+            self._unexpected[sh.code][person] = _listed(row)
         else:
             del self._unexpected[sh.code][person]
 
@@ -210,7 +209,7 @@ class HeadcountFold:
             sh.expected_by_basis[basis] += 1
             self._count(sh, person, None, "expected", +1)
             self._count(sh, person, None, "no_shows", +1)
-            self._no_shows[svc.code][person] = {**person_row(person, self._data.persons), "basis": basis}
+            self._no_shows[svc.code][person] = _listed({**person_row(person, self._data.persons), "basis": basis})
 
     # -- the figures -----------------------------------------------------------------------------
 
@@ -229,10 +228,9 @@ class HeadcountFold:
                 by_station={k: copy(v) for k, v in sh.by_station.items()},
                 by_slot={k: dict(v) for k, v in sh.by_slot.items()},
                 by_medium={k: copy(v) for k, v in sh.by_medium.items()},
-                no_shows=sorted(self._no_shows[code].values(), key=listing_key),
-                unexpected=sorted(self._unexpected[code].values(), key=listing_key),
-                overrides=[r for _o, r in sorted(rows.get("overrides", {}).values(), key=_first)],
-                cancellations=[r for _o, r in sorted(rows.get("cancellations", {}).values(), key=_first)]))
+                no_shows=_in_order(self._no_shows[code]), unexpected=_in_order(self._unexpected[code]),
+                overrides=_in_order(rows.get("overrides", {})),
+                cancellations=_in_order(rows.get("cancellations", {}))))
         out.sort(key=lambda s: (s.start is None, s.start or "", s.code))
         totals = Counts()
         for sh in out:
@@ -242,5 +240,11 @@ class HeadcountFold:
         return DayHeadcount(d.site_code, d.site_name, d.timezone, d.day, self._closed, out, totals)
 
 
-def _first(item: tuple[tuple[datetime, str], dict]) -> tuple[datetime, str]:
-    return item[0]
+def _listed(row: dict) -> tuple[tuple, dict]:
+    """A row of the no-shows or the unexpected, with its place in the list (computed once: the
+    French-order key is most of the cost of `result`)."""
+    return listing_key(row), row
+
+
+def _in_order(rows: dict[Any, tuple[tuple, dict]]) -> list[dict]:
+    return [row for _key, row in sorted(rows.values(), key=lambda item: item[0])]

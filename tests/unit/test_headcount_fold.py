@@ -25,7 +25,7 @@ def _persons(rng: random.Random) -> dict[int, dict]:
     out = {}
     for pid in range(1, 41):
         plan = rng.choice(["forfait", "ticket", "reservation"])
-        out[pid] = {"id": pid, "external_id": f"E{pid}", "last_name": rng.choice(["ÉLIE", "BRUN", "Bénard", "MARTIN"]),
+        out[pid] = {"id": pid, "external_id": f"E{pid}", "last_name": rng.choice(["ÉLIE", "BRUN", "Bénard"]),
                     "first_name": f"P{pid}", "class_name": rng.choice(["6A", "6B", "5A", None]),
                     "category": rng.choice(["eleve", "commensal"]), "regime": None, "plan": plan,
                     "forfait_days": "mon,tue,thu,fri" if plan == "forfait" else None,
