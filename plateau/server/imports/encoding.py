@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from plateau.server.imports.report import ImportRejected
+from plateau.server.wording import Said
 
 UTF8, UTF8_BOM, UTF16, LATIN9, CP1252 = "UTF-8", "UTF-8 (BOM)", "UTF-16", "ISO-8859-15", "Windows-1252"
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
@@ -44,7 +45,7 @@ class Decoded:
 
     text: str
     encoding: str
-    note: str | None = None
+    note: str | Said | None = None
 
 
 def decode(data: bytes, *, xml: bool = False) -> Decoded:
@@ -79,13 +80,13 @@ def decode(data: bytes, *, xml: bool = False) -> Decoded:
                                  + _SAVE_AS, line=_line_of(data, exc.start)) from None
     note = None
     if xml and declared is not None and _LATIN.get(declared.lower()) != LATIN9:
-        note = f"the file declares the encoding {declared} but its bytes are not {declared}: read as {LATIN9}"
+        note = Said("encoding_overruled", declared=declared, used=LATIN9)
     elif xml and declared is None:
-        note = f"the file declares no encoding (XML then means UTF-8) but is not UTF-8: read as {LATIN9}"
+        note = Said("encoding_undeclared", used=LATIN9)
     return _plausible(data.decode("iso-8859-15"), LATIN9, data, note)
 
 
-def _plausible(text: str, encoding: str, data: bytes, note: str | None) -> Decoded:
+def _plausible(text: str, encoding: str, data: bytes, note: str | Said | None) -> Decoded:
     bad = _CONTROLS.search(text)
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1

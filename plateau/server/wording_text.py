@@ -1,0 +1,193 @@
+"""The words of `plateau.server.wording`'s messages: code -> (English, French). Plain data.
+
+English is what the CLI and the JSON API have always said; keep it so when adding a message.
+"""
+
+FIELDS = {  # field names in messages ({x!f}): (English, French with its article)
+    "date": ("date", "la date"), "day": ("day", "le jour"), "arrival date": ("arrival date", "la date d'arrivée"),
+    "leaving date": ("leaving date", "la date de départ"), "first date": ("first date", "la première date"),
+    "last date": ("last date", "la dernière date"), "first day": ("first day", "le premier jour"),
+    "last day": ("last day", "le dernier jour"), "start (from)": ("start (from)", "le début (from)"),
+    "end (to)": ("end (to)", "la fin (to)"), "payment date": ("payment date", "la date du paiement"),
+    # the kinds of import
+    "siecle": ("siecle", "SIÈCLE"), "calendar": ("calendar", "calendrier"), "persons": ("persons", "personnes"),
+    "cards": ("cards", "badges"), "payments": ("payments", "paiements"), "oppositions": ("oppositions", "oppositions"),
+    "reservations": ("reservations", "réservations"), "guardians": ("guardians", "responsables"),
+}
+
+WEEKDAYS = (("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+            ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"))
+
+TEXT: dict[str, tuple[str, str]] = {
+    # cell values (imports/values.py)
+    "date_implausible": ("{what!f} {text!r} is not a plausible date (year {year})",
+                         "{what!f} {text!r} n'est pas une date plausible (année {year})"),
+    "date_nonexistent": ("{what!f} {text!r} does not exist in the calendar",
+                         "{what!f} {text!r} n'existe pas dans le calendrier"),
+    "value_missing": ("the {what!f} is missing", "{what!f} manque"),
+    "date_invalid": ("{what!f} {text!r} is not a date (write 2026-11-23 or 23/11/2026)",
+                     "{what!f} {text!r} n'est pas une date (écrire 23/11/2026 ou 2026-11-23)"),
+    "instant_invalid": ("{what!f} {text!r} is neither a date (2026-11-23) nor a date and time (2026-11-23T08:00)",
+                        "{what!f} {text!r} n'est ni une date (23/11/2026) ni une date et une heure "
+                        "(2026-11-23T08:00)"),
+    "plan_missing": ("the plan is missing (ticket, reservation, none or forfait:mon,tue,thu,fri)",
+                     "la formule manque (ticket, reservation, none ou forfait:mon,tue,thu,fri)"),
+    "plan_unknown": ("plan {text!r} is unknown (expected ticket, reservation, none or forfait:mon,tue,thu,fri)",
+                     "formule {text!r} inconnue (attendu : ticket, reservation, none ou forfait:mon,tue,thu,fri)"),
+    "plan_days_not_forfait": ("only a forfait has weekdays, not {text!r}",
+                              "seul un forfait a des jours de la semaine, pas {text!r}"),
+    "forfait_days_missing": ("a forfait needs its weekdays, e.g. forfait:mon,tue,thu,fri",
+                             "un forfait a besoin de ses jours, par exemple forfait:mon,tue,thu,fri"),
+    "forfait_no_weekday": ("a forfait needs at least one weekday", "un forfait a besoin d'au moins un jour"),
+    "weekday_unknown": ("unknown weekday {text!r} (expected mon,tue,wed,thu,fri,sat,sun)",
+                        "jour de la semaine {text!r} inconnu (attendu : mon,tue,wed,thu,fri,sat,sun)"),
+    "weekdays_none": ("no weekday in {text!r} (write mon,tue,thu,fri)",
+                      "aucun jour de la semaine dans {text!r} (écrire mon,tue,thu,fri)"),
+    "text_passed": ("{text}", "{text}"),   # a message we have only in English (a library's, a store's)
+    # the file as a whole (imports/source.py, runner.py)
+    "kind_unknown": ("unknown import kind {kind!r} (expected one of {kinds})",
+                     "type d'import {kind!r} inconnu (attendu : {kinds})"),
+    "file_too_large": ("the file is too large: a {kind} import takes at most {limit} MB; check that this is the "
+                       "right file", "le fichier est trop gros : un import {kind!f} prend au plus {limit} Mo ; "
+                       "vérifiez que c'est le bon fichier"),
+    "file_too_large_size": ("the file is too large ({size} MB): a {kind} import takes at most {limit} MB; check "
+                            "that this is the right file", "le fichier est trop gros ({size} Mo) : un import "
+                            "{kind!f} prend au plus {limit} Mo ; vérifiez que c'est le bon fichier"),
+    "path_is_folder": ("{path} is a folder, not a file", "{path} est un dossier, pas un fichier"),
+    "file_empty": ("the file is empty", "le fichier est vide"),
+    "not_text": ("this is not a text file", "ce n'est pas un fichier texte"),
+    "not_text_zip": ("this is not a text file (it looks like a spreadsheet or a zip archive: save it as CSV first)",
+                     "ce n'est pas un fichier texte (il ressemble à un tableur ou à une archive zip : "
+                     "enregistrez-le d'abord en CSV)"),
+    "not_text_pdf": ("this is not a text file (it is a PDF)", "ce n'est pas un fichier texte (c'est un PDF)"),
+    "not_text_xls": ("this is not a text file (it looks like an old Excel file: save it as CSV first)",
+                     "ce n'est pas un fichier texte (il ressemble à un ancien fichier Excel : enregistrez-le "
+                     "d'abord en CSV)"),
+    "not_text_binary": ("this is not a text file (it contains binary data)",
+                        "ce n'est pas un fichier texte (il contient des données binaires)"),
+    "xml_not_csv": ("this is an XML or HTML file, not a CSV {kind} file",
+                    "c'est un fichier XML ou HTML, pas un fichier CSV d'import {kind!f}"),
+    "ics_not_csv": ("this is a calendar (ICS) file, not a CSV {kind} file",
+                    "c'est un fichier de calendrier (ICS), pas un fichier CSV d'import {kind!f}"),
+    "header_unreadable": ("the header line cannot be read: {detail}",
+                          "la ligne d'en-tête est illisible : {detail}"),
+    "header_missing_columns": ("this does not look like a {kind} file: the header line needs the column(s) "
+                               "{missing} (expected at least {expected}; found {found})",
+                               "ce fichier ne ressemble pas à un import {kind!f} : il manque à la ligne d'en-tête "
+                               "la ou les colonnes {missing} (attendu au moins {expected} ; trouvé {found})"),
+    "header_duplicate_columns": ("the column(s) {columns} appear twice in the header line",
+                                 "la ou les colonnes {columns} figurent deux fois dans la ligne d'en-tête"),
+    "line_not_csv": ("this line cannot be read as CSV: {detail}", "cette ligne n'est pas du CSV lisible : {detail}"),
+    "encoding_overruled": ("the file declares the encoding {declared} but its bytes are not {declared}: read as "
+                           "{used}", "le fichier déclare l'encodage {declared} mais ses octets ne sont pas en "
+                           "{declared} : lu en {used}"),
+    "encoding_undeclared": ("the file declares no encoding (XML then means UTF-8) but is not UTF-8: read as {used}",
+                            "le fichier ne déclare pas d'encodage (en XML, c'est alors UTF-8) mais n'est pas en "
+                            "UTF-8 : lu en {used}"),
+    # persons
+    "person_column_empty": ("the person column is empty", "la colonne person est vide"),
+    "person_ref_empty": ("the person column (the person's id) is empty",
+                         "la colonne person (l'identifiant de la personne) est vide"),
+    "person_ref_too_long": ("the person id {ref!r}... is longer than 64 characters",
+                            "l'identifiant {ref!r}... dépasse 64 caractères"),
+    "person_ref_repeated": ("person {ref} is already on line {line}", "la personne {ref} est déjà ligne {line}"),
+    "names_required": ("the last name and the first name are required", "le nom et le prénom sont obligatoires"),
+    "person_needs_names": ("a person needs a last and a first name", "une personne doit avoir un nom et un prénom"),
+    "category_missing": ("the category is missing (e.g. commensal, eleve)",
+                         "la catégorie manque (par exemple commensal, eleve)"),
+    "status_unknown": ("status {text!r} is unknown (active or archived)",
+                       "statut {text!r} inconnu (active ou archived)"),
+    "leaving_before_arrival": ("the leaving date is before the arrival date",
+                               "la date de départ précède la date d'arrivée"),
+    "category_without_tariff": ("category {category!r} has no tariff yet: its meals are free until one is added "
+                                "(plateau admin tariff add {site} {category} --price-cents N)",
+                                "la catégorie {category!r} n'a pas encore de tarif : ses repas sont gratuits "
+                                "jusqu'à ce qu'il soit ajouté (page Réglages, ou plateau admin tariff add {site} "
+                                "{category} --price-cents N)"),
+    # cards
+    "card_format_unknown": ("unknown UID format {fmt!r} (expected one of {formats})",
+                            "format d'UID {fmt!r} inconnu (attendu : {formats})"),
+    "card_format_unknown_line": ("UID format {fmt!r} is unknown (expected one of {formats})",
+                                 "format d'UID {fmt!r} inconnu (attendu : {formats})"),
+    "uid_column_empty": ("the uid column is empty", "la colonne uid est vide"),
+    "uid_invalid": ("{detail} (format {fmt})", "UID illisible : {detail} (format {fmt})"),
+    "card_status_unknown": ("card status {text!r} is unknown (active, lost or blocked)",
+                            "état de badge {text!r} inconnu (active, lost ou blocked)"),
+    "card_repeated": ("card {uid} repeats line {line}", "le badge {uid} répète la ligne {line}"),
+    "card_twice": ("card {uid} (written {raw!r}) is already on line {line}",
+                   "le badge {uid} (écrit {raw!r}) est déjà ligne {line}"),
+    "card_twice_other": ("card {uid} (written {raw!r}) is already on line {line} for person {ref}",
+                         "le badge {uid} (écrit {raw!r}) est déjà ligne {line} pour la personne {ref}"),
+    "card_moved": ("card {uid} moved from {old} to {new}", "le badge {uid} passe de {old} à {new}"),
+    "card_moved_from_id": ("card {uid} moved from person {old} to {new}",
+                           "le badge {uid} passe de la personne {old} à {new}"),
+    # oppositions
+    "end_missing": ("the end (to) is missing", "la fin (to) manque"),
+    "end_before_start": ("the end ({end}) is before the start ({start})", "la fin ({end}) précède le début ({start})"),
+    "motive_too_long": ("the motive is longer than 200 characters", "le motif dépasse 200 caractères"),
+    "source_unknown": ("source {source!r} is unknown (absence, unpaid, discipline or manual)",
+                       "origine {source!r} inconnue (absence, unpaid, discipline ou manual)"),
+    "id_too_long_40": ("the id is longer than 40 characters", "l'identifiant dépasse 40 caractères"),
+    "opposition_repeated": ("this opposition repeats line {line}", "cette opposition répète la ligne {line}"),
+    "opposition_id_elsewhere": ("opposition id {id!r} is used by another site",
+                                "l'identifiant d'opposition {id!r} est pris par un autre établissement"),
+    # payments
+    "reference_empty": ("the reference is empty (each payment needs its provider reference)",
+                        "la référence est vide (chaque paiement a besoin de la référence de son prestataire)"),
+    "reference_too_long": ("the reference is longer than 100 characters", "la référence dépasse 100 caractères"),
+    "amount_invalid": ("amount {text!r} is not an amount in euros (write 12,50 or 12.50)",
+                       "montant {text!r} illisible en euros (écrire 12,50 ou 12.50)"),
+    "amount_zero": ("the amount is zero", "le montant est nul"),
+    "amount_too_large": ("amount {text} is larger than 10 000 €", "le montant {text} dépasse 10 000 €"),
+    "payment_repeated": ("payment {reference} repeats line {line}: credited once",
+                         "le paiement {reference} répète la ligne {line} : crédité une fois"),
+    "reference_twice": ("reference {reference} is already on line {line} with another amount or person",
+                        "la référence {reference} est déjà ligne {line} avec un autre montant ou une autre "
+                        "personne"),
+    "payment_already_credited": ("payment {reference} was already credited ({day}) with another amount or to "
+                                 "another person", "le paiement {reference} a déjà été crédité le {day!d} avec "
+                                 "un autre montant ou à une autre personne"),
+    # reservations
+    "pattern_invalid": ("{text!r} is neither a date nor a pattern like 'every mon,tue,thu,fri from 2026-09-07 to "
+                        "2026-12-18'", "{text!r} n'est ni une date ni un motif comme 'every mon,tue,thu,fri from "
+                        "2026-09-07 to 2026-12-18'"),
+    "pattern_reversed": ("the pattern ends ({last}) before it starts ({first})",
+                         "le motif finit ({last!d}) avant de commencer ({first!d})"),
+    "pattern_too_long": ("the pattern spans more than {days} days: book one school year at most",
+                         "le motif couvre plus de {days} jours : réservez une année scolaire au plus"),
+    "service_missing": ("the service is missing (e.g. dejeuner)", "le service manque (par exemple dejeuner)"),
+    "person_archived_no_booking": ("{name} is archived: no booking", "{name} est archivé(e) : pas de réservation"),
+    "service_unknown": ("no service {service!r} at this site (services: {known})",
+                        "aucun service {service!r} dans cet établissement (services : {known})"),
+    "service_unknown_none": ("no service {service!r} at this site (services: none yet)",
+                             "aucun service {service!r} dans cet établissement (aucun service pour l'instant)"),
+    "day_closed": ("{day} is a closed day: it cannot be booked", "le {day!d} est un jour de fermeture : "
+                   "impossible de le réserver"),
+    "day_holiday": ("{day} is a public holiday ({name}): it cannot be booked",
+                    "le {day!d} est un jour férié ({name}) : impossible de le réserver"),
+    "day_without_service": ("{day} is a day without {service}: it cannot be booked",
+                            "le {day!d} est un jour sans {service} : impossible de le réserver"),
+    "day_past": ("{day} is in the past: it cannot be booked", "le {day!d} est passé : impossible de le réserver"),
+    "pattern_skipped": ("{booked} day(s) booked or already booked, {skipped} skipped (closed days, public holidays, "
+                        "days without this service or in the past)",
+                        "{booked} jour(s) réservé(s) ou déjà réservé(s), {skipped} sauté(s) (fermetures, jours "
+                        "fériés, jours sans ce service ou passés)"),
+    # guardians
+    "flag_invalid": ("{column} must be 1 or 0, got {text!r}", "{column} vaut 1 ou 0, pas {text!r}"),
+    "guardian_ref_empty": ("the guardian column (the guardian's id) is empty",
+                           "la colonne guardian (l'identifiant du responsable) est vide"),
+    "id_too_long_64": ("an id is longer than 64 characters", "un identifiant dépasse 64 caractères"),
+    "guardian_pupil_empty": ("guardian {gid}: the person column (the pupil's id) is empty",
+                             "responsable {gid} : la colonne person (l'identifiant de l'élève) est vide"),
+    "guardian_last_name": ("guardian {gid}: the last name is required", "responsable {gid} : le nom est obligatoire"),
+    "guardian_email": ("guardian {gid}: {detail}", "responsable {gid} : adresse e-mail refusée ({detail})"),
+    "guardian_pupil_twice": ("guardian {gid} and pupil {ref} are already on line {line}",
+                             "le responsable {gid} et l'élève {ref} sont déjà ligne {line}"),
+    "guardian_other_email": ("guardian {gid} has another e-mail on line {line} ({email})",
+                             "le responsable {gid} a une autre adresse e-mail ligne {line} ({email})"),
+    "unknown_person": ("no person {ref!r} at this site (name a person by the id it was imported with, e.g. its "
+                       "SIÈCLE ELEVE_ID, or by its national id INE; import the pupils first)",
+                       "aucune personne {ref!r} dans cet établissement (nommez une personne par l'identifiant "
+                       "de son import, par exemple son ELEVE_ID de SIÈCLE, ou par son INE ; importez d'abord "
+                       "les élèves)"),
+}
