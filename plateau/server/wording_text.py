@@ -104,6 +104,21 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "la catégorie {category!r} n'a pas encore de tarif : ses repas sont gratuits "
                                 "jusqu'à ce qu'il soit ajouté (page Réglages, ou plateau admin tariff add {site} "
                                 "{category} --price-cents N)"),
+    # booking rules (reservations.py): the API's codes stay beyond_horizon, past_cutoff, closed_day...
+    "booking_beyond_horizon": ("bookings open {days} days ahead: {day} is too far",
+                               "les réservations ouvrent {days} jours à l'avance : le {day!d} est trop loin"),
+    "booking_past_cutoff": ("too late for {day}: bookings and cancellations closed on {weekday!w} {closed} at {at}",
+                            "trop tard pour le {day!d} : réservations et annulations closes le {weekday!w} "
+                            "{closed} à {at}"),
+    "booking_service_not_that_day": ("no {service} on {weekday!w}s", "pas de {service} le {weekday!w}"),
+    "booking_public_holiday": ("{day} is a public holiday ({name})", "le {day!d} est un jour férié ({name})"),
+    "booking_closure": ("the canteen is closed on {day}", "la cantine est fermée le {day!d}"),
+    "booking_closure_named": ("the canteen is closed on {day} ({label})",
+                              "la cantine est fermée le {day!d} ({label})"),
+    "booking_person_inactive": ("{name} is not at the school on {day}",
+                                "{name} n'est pas à l'établissement le {day!d}"),
+    "booking_not_found": ("no reservation for person {person} on {day} ({service})",
+                          "pas de réservation pour la personne {person} le {day!d} ({service})"),
     # cards
     "card_format_unknown": ("unknown UID format {fmt!r} (expected one of {formats})",
                             "format d'UID {fmt!r} inconnu (attendu : {formats})"),
@@ -123,7 +138,8 @@ TEXT: dict[str, tuple[str, str]] = {
                            "le badge {uid} passe de la personne {old} à {new}"),
     # oppositions
     "end_missing": ("the end (to) is missing", "la fin (to) manque"),
-    "end_before_start": ("the end ({end}) is before the start ({start})", "la fin ({end}) précède le début ({start})"),
+    "end_before_start": ("the end ({end}) is before the start ({start})",
+                         "la fin ({end}) précède le début ({start})"),
     "motive_too_long": ("the motive is longer than 200 characters", "le motif dépasse 200 caractères"),
     "source_unknown": ("source {source!r} is unknown (absence, unpaid, discipline or manual)",
                        "origine {source!r} inconnue (absence, unpaid, discipline ou manual)"),

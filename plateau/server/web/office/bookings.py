@@ -16,12 +16,14 @@ from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.office.person_actions import redirect_to_person
 from plateau.server.web.office.persons import get_person_of, show_person
+from plateau.server.wording import said_of
 
 router = APIRouter()
 
 
 def _change(request: Request, ctx, person_id: int, day: date, service: str, *, cancel: bool) -> str | None:
-    """Book or cancel; the reason it was refused (words for a person), or None when done."""
+    """Book or cancel; the reason it was refused (in the page's language), or None when done."""
+    lang = request_lang(request)
     with db_of(request).write() as s:
         site = s.get(m.Site, ctx.site_id)
         person = get_person_of(s, request, ctx, person_id)
@@ -36,9 +38,10 @@ def _change(request: Request, ctx, person_id: int, day: date, service: str, *, c
                     audit.record(s, ctx.actor, "reservation.book", site_id=site.id, target=f"person:{person.id}",
                                  after={**feed.reservation_data(r), "prepaid_cents": r.prepaid_cents})
         except reservations.Refusal as exc:
-            return exc.reason
+            return exc.said.text(lang)
         except store.StoreError as exc:  # an unknown service, a booking already gone
-            return str(exc)
+            said = said_of(exc)
+            return said.text(lang) if said is not None else str(exc)
     return None
 
 
