@@ -6,7 +6,8 @@ The importers and the booking rules say what went wrong as a `Said` (a code such
 code and the parameters (`to_json`), so an import previewed in French reads in English to an
 English reader later. The words are in `wording_text.py`. Plain data, any thread.
 
-Parameters are JSON values (str, int, None). In a message, `{x!f}` words a field name (`date`,
+Parameters are JSON values (str, int, None, or a message's `to_json()`, worded in the same
+language: "pupil 12: {detail}"). In a message, `{x!f}` words a field name (`date`,
 `arrival date`...), `{x!d}` an ISO date (`2026-11-23` in English, `23/11/2026` in French),
 `{x!w}` a weekday number (0 = Monday); `{x!r}` quotes a text as Python does.
 """
@@ -57,7 +58,9 @@ class Said:
 
     def text(self, lang: str = "en") -> str:
         lang = lang if lang in LANGS else "en"
-        return _FORMATTERS[lang].format(TEXT[self.code][lang == "fr"], **self.params)
+        params = {k: Said(v["code"], **v.get("params", {})).text(lang) if _is_said(v) else v
+                  for k, v in self.params.items()}
+        return _FORMATTERS[lang].format(TEXT[self.code][lang == "fr"], **params)
 
     def __str__(self) -> str:
         return self.text("en")
@@ -70,6 +73,10 @@ class Said:
 
     def to_json(self) -> dict:
         return {"code": self.code, "params": dict(self.params)}
+
+
+def _is_said(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("code") in TEXT
 
 
 def said_of(thing: Any) -> Said | None:

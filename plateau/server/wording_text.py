@@ -9,6 +9,9 @@ FIELDS = {  # field names in messages ({x!f}): (English, French with its article
     "last date": ("last date", "la dernière date"), "first day": ("first day", "le premier jour"),
     "last day": ("last day", "le dernier jour"), "start (from)": ("start (from)", "le début (from)"),
     "end (to)": ("end (to)", "la fin (to)"), "payment date": ("payment date", "la date du paiement"),
+    "birth date (DATE_NAISS)": ("birth date (DATE_NAISS)", "la date de naissance (DATE_NAISS)"),
+    "entry date (DATE_ENTREE)": ("entry date (DATE_ENTREE)", "la date d'entrée (DATE_ENTREE)"),
+    "leaving date (DATE_SORTIE)": ("leaving date (DATE_SORTIE)", "la date de sortie (DATE_SORTIE)"),
     # the kinds of import
     "siecle": ("siecle", "SIÈCLE"), "calendar": ("calendar", "calendrier"), "persons": ("persons", "personnes"),
     "cards": ("cards", "badges"), "payments": ("payments", "paiements"), "oppositions": ("oppositions", "oppositions"),
@@ -119,6 +122,86 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "{name} n'est pas à l'établissement le {day!d}"),
     "booking_not_found": ("no reservation for person {person} on {day} ({service})",
                           "pas de réservation pour la personne {person} le {day!d} ({service})"),
+    # SIÈCLE (imports/siecle.py)
+    "siecle_wrong_root": ("this XML file is not a SIÈCLE pupil export: its root is <{name}>, expected <BEE_ELEVES> "
+                          "(export ElevesSansAdresses.xml from SIÈCLE/BEE)",
+                          "ce fichier XML n'est pas un export des élèves de SIÈCLE : sa racine est <{name}>, "
+                          "<BEE_ELEVES> attendu (exportez ElevesSansAdresses.xml depuis SIÈCLE/BEE)"),
+    "xml_dtd": ("the XML file declares a DTD or entities, which a SIÈCLE export never does: refused for safety",
+                "le fichier XML déclare une DTD ou des entités, ce que ne fait jamais un export SIÈCLE : refusé "
+                "par sécurité"),
+    "xml_malformed": ("the XML is malformed ({detail}); export the file again from SIÈCLE",
+                      "le XML est mal formé ({detail}) ; exportez de nouveau le fichier depuis SIÈCLE"),
+    "siecle_other_school": ("this SIÈCLE export is for the school {uaj}, not {site}",
+                            "cet export SIÈCLE est celui de l'établissement {uaj}, pas de {site}"),
+    "siecle_no_pupil": ("the SIÈCLE file has no pupil (no <ELEVE> under <ELEVES>)",
+                        "le fichier SIÈCLE n'a aucun élève (pas de <ELEVE> sous <ELEVES>)"),
+    "pupil_no_id": ("this pupil has no ELEVE_ID attribute", "cet élève n'a pas d'attribut ELEVE_ID"),
+    "pupil_twice": ("pupil ELEVE_ID {eid} appears twice (first at line {line})",
+                    "l'élève ELEVE_ID {eid} figure deux fois (d'abord ligne {line})"),
+    "pupil_value": ("pupil {eid}: {detail}", "élève {eid} : {detail}"),
+    "pupil_problem": ("pupil {eid} ({first} {last}): {detail}", "élève {eid} ({first} {last}) : {detail}"),
+    "siecle_no_last_name": ("no last name (NOM_DE_FAMILLE, NOM_USAGE or NOM)",
+                            "pas de nom (NOM_DE_FAMILLE, NOM_USAGE ou NOM)"),
+    "siecle_no_first_name": ("no first name (PRENOM)", "pas de prénom (PRENOM)"),
+    "siecle_leaving_before_entry": ("leaving date (DATE_SORTIE) is before the entry date (DATE_ENTREE)",
+                                    "la date de sortie (DATE_SORTIE) précède la date d'entrée (DATE_ENTREE)"),
+    "siecle_regime_unknown": ("régime code {regime!r} is not a SIÈCLE code",
+                              "le code régime {regime!r} n'est pas un code SIÈCLE"),
+    "pupil_ine_twice": ("pupil {eid}: national id {ine} is also pupil {other} (line {line})",
+                        "élève {eid} : l'INE {ine} est aussi celui de l'élève {other} (ligne {line})"),
+    "pupil_no_regime": ("pupil {eid} ({first} {last}) has no régime (CODE_REGIME): imported without a meal plan",
+                        "l'élève {eid} ({first} {last}) n'a pas de régime (CODE_REGIME) : importé sans formule"),
+    "regime_guessed": ("pupil {eid}: régime {regime} is not in the mapping; read as {letter} ({plan})",
+                       "élève {eid} : le régime {regime} n'est pas dans la correspondance ; lu comme {letter} "
+                       "({plan})"),
+    "pupil_no_class": ("pupil {eid} ({first} {last}) has no class yet: imported without one",
+                       "l'élève {eid} ({first} {last}) n'a pas encore de classe : importé sans classe"),
+    "regime_days_unknown": ("pupil {eid}: régime {regime} gives the number of days, not which ones: check the "
+                            "forfait weekdays", "élève {eid} : le régime {regime} donne le nombre de jours, pas "
+                            "lesquels : vérifiez les jours du forfait"),
+    "pupil_two_classes": ("pupil {eid} is in two classes ({kept} and {other}): kept {kept}",
+                          "l'élève {eid} est dans deux classes ({kept} et {other}) : {kept} gardée"),
+    "pupil_ine_elsewhere": ("pupil {eid}: national id {ine} belongs to another person ({name}, id {ext})",
+                            "élève {eid} : l'INE {ine} appartient à une autre personne ({name}, identifiant "
+                            "{ext})"),
+    "and_more": (" and {n} more", " et {n} autres"),
+    "missing_stay_active": ("{n} pupil(s) imported earlier are not in this file and stay active: {names}{more}. If "
+                            "they left, import again with --archive-missing",
+                            "{n} élève(s) importé(s) auparavant ne sont pas dans ce fichier et restent actifs : "
+                            "{names}{more}. S'ils sont partis, importez de nouveau en archivant les absents "
+                            "(archive_missing)"),
+    "partial_export": ("this file lacks {n} of the {known} pupils known: it looks like a partial export, so "
+                       "--archive-missing was refused (export every pupil from SIÈCLE)",
+                       "il manque à ce fichier {n} des {known} élèves connus : il ressemble à un export partiel, "
+                       "l'archivage des absents est donc refusé (exportez tous les élèves depuis SIÈCLE)"),
+    "missing_archived": ("{n} pupil(s) not in this file archived (left the school): {names}{more}",
+                         "{n} élève(s) absent(s) de ce fichier archivé(s) (partis de l'établissement) : "
+                         "{names}{more}"),
+    # guardians from SIÈCLE (imports/guardians_siecle.py) and the guardians' save (family/guardians.py)
+    "siecle_guardians_wrong_root": ("this XML file is not a SIÈCLE guardians export: its root is <{name}>, expected "
+                                    "<{root}> (ResponsablesAvecAdresses.xml)",
+                                    "ce fichier XML n'est pas un export des responsables de SIÈCLE : sa racine est "
+                                    "<{name}>, <{root}> attendu (ResponsablesAvecAdresses.xml)"),
+    "siecle_guardians_no_link": ("the SIÈCLE guardians file links no pupil (no <RESPONSABLE_ELEVE>)",
+                                 "le fichier des responsables de SIÈCLE ne relie aucun élève (pas de "
+                                 "<RESPONSABLE_ELEVE>)"),
+    "guardian_not_in_persons": ("pupil {eid}: the guardian PERSONNE_ID {pid} is not in <PERSONNES>",
+                                "élève {eid} : le responsable PERSONNE_ID {pid} n'est pas dans <PERSONNES>"),
+    "guardian_no_last_name": ("guardian {gid}: no last name (NOM_DE_FAMILLE)",
+                              "responsable {gid} : pas de nom (NOM_DE_FAMILLE)"),
+    "guardian_email_dropped": ("guardian {gid} ({first} {last}): {detail}; imported without an e-mail (print an "
+                               "activation letter)", "responsable {gid} ({first} {last}) : adresse e-mail refusée "
+                               "({detail}) ; importé sans e-mail (imprimez une lettre d'activation)"),
+    "guardian_pupil_unknown": ("guardian {gid}: no pupil {ref!r} at site {site} (import the pupils first)",
+                               "responsable {gid} : aucun élève {ref!r} dans l'établissement {site} (importez "
+                               "d'abord les élèves)"),
+    "guardians_partial": ("this file lacks {n} of the {known} guardians known: it looks like a partial export, "
+                          "refused (export every guardian)", "il manque à ce fichier {n} des {known} responsables "
+                          "connus : il ressemble à un export partiel, refusé (exportez tous les responsables)"),
+    "guardians_gone": ("{n} guardian(s) not in this file lost access to the Espace Famille: {names}{more}",
+                       "{n} responsable(s) absent(s) de ce fichier perdent l'accès à l'Espace Famille : "
+                       "{names}{more}"),
     # cards
     "card_format_unknown": ("unknown UID format {fmt!r} (expected one of {formats})",
                             "format d'UID {fmt!r} inconnu (attendu : {formats})"),
