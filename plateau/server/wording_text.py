@@ -202,6 +202,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "guardians_gone": ("{n} guardian(s) not in this file lost access to the Espace Famille: {names}{more}",
                        "{n} responsable(s) absent(s) de ce fichier perdent l'accès à l'Espace Famille : "
                        "{names}{more}"),
+    # the official calendar (imports/calendar_kind.py; the file's own records are worded in English)
+    "calendar_no_zone": ("the site has no calendar zone: set it first (plateau admin site add ... --zone \"Zone A\") "
+                         "or give --zone", "l'établissement n'a pas de zone de calendrier : renseignez-la d'abord "
+                         "(plateau admin site add ... --zone \"Zone A\") ou donnez --zone"),
+    "calendar_xml": ("this is an XML or HTML file, not the official calendar (CSV or ICS)",
+                     "c'est un fichier XML ou HTML, pas le calendrier officiel (CSV ou ICS)"),
+    "calendar_format_unknown": ("unknown calendar format {fmt!r} (expected csv or ics)",
+                                "format de calendrier {fmt!r} inconnu (attendu : csv ou ics)"),
+    "calendar_no_day": ("the calendar file closes no day for {zone}",
+                        "le fichier de calendrier ne ferme aucun jour pour la {zone}"),
+    "calendar_closure_removed": ("closure {label!r} {first}..{last} is no longer in the official calendar: removed",
+                                 "la fermeture {label!r} du {first!d} au {last!d} n'est plus dans le calendrier "
+                                 "officiel : supprimée"),
     # cards
     "card_format_unknown": ("unknown UID format {fmt!r} (expected one of {formats})",
                             "format d'UID {fmt!r} inconnu (attendu : {formats})"),
