@@ -21,6 +21,9 @@ FIELDS = {  # field names in messages ({x!f}): (English, French with its article
 WEEKDAYS = (("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
             ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"))
 
+_SAVE_AS = ("save it again as 'CSV UTF-8' (or UTF-8 text) and import that file",
+            "enregistrez-le de nouveau en « CSV UTF-8 » (ou texte UTF-8) et importez ce fichier-là")
+
 TEXT: dict[str, tuple[str, str]] = {
     # cell values (imports/values.py)
     "date_implausible": ("{what!f} {text!r} is not a plausible date (year {year})",
@@ -87,6 +90,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "encoding_undeclared": ("the file declares no encoding (XML then means UTF-8) but is not UTF-8: read as {used}",
                             "le fichier ne déclare pas d'encodage (en XML, c'est alors UTF-8) mais n'est pas en "
                             "UTF-8 : lu en {used}"),
+    # encodings (imports/encoding.py)
+    "not_utf16": ("the file starts like UTF-16 but is not UTF-16 text; " + _SAVE_AS[0],
+                  "le fichier commence comme de l'UTF-16 mais n'est pas du texte UTF-16 ; " + _SAVE_AS[1]),
+    "not_utf8_bom": ("the file starts with a UTF-8 mark but is not UTF-8 text; " + _SAVE_AS[0],
+                     "le fichier commence par une marque UTF-8 mais n'est pas du texte UTF-8 ; " + _SAVE_AS[1]),
+    "not_declared_encoding": ("the file declares {declared} but holds a byte that encoding does not have; "
+                              + _SAVE_AS[0], "le fichier déclare {declared} mais contient un octet que cet "
+                              "encodage n'a pas ; " + _SAVE_AS[1]),
+    "encoding_unknown": ("the file is neither UTF-8 nor plausible {encoding} text: it holds the byte {byte}, a "
+                         "control character in {encoding}{why}; its encoding cannot be told for sure, so nothing "
+                         "was read: " + _SAVE_AS[0],
+                         "le fichier n'est ni de l'UTF-8 ni du texte {encoding} plausible : il contient l'octet "
+                         "{byte}, un caractère de contrôle en {encoding}{why} ; son encodage est incertain, rien "
+                         "n'a donc été lu : " + _SAVE_AS[1]),
+    "encoding_unknown_why": (" (Windows-1252, which Excel writes, puts € œ ’ there; Mac Roman its accents)",
+                             " (Windows-1252, qu'écrit Excel, y met € œ ’ ; Mac Roman ses accents)"),
     # persons
     "person_column_empty": ("the person column is empty", "la colonne person est vide"),
     "person_ref_empty": ("the person column (the person's id) is empty",
