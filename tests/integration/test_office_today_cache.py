@@ -1,7 +1,8 @@
 """Today's live headcount (the office's landing page) on a real SQLite server database: passages
 pushed as stations push them are folded in without counting the day again, and the figures stay
 those of a full computation through cancels, overrides, an opposition, a booking, a passage
-stored without its feed item, and in two server processes (two caches over one database)."""
+stored without its feed item, and in two server processes (two caches over one database), on
+SQLite and on PostgreSQL (read committed: a poll may see items committed after it read the head)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,27 @@ UAI = "0691234X"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@pytest.fixture
-def world(tmp_path):
+@pytest.fixture(scope="module")
+def pg_cluster():
+    from tests.support.postgres import PostgresCluster, find_pg_bin
+
+    if find_pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed")
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request, tmp_path):
     from plateau.demo.school import generate
     from plateau.server.db import Database, open_database
     from plateau.server.seed import seed_changes
 
     school = generate(pupils=60, commensals=5)
-    db = Database(open_database(str(tmp_path / "server.db")))
+    url = str(tmp_path / "server.db") if request.param == "sqlite" else \
+        request.getfixturevalue("pg_cluster").create_database(f"today_{uuid.uuid4().hex[:8]}")
+    db = Database(open_database(url))
     with db.write() as s:
         site = seed_changes(s, school.changes)
         for name in ("self-1", "self-2"):
