@@ -80,3 +80,33 @@ def test_a_refused_booking_gives_its_reason_in_french_or_in_english(office):
     christmas = _book(office, english, pupil, "2026-12-25")
     assert christmas.status_code == 409 and "2026-12-25 is a public holiday (Noël)" in html.unescape(christmas.text)
     assert "no Déjeuner on Saturdays" in html.unescape(_book(office, english, pupil, "2026-12-05").text)
+
+
+CALENDAR = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261219\r\n"
+            "DTEND;VALUE=DATE:20270104\r\nSUMMARY:Vacances de Noël\r\nLOCATION:{zone}\r\nEND:VEVENT\r\n"
+            "END:VCALENDAR\r\n")
+
+
+def test_an_import_refused_at_apply_time_says_why_in_the_readers_language(office):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{office.db_url}")
+    with engine.connect() as conn:
+        zone = conn.execute(text("SELECT zone FROM site")).scalar_one()
+    http = office.session("gestionnaire")
+    csrf = csrf_of(http.get(f"{office.url}/office/imports", timeout=30).text)
+    preview = http.post(f"{office.url}/office/imports/preview", data={"csrf": csrf, "kind": "calendar"},
+                        files={"file": ("calendrier.ics", CALENDAR.format(zone=zone).encode())}, timeout=60)
+    assert 'data-state="previewed"' in preview.text, preview.text[-800:]
+    try:
+        with engine.begin() as conn:   # the site loses its zone between the preview and the apply
+            conn.execute(text("UPDATE site SET zone = NULL"))
+        applied = http.post(preview.url + "/apply", data={"csrf": csrf}, timeout=60)
+        assert 'data-state="refused"' in applied.text
+        assert "l'établissement n'a pas de zone de calendrier" in _errors_table(applied.text)
+        english = _english(office.session("admin"), office.url).get(preview.url, timeout=30)
+        assert "the site has no calendar zone" in _errors_table(english.text)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE site SET zone = :z"), {"z": zone})
+        engine.dispose()

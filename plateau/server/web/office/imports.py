@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from plateau.server import audit, feed
-from plateau.server.imports.report import ImportRejected
+from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.runner import KINDS, run_import
 from plateau.server.imports.source import max_bytes, too_large
 from plateau.server.office_models import ImportRun
@@ -131,18 +131,15 @@ async def apply(request: Request, ctx: Office, form: Form, run_id: int):
     try:
         report = await in_thread(run_import, db_of(request), ctx.site_code, run.kind, run.data, run.options)
     except ImportRejected as exc:  # the site changed since the preview in a way the file cannot take
-        report = None
-        reason = str(exc)
+        report = ImportReport(kind=run.kind, site=ctx.site_code)   # kept as its one error, worded per reader
+        report.error(exc.line, exc.said or exc.reason, exc.column)
 
     def save():
         with db_of(request).write() as s:
             row = s.get(ImportRun, run_id)
             row.data = None
             row.applied_at = feed.now()
-            if report is None:
-                row.state, row.note = "refused", reason
-            else:
-                row.state, row.report = ("applied" if report.applied else "refused"), report.to_json()
+            row.state, row.report = ("applied" if report.applied else "refused"), report.to_json()
             audit.record(s, ctx.actor, "import.apply", site_id=ctx.site_id, target=f"import:{run_id}",
                          after={"kind": row.kind, "file": row.filename, "state": row.state,
                                 "summary": (row.report or {}).get("summary", row.note)})
