@@ -120,10 +120,7 @@ def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_
     service = store.get_service(session, site, service_code)
     r = store_days.find_reservation(session, person.id, day, service.code)
     if r is None:
-        said = Said("booking_not_found", person=person.id, day=day.isoformat(), service=service.code)
-        gone = store.NotFound(str(said))
-        gone.said = said   # the office words it in the page's language
-        raise gone
+        raise store.NotFound(Said("booking_not_found", person=person.id, day=day.isoformat(), service=service.code))
     refusal = None if past_cutoff else cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)
     if refusal is not None and refusal.code == "past_cutoff":
         raise refusal

@@ -12,6 +12,10 @@ FIELDS = {  # field names in messages ({x!f}): (English, French with its article
     "birth date (DATE_NAISS)": ("birth date (DATE_NAISS)", "la date de naissance (DATE_NAISS)"),
     "entry date (DATE_ENTREE)": ("entry date (DATE_ENTREE)", "la date d'entrée (DATE_ENTREE)"),
     "leaving date (DATE_SORTIE)": ("leaving date (DATE_SORTIE)", "la date de sortie (DATE_SORTIE)"),
+    # columns the store checks (store_checks.check_text): English keeps the column's name
+    "last_name": ("last_name", "le nom"), "first_name": ("first_name", "le prénom"),
+    "class_name": ("class_name", "la classe"), "category": ("category", "la catégorie"),
+    "external_id": ("external_id", "l'identifiant"), "ine": ("ine", "l'INE"), "regime": ("regime", "le régime"),
     # the kinds of import
     "siecle": ("siecle", "SIÈCLE"), "calendar": ("calendar", "calendrier"), "persons": ("persons", "personnes"),
     "cards": ("cards", "badges"), "payments": ("payments", "paiements"), "oppositions": ("oppositions", "oppositions"),
@@ -49,7 +53,12 @@ TEXT: dict[str, tuple[str, str]] = {
                         "jour de la semaine {text!r} inconnu (attendu : mon,tue,wed,thu,fri,sat,sun)"),
     "weekdays_none": ("no weekday in {text!r} (write mon,tue,thu,fri)",
                       "aucun jour de la semaine dans {text!r} (écrire mon,tue,thu,fri)"),
-    "text_passed": ("{text}", "{text}"),   # a message we have only in English (a library's, a store's)
+    "text_passed": ("{text}", "{text}"),
+    "value_required": ("{name!f} is required", "{name!f} est obligatoire"),
+    "value_not_text": ("{name!f} must be text", "{name!f} doit être du texte"),
+    "value_empty": ("{name!f} must not be empty", "{name!f} ne doit pas être vide"),
+    "value_too_long": ("{name!f} is longer than {max} characters", "{name!f} dépasse {max} caractères"),
+    "value_nul": ("{name!f} contains a NUL character", "{name!f} contient un caractère NUL"),   # a message we have only in English (a library's, a store's)
     # the file as a whole (imports/source.py, runner.py)
     "kind_unknown": ("unknown import kind {kind!r} (expected one of {kinds})",
                      "type d'import {kind!r} inconnu (attendu : {kinds})"),
@@ -139,6 +148,7 @@ TEXT: dict[str, tuple[str, str]] = {
                               "la cantine est fermée le {day!d} ({label})"),
     "booking_person_inactive": ("{name} is not at the school on {day}",
                                 "{name} n'est pas à l'établissement le {day!d}"),
+    "service_not_at_site": ("no service {service!r} at site {site}", "aucun service {service!r} à {site}"),
     "booking_not_found": ("no reservation for person {person} on {day} ({service})",
                           "pas de réservation pour la personne {person} le {day!d} ({service})"),
     # SIÈCLE (imports/siecle.py)

@@ -11,7 +11,8 @@ from tests.web.conftest import csrf_of
 BAD_PERSONS = ("person;last_name;first_name;category;class;plan;arrival_date\n"
                "ADU-8001;MARTIN;Léa;commensal;;abonné;\n"          # line 2: an unknown plan
                "ADU-8002;;Noé;commensal;;ticket;\n"                # line 3: no last name
-               "ADU-8003;DURAND;Zoé;commensal;;ticket;31/02/2026\n")  # line 4: a day that does not exist
+               "ADU-8003;DURAND;Zoé;commensal;;ticket;31/02/2026\n"   # line 4: a day that does not exist
+               f"ADU-8004;ROUX;Jade;commensal;{'6e' * 25};ticket;\n")  # line 5: a class name too long
 
 
 def _english(http, url: str):
@@ -38,9 +39,10 @@ def test_an_import_preview_lists_its_errors_in_french_then_in_english(office):
     assert "formule 'abonné' inconnue (attendu : ticket, reservation, none ou forfait" in errors
     assert "le nom et le prénom sont obligatoires" in errors
     assert "la date d'arrivée '31/02/2026' n'existe pas dans le calendrier" in errors
+    assert "la classe dépasse 40 caractères" in errors      # the store's own check, at the apply step
     assert "is unknown" not in errors and "required" not in errors
     history = html.unescape(http.get(f"{office.url}/office/imports", timeout=30).text)
-    assert "refusé : 3 erreur(s), rien n'a été modifié" in history
+    assert "refusé : 4 erreur(s), rien n'a été modifié" in history
 
     english = _english(office.session("admin"), office.url)
     again = english.get(page.url, timeout=30)              # the same stored report, read in English
@@ -48,7 +50,8 @@ def test_an_import_preview_lists_its_errors_in_french_then_in_english(office):
     assert "plan 'abonné' is unknown (expected ticket, reservation, none or forfait" in errors
     assert "the last name and the first name are required" in errors
     assert "arrival date '31/02/2026' does not exist in the calendar" in errors
-    assert "refused: 3 error(s), nothing was changed" in html.unescape(
+    assert "class_name is longer than 40 characters" in errors
+    assert "refused: 4 error(s), nothing was changed" in html.unescape(
         english.get(f"{office.url}/office/imports", timeout=30).text)
 
 
