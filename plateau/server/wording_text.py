@@ -53,12 +53,11 @@ TEXT: dict[str, tuple[str, str]] = {
                         "jour de la semaine {text!r} inconnu (attendu : mon,tue,wed,thu,fri,sat,sun)"),
     "weekdays_none": ("no weekday in {text!r} (write mon,tue,thu,fri)",
                       "aucun jour de la semaine dans {text!r} (écrire mon,tue,thu,fri)"),
-    "text_passed": ("{text}", "{text}"),
     "value_required": ("{name!f} is required", "{name!f} est obligatoire"),
     "value_not_text": ("{name!f} must be text", "{name!f} doit être du texte"),
     "value_empty": ("{name!f} must not be empty", "{name!f} ne doit pas être vide"),
     "value_too_long": ("{name!f} is longer than {max} characters", "{name!f} dépasse {max} caractères"),
-    "value_nul": ("{name!f} contains a NUL character", "{name!f} contient un caractère NUL"),   # a message we have only in English (a library's, a store's)
+    "value_nul": ("{name!f} contains a NUL character", "{name!f} contient un caractère NUL"),
     # the file as a whole (imports/source.py, runner.py)
     "kind_unknown": ("unknown import kind {kind!r} (expected one of {kinds})",
                      "type d'import {kind!r} inconnu (attendu : {kinds})"),
