@@ -87,6 +87,12 @@ def said_of(thing: Any) -> Said | None:
     return found if isinstance(found, Said) else None
 
 
+def text_of(thing: Any, lang: str) -> str:
+    """A message or an exception in `lang` when it carries a `Said`, else its own (English) words."""
+    said = said_of(thing)
+    return said.text(lang) if said is not None else str(thing)
+
+
 def worded(item: dict, lang: str) -> str:
     """A stored message (`{"message", "code"?, "params"?}`, as reports keep them) in `lang`;
     its English `message` when it has no code (older reports) or the code is no longer known."""

@@ -16,7 +16,7 @@ from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.office.person_actions import redirect_to_person
 from plateau.server.web.office.persons import get_person_of, show_person
-from plateau.server.wording import said_of
+from plateau.server.wording import text_of
 
 router = APIRouter()
 
@@ -37,11 +37,8 @@ def _change(request: Request, ctx, person_id: int, day: date, service: str, *, c
                 if created:
                     audit.record(s, ctx.actor, "reservation.book", site_id=site.id, target=f"person:{person.id}",
                                  after={**feed.reservation_data(r), "prepaid_cents": r.prepaid_cents})
-        except reservations.Refusal as exc:
-            return exc.said.text(lang)
-        except store.StoreError as exc:  # an unknown service, a booking already gone
-            said = said_of(exc)
-            return said.text(lang) if said is not None else str(exc)
+        except (reservations.Refusal, store.StoreError) as exc:  # a rule; an unknown service, a booking gone
+            return text_of(exc, lang)
     return None
 
 
