@@ -148,6 +148,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "booking_person_inactive": ("{name} is not at the school on {day}",
                                 "{name} n'est pas à l'établissement le {day!d}"),
     "service_not_at_site": ("no service {service!r} at site {site}", "aucun service {service!r} à {site}"),
+    "station_exists": ("station {station!r} already exists at site {site} (use `plateau admin station rotate` for a "
+                       "new token)", "la borne {station!r} existe déjà à {site} (« Nouveau jeton » en donne un "
+                       "nouveau)"),
+    "station_id_invalid": ("station id {station!r}: use lower-case letters, digits, - or _",
+                           "identifiant de borne {station!r} : lettres minuscules, chiffres, - ou _"),
+    "station_unknown": ("no station {station!r} at site {site}", "aucune borne {station!r} à {site}"),
     "booking_not_found": ("no reservation for person {person} on {day} ({service})",
                           "pas de réservation pour la personne {person} le {day!d} ({service})"),
     # SIÈCLE (imports/siecle.py)
