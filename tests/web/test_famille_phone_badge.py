@@ -169,6 +169,11 @@ def test_the_page_answers_with_a_narrow_content_security_policy_and_refuses_a_fo
     assert refused.status_code == 403 and secret_of(env.db_url, env.second_pupil) is None
     other = http.get(f"{env.url}/famille/badge/?enfant={env.other_pupil}", timeout=30)
     assert other.status_code == 404
+    csrf = csrf_of(page.text)
+    for action in ("activer", "desactiver"):
+        theirs = http.post(f"{env.url}/famille/badge/{action}", timeout=30,
+                           data={"csrf": csrf, "enfant": env.other_pupil, "confirm": "1"})
+        assert theirs.status_code == 404
 
 
 def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_is_turned_off(world, phone):
