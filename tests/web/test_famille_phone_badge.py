@@ -8,10 +8,12 @@ the key from this phone at its next online load. Checked by axe-core, in French 
 from __future__ import annotations
 
 import html
+import json
 import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 
 from plateau.domain import phone_badge as pb
 from tests.support.server import ServerProcess
@@ -161,7 +163,10 @@ def test_the_page_answers_with_a_narrow_content_security_policy_and_refuses_a_fo
     assert "htmx" not in page.text      # its inline style would need 'unsafe-inline'
     worker = http.get(f"{env.url}/famille/badge/sw.js", timeout=30)
     assert worker.headers["content-type"].startswith("text/javascript") and "plateau-badge" in worker.text
-    manifest = http.get(f"{env.url}/famille/badge/manifest.webmanifest?enfant={env.second_pupil}", timeout=30).json()
+    # browsers fetch a manifest without cookies: it answers anybody, and names nobody
+    manifest = requests.get(f"{env.url}/famille/badge/manifest.webmanifest?enfant={env.second_pupil}",
+                            timeout=30).json()
+    assert env.school.persons[env.second_pupil]["first_name"] not in json.dumps(manifest)
     assert manifest["scope"] == "/famille/badge/" and manifest["display"] == "standalone"
     assert manifest["start_url"] == f"/famille/badge/?enfant={env.second_pupil}"
     assert all(http.get(env.url + i["src"], timeout=30).status_code == 200 for i in manifest["icons"])
@@ -198,6 +203,7 @@ def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_
     assert phone.execute_script("return window.cspViolations") == []
     assert serious_violations(phone) == []
     wait(phone, lambda d: d.execute_script("return document.documentElement.dataset.offline") == "ready")
+    assert phone.execute_cdp_cmd("Page.getInstallabilityErrors", {}) == {"installabilityErrors": []}
 
     srv.stop()                                                      # no network at all now
     try:

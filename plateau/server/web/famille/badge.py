@@ -132,15 +132,15 @@ def service_worker() -> Response:
 
 
 @router.get(SCOPE + "manifest.webmanifest")
-def manifest(request: Request, ctx: Famille, enfant: str | None = None) -> Response:
-    """What the phone needs to install the child's badge page on its home screen."""
-    kid = child_of(request, ctx, enfant)
+def manifest(request: Request, enfant: int | None = None) -> Response:
+    """What the phone needs to install the child's badge page on its home screen. Browsers fetch a
+    manifest without the session cookie, so it names nobody: only which child's page to open."""
     _ = words(request)
-    body = {"name": _("Canteen badge — {name}", name=kid.first_name),
-            "short_name": _("Badge {name}", name=kid.first_name), "lang": request_lang(request),
-            "start_url": f"{SCOPE}?enfant={kid.id}", "scope": SCOPE, "id": f"{SCOPE}?enfant={kid.id}",
-            "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b4f8a",
+    start = f"{SCOPE}?enfant={enfant}" if enfant else SCOPE
+    body = {"name": _("Canteen badge"), "short_name": _("Badge"), "lang": request_lang(request),
+            "start_url": start, "scope": SCOPE, "id": start, "display": "standalone",
+            "background_color": "#ffffff", "theme_color": "#0b4f8a",
             "icons": [{"src": "/static/badge-icon-192.png", "sizes": "192x192", "type": "image/png"},
                       {"src": "/static/badge-icon-512.png", "sizes": "512x512", "type": "image/png"}]}
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json",
-                    headers={"Cache-Control": "no-store"})
+                    headers={"Cache-Control": "no-cache"})

@@ -148,7 +148,7 @@ FR = {
     "The phone badge is turned off: its codes no longer work at the canteen.":
         "Le badge téléphone est désactivé : ses codes ne marchent plus à la cantine.",
     "The phone badge is ready on this phone.": "Le badge téléphone est prêt sur ce téléphone.",
-    "Canteen badge — {name}": "Badge cantine — {name}", "Badge {name}": "Badge {name}",
+    "Canteen badge": "Badge cantine", "Badge": "Badge",
     "The school does not use phone badges: {name} uses the canteen card.":
         "L'établissement n'utilise pas le badge sur téléphone : {name} passe avec sa carte de cantine.",
     "When the school turns phone badges on, this page will let you put the badge on the child's phone.":
@@ -173,9 +173,10 @@ FR = {
         "Ouvrez cette page sur le téléphone que {name} utilisera (connecté à l'Espace Famille).",
     "Tap the button below: the badge is kept on that phone only.":
         "Appuyez sur le bouton ci-dessous : le badge est gardé sur ce téléphone seulement.",
-    "Add the page to the home screen (browser menu, “Add to Home screen” or “Install”).":
-        "Ajoutez la page à l'écran d'accueil (menu du navigateur, « Ajouter à l'écran d'accueil » ou "
-        "« Installer »).",
+    "Add the page to the home screen (browser menu, “Add to Home screen” or “Install”) and open it from there "
+    "(sign in again if asked).": "Ajoutez la page à l'écran d'accueil (menu du navigateur, « Ajouter à l'écran "
+                                 "d'accueil » ou « Installer ») et ouvrez-la depuis l'écran d'accueil (reconnectez-"
+                                 "vous si c'est demandé).",
     "Put the badge on this phone": "Installer le badge sur ce téléphone",
     "Lost or changed phone": "Téléphone perdu ou changé",
     "Replace the badge to put it on another phone, or turn it off: the old phone's codes stop working at the "
