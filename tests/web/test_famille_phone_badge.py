@@ -30,13 +30,14 @@ def _db(db_url: str):
     return Database(open_database(db_url))
 
 
-def allow_phone_badges(db_url: str, on: bool) -> None:
+def allow_phone_badges(db_url: str, on: bool, digits: int = 6) -> None:
     from plateau.server import store
 
     db = _db(db_url)
     try:
         with db.write() as s:
-            store.set_settings(s, store.get_site(s, UAI), {"phone_badge": "true" if on else "false"})
+            store.set_settings(s, store.get_site(s, UAI), {"phone_badge": "true" if on else "false",
+                                                           "phone_badge_digits": str(digits)})
     finally:
         db.engine.dispose()
 
@@ -100,11 +101,11 @@ def shown_text(driver) -> str:
     return found[0]
 
 
-def accepted_at_station(text: str, secret: str, at: datetime, pupil: int) -> int:
+def accepted_at_station(text: str, secret: str, at: datetime, pupil: int, digits: int = 6) -> int:
     """The station's check of a read phone badge: the pupil it names, and its code verified."""
     payload = pb.parse_payload(text)
     assert payload is not None and (payload.site_code, payload.person_id) == (UAI, pupil), text
-    verdict, step = pb.verify(secret, payload.code, at, None)
+    verdict, step = pb.verify(secret, payload.code, at, None, digits=digits)
     assert verdict is pb.Verdict.OK, (text, verdict)
     return step
 
@@ -182,7 +183,7 @@ def test_the_page_answers_with_a_narrow_content_security_policy_and_refuses_a_fo
 
 
 def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_is_turned_off(world, phone):
-    from tests.support.browser import serious_violations
+    from tests.support.browser import SIZES, resize, serious_violations
 
     env, srv = world
     pupil = env.booked_pupil
@@ -201,7 +202,9 @@ def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_
     assert "Nouveau code dans" in by_css(phone, "#countdown").text
     first_step = accepted_at_station(shown_text(phone), secret, datetime.now(timezone.utc), pupil)
     assert phone.execute_script("return window.cspViolations") == []
-    assert serious_violations(phone) == []
+    for size in ("desktop", "phone"):
+        resize(phone, *SIZES[size])
+        assert serious_violations(phone) == [], size
     wait(phone, lambda d: d.execute_script("return document.documentElement.dataset.offline") == "ready")
     assert phone.execute_cdp_cmd("Page.getInstallabilityErrors", {}) == {"installabilityErrors": []}
 
@@ -271,12 +274,13 @@ def test_a_badge_replaced_from_another_phone_leaves_this_one_at_its_next_online_
     assert kept_on_phone(phone, pupil) is None
 
 
-def test_a_signed_out_phone_keeps_showing_its_badge(world, phone):
+def test_a_signed_out_phone_keeps_showing_its_badge_of_eight_digit_codes(world, phone):
     """The family signs out on the child's phone after installing the badge: the server now sends
-    the page to the sign-in form, and the worker shows the kept badge instead."""
+    the page to the sign-in form, and the worker shows the kept badge instead. The school asks for
+    8-digit codes (`phone_badge_digits`): the page computes them too."""
     env, _srv = world
     pupil = env.booked_pupil
-    allow_phone_badges(env.db_url, True)
+    allow_phone_badges(env.db_url, True, digits=8)
     sign_in(phone, env)
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}")
     if secret_of(env.db_url, pupil) is None:
@@ -290,4 +294,7 @@ def test_a_signed_out_phone_keeps_showing_its_badge(world, phone):
     phone.delete_all_cookies()
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}")
     wait(phone, lambda d: badge_state(d) == "present")
-    accepted_at_station(shown_text(phone), secret_of(env.db_url, pupil), datetime.now(timezone.utc), pupil)
+    text = shown_text(phone)
+    assert len(pb.parse_payload(text).code) == 8
+    accepted_at_station(text, secret_of(env.db_url, pupil), datetime.now(timezone.utc), pupil, digits=8)
+    allow_phone_badges(env.db_url, True)
