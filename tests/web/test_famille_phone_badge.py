@@ -261,6 +261,11 @@ def test_a_badge_replaced_from_another_phone_leaves_this_one_at_its_next_online_
     asked = other.post(f"{env.url}/famille/badge/activer", timeout=30,
                        data={"csrf": csrf_of(page), "enfant": pupil})
     assert asked.status_code == 200 and "Remplacer le badge téléphone" in html.unescape(asked.text)
+    # the child switcher of the other pages would GET this POST-only address: a form answer has none
+    assert 'class="inline switch"' in page and 'class="inline switch"' not in asked.text
+    english = other.get(f"{env.url}/famille/badge/activer?lang=en", timeout=30)   # its footer's link
+    assert english.status_code == 200 and english.url.endswith("/famille/badge/?lang=en")
+    assert "Phone badge" in english.text
     assert kept_on_phone(phone, pupil) == mine                      # not replaced without the confirmation
     replaced = other.post(f"{env.url}/famille/badge/activer", timeout=30,
                           data={"csrf": csrf_of(page), "enfant": pupil, "confirm": "1"})

@@ -122,6 +122,14 @@ async def turn_off(request: Request, ctx: Famille, form: Form):
     return RedirectResponse(f"{SCOPE}?enfant={kid.id}&fait=off", status_code=303)
 
 
+@router.get(SCOPE + "activer")
+@router.get(SCOPE + "desactiver")
+def back_to_the_badge(lang: str | None = None) -> RedirectResponse:
+    """A form's address opened with GET (the footer's language links on a form's answer, a reload
+    from history): the badge page, in the language asked for."""
+    return RedirectResponse(SCOPE + (f"?lang={lang}" if lang in ("fr", "en") else ""), status_code=303)
+
+
 @router.get(SCOPE + "sw.js")
 def service_worker() -> Response:
     """The service worker, served from inside its scope (a worker controls only pages under its
