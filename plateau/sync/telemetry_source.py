@@ -2,10 +2,10 @@
 
 The queue counts and the reader's state live in the replica (the kiosk, another process, writes
 the reader's state there: `plateau.db.kiosk.record_reader_state`). Reading them for every request
-would add a read transaction to every request, so `TelemetrySource` reads them at most every
-`refresh_seconds` (and, after a push moved the queue, at most every `MIN_REFRESH_SECONDS`) and
-hands out the remembered headers in between. The clock header is not here: the client stamps it
-as it sends each request.
+would add a read transaction to every long-poll, so `TelemetrySource` reads them at most every
+`refresh_seconds`, or at the next request after a push moved the queues (one small read per push,
+beside the push loop's own reads of the outbox), and hands out the remembered headers in between.
+The clock header is not here: the client stamps it as it sends each request.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from plateau.sync import telemetry
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 5.0
-MIN_REFRESH_SECONDS = 1.0
 
 
 class TelemetrySource:
@@ -45,15 +44,13 @@ class TelemetrySource:
         """The version, reader, waiting and parked headers (a copy)."""
         with self._lock:
             now = self.monotonic()
-            every = min(self.refresh_seconds, MIN_REFRESH_SECONDS) if self._moved else self.refresh_seconds
-            if self._read_at is None or now - self._read_at >= every:
+            if self._moved or self._read_at is None or now - self._read_at >= self.refresh_seconds:
                 self._read_at, self._moved = now, False
                 self._refresh()
             return dict(self._headers)
 
     def changed(self) -> None:
-        """The queues just moved (a push was answered): read them again at the next request,
-        unless they were read less than `MIN_REFRESH_SECONDS` ago."""
+        """The queues just moved (a push was answered): read them again at the next request."""
         with self._lock:
             self._moved = True
 
