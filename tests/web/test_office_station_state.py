@@ -57,6 +57,7 @@ def test_today_shows_each_station_s_reader_version_queue_and_clock(office, brows
     assert by_css(browser, "tr[data-station='self-2'] [data-field=skew] .badge.bad")   # in red
     assert cell(browser, "self-2", "reader") == "inconnu"   # no kiosk ever ran there
     assert cell(browser, "self-1", "reader") == "débranché /dev/ttyUSB0"
+    assert by_css(browser, "tr[data-station='self-1'] [data-field=reader] .badge.bad")   # in red
     assert cell(browser, "self-1", "version") == __version__
     assert cell(browser, "self-1", "skew").startswith("à l'heure")
     assert (cell(browser, "self-1", "waiting"), cell(browser, "self-1", "parked")) == ("0", "0")

@@ -61,5 +61,6 @@ def station_rows(session, site_id: int, now: datetime, lang: str) -> list[dict]:
                      "waiting": st.waiting, "parked": st.parked, "version": st.version,
                      "skew": skew, "skew_bad": skew_bad,
                      "reader": _(READER_WORDS[reader]) if reader in READER_WORDS else None,
-                     "reader_ok": reader == "ready", "reader_detail": st.reader_detail or ""})
+                     "reader_ok": reader == "ready", "reader_bad": reader in ("unplugged", "error"),
+                     "reader_detail": st.reader_detail or ""})
     return rows
