@@ -219,8 +219,6 @@ def request_sync(engine: Engine, at: datetime | None = None) -> None:
         set_state(conn, FORCE_SYNC, (at or datetime.now(timezone.utc)).isoformat())
 
 
-
-
 def record_reader_state(engine: Engine, state: str, detail: str = "") -> None:
     """Keep the reader's state where the sync daemon reads it (it tells the office). Written only
     when the state changes, which is rare (start, unplugged, plugged back)."""

@@ -82,9 +82,9 @@ class KioskWindow(StaffMode, QMainWindow):
         self._tick = QTimer(self, interval=200, timeout=self._on_tick)
         self._poll = QTimer(self, interval=2000, timeout=self.refresh_status)
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
-        # a lockout survives a restart of the kiosk: the replica says how long it still runs
         # the replica may still hold the last run's reader state: the office sees "starting" now
         self._op(lambda: self.actions.reader_changed(str(ReaderState.STARTING)), worker=self.stats).run()
+        # a lockout survives a restart of the kiosk: the replica says how long it still runs
         self._op(self.actions.pin_lock_remaining) \
             .success(lambda seconds: self.flow.restore_lock(seconds, self._now())).run()
         self.status = None
