@@ -42,6 +42,18 @@ def _shoot(driver, path: Path, width: int, height: int) -> None:
     resize(driver, width, height)
 
 
+def _kiosk_reader_ready(replica: Path) -> None:
+    """What a running kiosk keeps in its replica: the sync daemon reports the reader to the office."""
+    from plateau.db.engine import open_replica
+    from plateau.db.kiosk import record_reader_state
+
+    engine = open_replica(replica)
+    try:
+        record_reader_state(engine, "ready")
+    finally:
+        engine.dispose()
+
+
 def _prepare(folder: Path, today: date):
     import requests
 
@@ -82,6 +94,7 @@ def main(argv=None) -> int:
         school, db_url, Station, add_station, requests, csrf_of, sign_in = _prepare(folder, today)
         with running_server(db_url) as srv:
             station = Station(folder / "self-1", "self-1", srv.url, add_station(db_url, "self-1"), wait_seconds=1)
+            _kiosk_reader_ready(station.db)
             station.sync_once()
             rng = random.Random(3)
             eaters = [p for p in sorted(school.cards) if school.persons[p]["status"] == "active"]

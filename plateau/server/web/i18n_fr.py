@@ -29,6 +29,12 @@ FR = {
     "then let in": "puis admis", "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
     "Station": "Borne", "State": "État", "Last contact": "Dernier contact", "revoked": "révoquée",
     "online": "en ligne", "offline": "hors ligne", "No station yet.": "Aucune borne pour l'instant.",
+    # today: what each station says of itself (web/office/station_state.py)
+    "Waiting": "En attente", "Parked": "Rejetés", "Clock": "Horloge", "Version": "Version", "Reader": "Lecteur",
+    "on time ({d})": "à l'heure ({d})", "clock off by {d} ({way})": "horloge décalée de {d} ({way})",
+    "ahead": "en avance", "behind": "en retard", "{n} d": "{n} j", "{n} h": "{n} h", "{n} min": "{n} min",
+    "{n} s": "{n} s", "ready": "prêt", "starting": "démarrage", "unplugged": "débranché", "in error": "en erreur",
+    "stopped (kiosk not running)": "arrêté (borne éteinte)", "unknown": "inconnu",
     # persons
     "Search": "Rechercher", "Name, first name, class or card number": "Nom, prénom, classe ou numéro de badge",
     "All classes": "Toutes les classes", "All categories": "Toutes les catégories", "Category": "Catégorie",
