@@ -139,3 +139,16 @@ class TopUpIn(BaseModel):
 class TopUpOut(BaseModel):
     payment_url: str
     reference: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    site: str = Field(description="the school's UAI code")
+    title: str
+    body: str = Field(description="plain text (not HTML): show it escaped, keeping its line breaks")
+    published_on: date = Field(description="the first day the message is shown (the school's local date)")
+    ends_on: date | None = Field(description="the last day it is shown; null: until the school withdraws it")
+    author: str = Field(description="who wrote it at the school's office")
+    children: list[int] = Field(description="the ids of this family's children the message is for")
+    read: bool = Field(description="this family has opened it")
+    updated_at: datetime
