@@ -48,9 +48,9 @@ def listing(request: Request, ctx: Office):
         reads = dict(s.execute(select(SchoolMessageRead.message_id, func.count()).where(
             SchoolMessageRead.message_id.in_([r.id for r in rows])).group_by(SchoolMessageRead.message_id)).all())
         items = [{"msg": r, "state": msgs.state(r, today), "reads": reads.get(r.id, 0)} for r in rows]
-    flash = FLASHES.get(request.query_params.get("flash", ""))
-    return render(request, "office/messages.html", {"office": ctx, "page": "messages", "items": items,
-                                                    "flash": flash})
+        flash = FLASHES.get(request.query_params.get("flash", ""))
+        return render(request, "office/messages.html", {"office": ctx, "page": "messages", "items": items,
+                                                        "flash": flash})
 
 
 def _choices(request: Request, ctx) -> tuple[list[str], list[tuple[str, list[tuple[int, str]]]]]:
