@@ -26,7 +26,7 @@ from plateau.server import audit
 from plateau.server import models as m
 from plateau.server.family import accounts
 from plateau.server.message_models import SchoolMessage, SchoolMessageClass, SchoolMessagePupil, SchoolMessageRead
-from plateau.server.store_checks import StoreError
+from plateau.server.store_checks import NotFound, StoreError
 
 AUDIENCES = ("site", "classes", "pupils")
 MAX_TITLE = 200
@@ -154,8 +154,8 @@ def withdraw(session: Session, site: m.Site, message_id: int, *, actor: str, now
     return msg
 
 
-class NoSuchMessage(StoreError):
-    """No message of that id at the site (or for that family): the same answer either way."""
+class NoSuchMessage(NotFound):
+    """No message of that id at the site (or for that family): the same answer either way (404)."""
 
 
 def get(session: Session, site_id: int, message_id: int) -> SchoolMessage:

@@ -178,3 +178,44 @@ def test_a_message_that_cannot_be_sent_is_refused_and_nothing_is_written(world, 
     assert refused.value.text.endswith(".") and str(refused.value)
     with world.db.read() as s:
         assert s.execute(select(func.count()).select_from(SchoolMessage)).scalar_one() == count
+
+
+def test_the_admin_api_writes_edits_and_withdraws_under_the_same_rules(world, sent):
+    admin, path = world.admin_token, f"/api/v1/sites/{SITE_A}/messages"
+    body = {"title": "Grève du 4 décembre", "body": "Pas de service le 4.", "publish_on": "2026-11-23",
+            "audience": "classes", "classes": ["5B"]}
+    with world.db.read() as s:
+        count = s.execute(select(func.count()).select_from(SchoolMessage)).scalar_one()
+    for bad, reason in (({"title": " "}, "Give the message a title."),
+                        ({"ends_on": "2026-11-22"}, "The last day is before the first day."),
+                        ({"body": "x" * 5001}, "The text is too long (5001 characters, at most 5000)."),
+                        ({"classes": ["3Z"]}, "No pupil of this school is in class 3Z.")):
+        r = world.post(path, {**body, **bad}, token=admin)
+        assert r.status_code == 422 and r.json() == {"error": "invalid_message", "reason": reason}
+    with world.db.read() as s:
+        assert s.execute(select(func.count()).select_from(SchoolMessage)).scalar_one() == count
+    r = world.post(path, body, token=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["state"] == "published" and made["classes"] == ["5B"] and made["author"] == "Collège Jean Moulin"
+    martin, petit = world.sign_in("martin@example.org"), world.sign_in("petit@example.org")
+    assert "Grève du 4 décembre" in titles(world, martin) and "Grève du 4 décembre" not in titles(world, petit)
+    edited = world.put(f"{path}/{made['id']}", json={**body, "audience": "site"}, token=admin)
+    assert edited.status_code == 200 and edited.json()["classes"] == []
+    assert "Grève du 4 décembre" in titles(world, petit)
+    gone = world.delete(f"{path}/{made['id']}", token=admin)
+    assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
+    assert "Grève du 4 décembre" not in titles(world, martin)
+    assert world.put(f"{path}/{made['id']}", json=body, token=admin).status_code == 422
+    assert world.delete(f"{path}/{2**31 - 2}", token=admin).json() == {"error": "not_found",
+                                                                      "reason": "no such message"}
+    # another site's message is not found under this site
+    other = world.post(f"/api/v1/sites/{SITE_B}/messages", {**body, "audience": "site"}, token=admin).json()
+    assert world.delete(f"{path}/{other['id']}", token=admin).status_code == 404
+    listed = world.get(path, admin).json()
+    assert [x["id"] for x in listed if x["id"] == made["id"]] and other["id"] not in [x["id"] for x in listed]
+    from plateau.server import audit
+
+    with world.db.read() as s:
+        actions = [e.action for e in audit.latest(s, target=f"message:{made['id']}")]
+    assert actions == ["message.withdraw", "message.edit", "message.write"]
