@@ -144,3 +144,31 @@ def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser)
     mine = next(li for li in browser.find_elements("css selector", "#messages li")
                 if f"Sortie au musée des {klass}" in li.text)
     assert mine.get_attribute("data-read") == "true"
+
+
+def test_a_message_written_in_the_office_is_emailed_when_the_server_has_smtp(tmp_path):
+    """A server configured like a school's (PLATEAU_SMTP_* in its environment) and a real SMTP
+    server on loopback: the office's message to one pupil reaches that pupil's guardian only."""
+    import time
+
+    from tests.integration.server.family_world import Inbox
+    from tests.support.server import running_server
+    from tests.web.famille_world import build
+
+    db_url = str(tmp_path / "server.db")
+    _school, _booked, _second, other = build(db_url)
+    with Inbox() as box, running_server(db_url, env=box.env()) as srv:
+        http = requests.Session()
+        assert office_sign_in(http, srv.url, "vie.scolaire@college.example.org",
+                              "bureau-vie_scolaire-2026").url.endswith("/office/")
+        page = http.get(srv.url + "/office/messages/new", timeout=30).text
+        done = http.post(srv.url + "/office/messages", timeout=30, data={
+            "csrf": csrf_of(page), "title": "Rendez-vous", "body": "Merci de passer au secrétariat.",
+            "publish_on": today(), "audience": "pupils", "pupils": [str(other)]})
+        assert done.url.endswith("flash=written")
+        deadline = time.monotonic() + 15
+        while not box.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [(to, message)] = box.messages
+        assert to == [OTHER_FAMILY] and message["Subject"].endswith(": Rendez-vous")
+        assert "Merci de passer au secrétariat." in message.get_body(preferencelist=("plain",)).get_content()

@@ -2,7 +2,8 @@
 
 The same rules as the office's Messages page (`plateau.server.family.messages.check`, one copy):
 a message that cannot be sent is refused with 422 `invalid_message` and nothing is written.
-Each change is in the office's audit log (actor `api`). Families read them through
+Each change is in the office's audit log (actor `api`); a new message is e-mailed like one
+written in the office (`family.message_mail`). Families read them through
 `/api/v1/family/messages`.
 """
 
@@ -12,12 +13,13 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 
 from plateau.server import feed, store
 from plateau.server.auth import Admin, Db
 from plateau.server.errors import ApiError, responses
-from plateau.server.family import messages
+from plateau.server.family import message_mail, messages
+from plateau.server.family.deps import mail_settings_of
 from plateau.server.family.schemas import SchoolMessageIn, SchoolMessageOut
 from plateau.server.routes.sites import SiteCode
 
@@ -67,9 +69,14 @@ def list_messages(site: SiteCode, caller: Admin, db: Db) -> list[SchoolMessageOu
 
 
 @router.post("", response_model=SchoolMessageOut, status_code=201, responses=responses(401, 403, 404, 422))
-def write_message(site: SiteCode, body: SchoolMessageIn, caller: Admin, db: Db) -> SchoolMessageOut:
-    """Write a message to the site's families (all of them, some classes or some pupils)."""
-    return _write(db, caller, site, body, None)
+def write_message(site: SiteCode, body: SchoolMessageIn, caller: Admin, db: Db, request: Request,
+                  background: BackgroundTasks) -> SchoolMessageOut:
+    """Write a message to the site's families (all of them, some classes or some pupils). When
+    the server has an SMTP server and the message's first day has come, it is e-mailed to the
+    guardians it concerns, after this answer."""
+    out = _write(db, caller, site, body, None)
+    background.add_task(message_mail.notify, mail_settings_of(request), db, out.id, out.updated_at)
+    return out
 
 
 @router.put("/{message_id}", response_model=SchoolMessageOut, responses=responses(401, 403, 404, 422))

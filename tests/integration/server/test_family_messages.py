@@ -219,3 +219,44 @@ def test_the_admin_api_writes_edits_and_withdraws_under_the_same_rules(world, se
     with world.db.read() as s:
         actions = [e.action for e in audit.latest(s, target=f"message:{made['id']}")]
     assert actions == ["message.withdraw", "message.edit", "message.write"]
+
+
+def _wait_for(box, count: int) -> list:
+    import time
+
+    deadline = time.monotonic() + 15
+    while len(box.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return list(box.messages)
+
+
+def test_a_new_message_is_emailed_to_the_guardians_it_concerns_through_a_real_smtp_server(world, sent):
+    from tests.integration.server.family_world import Inbox
+
+    path = f"/api/v1/sites/{SITE_A}/messages"
+    body = {"title": "Sortie des 6A : pique-nique", "body": "Prévoir un pique-nique.\nMerci.",
+            "publish_on": "2026-11-23", "audience": "classes", "classes": ["6A"]}
+    with Inbox() as box:
+        world.app.state.family_mail = box.settings()
+        try:
+            made = world.post(path, body, token=world.admin_token).json()
+            received = _wait_for(box, 3)
+            assert sorted(to for tos, _ in received for to in tos) == [
+                "durand@example.org", "martin@example.org", "petit@example.org"]     # Léa's and Zoé's
+            message = received[0][1]
+            text = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+            assert message["Subject"] == "Collège Jean Moulin : Sortie des 6A : pique-nique"
+            assert "Prévoir un pique-nique.\nMerci." in text
+            assert f"https://famille.example.org/famille/messages/{made['id']}" in text
+            box.messages.clear()
+            # one pupil: only that pupil's guardians; scheduled for later or edited: no e-mail now
+            world.post(path, {**body, "audience": "pupils", "pupils": [world.ids["P-TOM"]], "classes": []},
+                       token=world.admin_token)
+            assert [tos for tos, _ in _wait_for(box, 1)] == [["martin@example.org"]]
+            world.post(path, {**body, "publish_on": "2099-01-04"}, token=world.admin_token)
+            world.put(f"{path}/{made['id']}", json=body, token=world.admin_token)
+            world.post(path, {**body, "audience": "pupils", "pupils": [world.ids["P-ZOE"]], "classes": []},
+                       token=world.admin_token)   # a marker: the e-mails come in order
+            assert [tos for tos, _ in _wait_for(box, 2)] == [["martin@example.org"], ["petit@example.org"]]
+        finally:
+            world.app.state.family_mail = None

@@ -1,7 +1,8 @@
 """Messages to families (admin, gestionnaire, vie scolaire): the list, writing, editing and
 withdrawing. Every rule is `plateau.server.family.messages` (the same `check` any API uses);
 this page only reads the form and shows the refusal in the office's words. Each change is
-audited there, in the same unit of work."""
+audited there, in the same unit of work. A new message is e-mailed to the families it concerns
+when the server has an SMTP server (`family.message_mail`), after the page has answered."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
+from starlette.background import BackgroundTask
 
 from plateau.server import feed
 from plateau.server import models as m
+from plateau.server.family import message_mail
 from plateau.server.family import messages as msgs
+from plateau.server.family.deps import mail_settings_of
 from plateau.server.imports.values import ValueProblem, parse_optional_date
 from plateau.server.message_models import SchoolMessageRead
 from plateau.server.web.collation import french_key
@@ -122,20 +126,25 @@ async def _save(request: Request, ctx, form: dict, message_id: int | None):
     _ = gettext(request_lang(request))
     typed = await _typed(request, form)
 
+    now = feed.now()
+
     def write() -> int:
         with db_of(request).write() as s:
             site = s.get(m.Site, ctx.site_id)
             return msgs.save(s, site, _draft(typed), actor=ctx.actor, author_id=ctx.user_id, author_name=ctx.name,
-                             now=feed.now(), message_id=message_id).id
+                             now=now, message_id=message_id).id
 
     try:
-        await in_thread(write)
+        written = await in_thread(write)
     except msgs.NoSuchMessage:
         raise WebError(404, _("Not found.")) from None
     except msgs.MessageError as exc:
         return _form_page(request, ctx, typed, message_id=message_id, error=_(exc.text, **exc.kw), status=422)
-    return RedirectResponse(f"/office/messages?flash={'written' if message_id is None else 'saved'}",
-                            status_code=303)
+    if message_id is not None:
+        return RedirectResponse("/office/messages?flash=saved", status_code=303)
+    # a new message is e-mailed to the families it concerns (SMTP configured), after the answer
+    return RedirectResponse("/office/messages?flash=written", status_code=303, background=BackgroundTask(
+        message_mail.notify, mail_settings_of(request), db_of(request), written, now))
 
 
 @router.post("/office/messages")
