@@ -260,3 +260,15 @@ def test_a_new_message_is_emailed_to_the_guardians_it_concerns_through_a_real_sm
             assert [tos for tos, _ in _wait_for(box, 2)] == [["martin@example.org"], ["petit@example.org"]]
         finally:
             world.app.state.family_mail = None
+
+
+def test_the_openapi_document_describes_the_messages_routes(world):
+    doc = world.get("/api/v1/openapi.json").json()
+    for path, methods in (("/api/v1/family/messages", {"get"}), ("/api/v1/family/messages/{message_id}", {"get"}),
+                          ("/api/v1/family/messages/{message_id}/read", {"post"}),
+                          ("/api/v1/sites/{site}/messages", {"get", "post"}),
+                          ("/api/v1/sites/{site}/messages/{message_id}", {"put", "delete"})):
+        assert methods <= set(doc["paths"][path]), path
+    assert "family" in doc["paths"]["/api/v1/family/messages"]["get"]["tags"]
+    out = doc["components"]["schemas"]["MessageOut"]["properties"]
+    assert {"id", "site", "title", "body", "published_on", "ends_on", "author", "children", "read"} <= set(out)
