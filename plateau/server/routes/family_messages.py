@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from sqlalchemy.exc import IntegrityError
 
 from plateau.server.auth import Db
 from plateau.server.errors import ApiError, responses
@@ -55,8 +56,12 @@ def get_message(message_id: MessageId, family: FamilyCaller, db: Db, request: Re
 def mark_read(message_id: MessageId, family: FamilyCaller, db: Db, request: Request) -> MessageOut:
     """Mark a message read (for every guardian row of this family at the message's school);
     marking it again changes nothing."""
-    with db.write() as s:
-        try:
-            return message_out(messages.mark_read(s, family.email, message_id, now_of(request)))
-        except messages.NoSuchMessage:
-            raise _not_found() from None
+    now = now_of(request)
+    try:
+        with db.write() as s:
+            return message_out(messages.mark_read(s, family.email, message_id, now))
+    except messages.NoSuchMessage:
+        raise _not_found() from None
+    except IntegrityError:  # the other tab (or app) of the same family marked it in the same instant
+        with db.read() as s:
+            return message_out(messages.one_for_family(s, family.email, message_id, now))
