@@ -60,6 +60,7 @@ def _world(srv, env, folder: Path) -> None:
         site = store.get_site(s, UAI)
         for i, text in enumerate(MENUS):
             store_days.upsert_menu(s, site, monday + timedelta(days=i), "dejeuner", text)
+        store.set_settings(s, site, {"phone_badge": "true"})
     db.engine.dispose()
     station = Station(folder / "self-1", "self-1", srv.url, add_station(env.db_url, "self-1"), wait_seconds=1)
     station.sync_once()
@@ -125,6 +126,8 @@ def main(argv=None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--lang", default="fr", choices=("fr", "en"))
     args = parser.parse_args(argv)
+    from selenium.webdriver.support.ui import WebDriverWait
+
     from tests.support.browser import available, chromium
     from tests.support.server import running_server
     from tests.web.conftest import PASSWORD as OFFICE_PASSWORD
@@ -170,6 +173,13 @@ def main(argv=None) -> int:
                 driver.find_element("css selector", ".message-body")
                 shots.append("message")
                 _shoot(driver, args.out / "message.png")
+                # the phone badge, put on this "phone" through the page's own button
+                driver.get(f"{srv.url}/famille/badge/?enfant={booked}&{lang}")
+                driver.find_element("css selector", "#turn-on").click()
+                WebDriverWait(driver, 15, poll_frequency=0.1).until(
+                    lambda d: d.execute_script("return document.documentElement.dataset.offline") == "ready")
+                shots.append("badge-telephone")
+                _shoot(driver, args.out / "badge-telephone.png")
                 driver.get(f"{srv.url}/famille/calendrier?enfant={second}&{lang}")
                 driver.find_element("css selector", "details.pattern summary").click()
                 for weekday in ("mon", "thu"):
