@@ -1,7 +1,7 @@
 """Messages from the school: the one set of rules for writing them (the office's pages and any
 API call `check` and `save`), whom they reach, and what a family has read.
 
-Writing: `check(site, draft)` refuses a message that cannot be sent (`MessageError`, whose text is
+Writing: `check(session, site, draft)` refuses a message that cannot be sent (`MessageError`, whose text is
 an English sentence the pages translate) before anything is written; `save` writes a new message
 or edits one, `withdraw` takes one back; each joins the caller's unit of work with its audit line.
 
@@ -40,6 +40,10 @@ class MessageError(StoreError):
     def __init__(self, text: str, **kw):
         super().__init__(text.format(**kw) if kw else text)
         self.text, self.kw = text, kw
+
+
+class NoSuchMessage(NotFound):
+    """No message of that id at the site (or for that family): the same answer either way (404)."""
 
 
 @dataclass
@@ -152,10 +156,6 @@ def withdraw(session: Session, site: m.Site, message_id: int, *, actor: str, now
         audit.record(session, actor, "message.withdraw", site_id=site.id, target=f"message:{msg.id}",
                      before={"title": msg.title}, after=None)
     return msg
-
-
-class NoSuchMessage(NotFound):
-    """No message of that id at the site (or for that family): the same answer either way (404)."""
 
 
 def get(session: Session, site_id: int, message_id: int) -> SchoolMessage:

@@ -194,7 +194,8 @@ FR = {
     "Message saved.": "Message enregistré.", "Message withdrawn: families no longer see it.":
         "Message retiré : les familles ne le voient plus.",
     "Give the message a title.": "Donnez un titre au message.",
-    "The title is too long ({n} characters, at most {max}).": "Le titre est trop long ({n} caractères, {max} au plus).",
+    "The title is too long ({n} characters, at most {max}).":
+        "Le titre est trop long ({n} caractères, {max} au plus).",
     "The message is empty: write its text.": "Le message est vide : écrivez son texte.",
     "The text is too long ({n} characters, at most {max}).": "Le texte est trop long ({n} caractères, {max} au plus).",
     "The text contains a character that cannot be stored.":
