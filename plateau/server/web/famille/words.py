@@ -112,6 +112,12 @@ FR = {
     "Refund": "Remboursement", "Adjustment": "Régularisation",
     "Menus of the week": "Menus de la semaine",
     "The school has not published this week's menus yet.": "L'établissement n'a pas encore publié les menus de la semaine.",
+    # messages from the school
+    "Messages": "Messages", "Messages from the school": "Messages de l'établissement", "New": "Nouveau",
+    "for": "pour", "All the messages": "Tous les messages",
+    "No message from the school at the moment.": "Aucun message de l'établissement pour le moment.",
+    "This message does not exist or is no longer shown.": "Ce message n'existe pas ou n'est plus affiché.",
+    "1 new message": "1 nouveau message", "{n} new messages": "{n} nouveaux messages",
     # the office's view of online payments
     "Online payments": "Paiements en ligne", "Days": "Jours", "previous day": "jour précédent",
     "next day": "jour suivant", "credited ({n} payments)": "crédités ({n} paiements)",
