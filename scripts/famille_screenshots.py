@@ -6,7 +6,8 @@
 Starts a real `plateau server` on loopback over a throwaway SQLite file holding the web tests'
 small demo school and families (tests/web/famille_world.py), with a few passages at a station
 (`plateau pass` + `plateau sync --once`), this week's menus, bookings made through the portal's
-own forms and an online top-up confirmed by the dummy provider; then Debian's headless chromium
+own forms, an online top-up confirmed by the dummy provider and three messages from the school
+written in the office's form; then Debian's headless chromium
 takes each page, whole (up to 2,400 px tall). Needs the test extra and chromium + chromium-driver.
 """
 
@@ -59,6 +60,7 @@ def _world(srv, env, folder: Path) -> None:
         site = store.get_site(s, UAI)
         for i, text in enumerate(MENUS):
             store_days.upsert_menu(s, site, monday + timedelta(days=i), "dejeuner", text)
+        store.set_settings(s, site, {"phone_badge": "true"})
     db.engine.dispose()
     station = Station(folder / "self-1", "self-1", srv.url, add_station(env.db_url, "self-1"), wait_seconds=1)
     station.sync_once()
@@ -85,6 +87,38 @@ def _world(srv, env, folder: Path) -> None:
     reference = re.search(r'data-reference="([^"]+)"', started).group(1)
     requests.post(f"{srv.url}/api/v1/family/top-ups/{UAI}/notify", timeout=30,
                   data={"transaction_id": reference, "ok": "1", "signed": "1", "amount": "30.00"})
+    _messages(srv, env, http, today)
+
+
+def _messages(srv, env, family, today) -> int:
+    """Three messages written in the office's form (to everybody, to a class, to a pupil); the
+    family opens the oldest. Returns the id of the newest, for its own screenshot."""
+    import requests
+
+    from tests.web.conftest import csrf_of, sign_in
+
+    office = requests.Session()
+    sign_in(office, srv.url, "vie.scolaire@college.example.org", "bureau-vie_scolaire-2026")
+    klass = env.school.persons[env.booked_pupil]["class_name"]
+    ids = []
+    for title, body, days, extra in (
+            ("Photos de classe", "Les photos de classe auront lieu la semaine prochaine.\nLe photographe "
+             "passera dans chaque classe le matin.", 6, {}),
+            ("Repas de Noël au restaurant scolaire", "Madame, Monsieur,\n\nLe dernier jeudi avant les vacances, "
+             "le restaurant scolaire servira le repas de Noël. Pour les élèves au ticket ou à la réservation, ce "
+             "repas se réserve comme les autres, avant l'heure limite habituelle.\n\nBonnes fêtes de fin "
+             "d'année,\nLe service de gestion", 2, {}),
+            (f"Sortie pédagogique des {klass} : pique-nique fourni", f"Bonjour,\n\nLes élèves de {klass} partent en "
+             "sortie pédagogique la semaine prochaine. Les demi-pensionnaires recevront un pique-nique préparé "
+             "par la cuisine : inutile d'annuler le repas de ce jour-là.\n\nLa vie scolaire", 0,
+             {"audience": "classes", "classes": [klass]})):
+        page = office.get(f"{srv.url}/office/messages/new", timeout=30).text
+        done = office.post(f"{srv.url}/office/messages", timeout=30, data={
+            "csrf": csrf_of(page), "title": title, "body": body, "audience": "site",
+            "publish_on": (today - timedelta(days=days)).isoformat(), **extra})
+        ids.append(max(int(x) for x in re.findall(r'<tr data-message="(\d+)">', done.text)))
+    family.get(f"{srv.url}/famille/messages/{ids[0]}", timeout=30)
+    return ids[-1]
 
 
 def main(argv=None) -> int:
@@ -92,6 +126,8 @@ def main(argv=None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--lang", default="fr", choices=("fr", "en"))
     args = parser.parse_args(argv)
+    from selenium.webdriver.support.ui import WebDriverWait
+
     from tests.support.browser import available, chromium
     from tests.support.server import running_server
     from tests.web.conftest import PASSWORD as OFFICE_PASSWORD
@@ -128,10 +164,22 @@ def main(argv=None) -> int:
                                    ("passages", f"/famille/passages?enfant={second}"),
                                    ("mouvements", f"/famille/mouvements?enfant={booked}"),
                                    ("menus", f"/famille/menus?enfant={booked}"), ("compte", "/famille/compte"),
-                                   ("rechargement", f"/famille/rechargement?enfant={booked}")):
+                                   ("rechargement", f"/famille/rechargement?enfant={booked}"),
+                                   ("messages", "/famille/messages")):
                     driver.get(f"{srv.url}{path}{'&' if '?' in path else '?'}{lang}")
                     shots.append(name)
                     _shoot(driver, args.out / f"{name}.png")
+                driver.find_element("css selector", "#messages li.unread a").click()
+                driver.find_element("css selector", ".message-body")
+                shots.append("message")
+                _shoot(driver, args.out / "message.png")
+                # the phone badge, put on this "phone" through the page's own button
+                driver.get(f"{srv.url}/famille/badge/?enfant={booked}&{lang}")
+                driver.find_element("css selector", "#turn-on").click()
+                WebDriverWait(driver, 15, poll_frequency=0.1).until(
+                    lambda d: d.execute_script("return document.documentElement.dataset.offline") == "ready")
+                shots.append("badge-telephone")
+                _shoot(driver, args.out / "badge-telephone.png")
                 driver.get(f"{srv.url}/famille/calendrier?enfant={second}&{lang}")
                 driver.find_element("css selector", "details.pattern summary").click()
                 for weekday in ("mon", "thu"):
@@ -161,6 +209,9 @@ def main(argv=None) -> int:
                 driver.get(f"{srv.url}/office/online-payments?{lang}")
                 shots.append("bureau-paiements-en-ligne")
                 _shoot(driver, args.out / "bureau-paiements-en-ligne.png")
+                driver.get(f"{srv.url}/office/messages?{lang}")
+                shots.append("bureau-messages")
+                _shoot(driver, args.out / "bureau-messages.png")
             finally:
                 driver.quit()
     print(f"{len(shots)} screenshots in {args.out}: {', '.join(shots)}")

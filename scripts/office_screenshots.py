@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import tempfile
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,7 @@ PAGES = (("today", "/office/"), ("persons", "/office/persons"),
          ("persons-search", "/office/persons?q=eloise"), ("person", "/office/persons/{person}"),
          ("absences", "/office/oppositions"),
          ("imports", "/office/imports"), ("import-preview", "{preview}"), ("menus", "/office/menus"),
-         ("bookings", "/office/bookings"),
+         ("bookings", "/office/bookings"), ("messages", "/office/messages"), ("message", "/office/messages/{message}"),
          ("reports", "/office/reports"), ("settings", "/office/settings"),
          ("stations", "/office/stations"), ("staff", "/office/staff"), ("audit", "/office/audit"))
 MAX_HEIGHT = 2400
@@ -40,6 +41,18 @@ def _shoot(driver, path: Path, width: int, height: int) -> None:
     resize(driver, width, max(height, min(MAX_HEIGHT, full)))
     driver.save_screenshot(str(path))
     resize(driver, width, height)
+
+
+def _kiosk_reader_ready(replica: Path) -> None:
+    """What a running kiosk keeps in its replica: the sync daemon reports the reader to the office."""
+    from plateau.db.engine import open_replica
+    from plateau.db.kiosk import record_reader_state
+
+    engine = open_replica(replica)
+    try:
+        record_reader_state(engine, "ready")
+    finally:
+        engine.dispose()
 
 
 def _prepare(folder: Path, today: date):
@@ -82,6 +95,7 @@ def main(argv=None) -> int:
         school, db_url, Station, add_station, requests, csrf_of, sign_in = _prepare(folder, today)
         with running_server(db_url) as srv:
             station = Station(folder / "self-1", "self-1", srv.url, add_station(db_url, "self-1"), wait_seconds=1)
+            _kiosk_reader_ready(station.db)
             station.sync_once()
             rng = random.Random(3)
             eaters = [p for p in sorted(school.cards) if school.persons[p]["status"] == "active"]
@@ -106,6 +120,20 @@ def main(argv=None) -> int:
                    "ADU-9001;ÉTIENNE;Zoé;commensal;;ticket\nADU-9002;Durand;Paul;commensal;;forfait:lun\n")
             preview = http.post(f"{srv.url}/office/imports/preview", data={"csrf": csrf, "kind": "persons"},
                                 files={"file": ("adultes.csv", csv.encode())}, timeout=30).url
+            klass = school.persons[person]["class_name"] or "6eA"
+            new = http.get(f"{srv.url}/office/messages/new", timeout=30).text
+            http.post(f"{srv.url}/office/messages", timeout=30, data={
+                "csrf": csrf_of(new), "title": "Repas de Noël au restaurant scolaire", "audience": "site",
+                "publish_on": (today - timedelta(days=2)).isoformat(),
+                "body": "Madame, Monsieur,\n\nLe dernier jeudi avant les vacances, le restaurant scolaire servira "
+                        "le repas de Noël.\n\nLe service de gestion"})
+            listed = http.post(f"{srv.url}/office/messages", timeout=30, data={
+                "csrf": csrf_of(new), "title": f"Sortie pédagogique des {klass} : pique-nique fourni",
+                "audience": "classes", "classes": klass, "publish_on": today.isoformat(),
+                "ends_on": (today + timedelta(days=30)).isoformat(),
+                "body": f"Bonjour,\n\nLes élèves de {klass} partent en sortie la semaine prochaine : la cuisine "
+                        "prépare un pique-nique.\n\nLa vie scolaire"}).text
+            message = max(int(x) for x in re.findall(r'<tr data-message="(\d+)">', listed))
             driver = chromium(*SIZES["desktop"])
             try:
                 written = 0
@@ -118,7 +146,7 @@ def main(argv=None) -> int:
                     driver.find_element("css selector", "input[name=password]").send_keys("capture-d-ecran-2026")
                     driver.find_element("css selector", "form button[type=submit]").click()
                     for name, path in PAGES:
-                        url = path.format(person=person, preview=preview)
+                        url = path.format(person=person, preview=preview, message=message)
                         driver.get(url if url.startswith("http") else srv.url + url)
                         _shoot(driver, args.out / f"{w}x{h}-{args.lang}-{name}.png", w, h)
                         written += 1

@@ -19,6 +19,9 @@ from plateau.domain.pins import LockoutPolicy, verify_pin
 from plateau.domain.staff import StaffMember
 
 FORCE_SYNC = "force_sync"   # sync_state key: an ISO instant; the daemon syncs at once when it changes
+# sync_state keys: the badge reader's state as the kiosk last saw it (devices.base.ReaderState values)
+# and its detail; the sync daemon, another process, reports them to the server (sync/telemetry.py)
+READER_STATE, READER_DETAIL = "reader_state", "reader_detail"
 
 _SERVED = text(
     "SELECT COUNT(DISTINCT p.person_id) FROM passage p WHERE p.local_date = :d AND p.service = :s "
@@ -216,3 +219,9 @@ def request_sync(engine: Engine, at: datetime | None = None) -> None:
         set_state(conn, FORCE_SYNC, (at or datetime.now(timezone.utc)).isoformat())
 
 
+def record_reader_state(engine: Engine, state: str, detail: str = "") -> None:
+    """Keep the reader's state where the sync daemon reads it (it tells the office). Written only
+    when the state changes, which is rare (start, unplugged, plugged back)."""
+    with engine.execution_options(plateau_immediate=True).begin() as conn:
+        set_state(conn, READER_STATE, str(state))
+        set_state(conn, READER_DETAIL, detail[:200])

@@ -104,6 +104,37 @@ def _families(url: str, school: DemoSchool, uai: str, say) -> None:
                        stdin=DEMO_FAMILY_PASSWORD + "\n")
     plateau_in_process("admin", "--db", url, "family", "payment", uai, "dummy", "origin=Plateau demo")
     say(f"  plateau admin family set-password {DEMO_FAMILY_EMAIL}; family payment {uai} dummy")
+    _messages(url, school, uai, say)
+
+
+def _messages(url: str, school: DemoSchool, uai: str, say) -> None:
+    """The school's messages to families, written as the office's gestionnaire would (the same
+    rules and audit line as the office's Messages page), dated around the real today: the
+    portal runs on the real clock."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from plateau.demo.families import demo_messages
+    from plateau.server import audit, feed, store
+    from plateau.server.db import Database, open_database
+    from plateau.server.family import messages
+    from plateau.server.office_models import OfficeUser
+
+    db = Database(open_database(url))
+    try:
+        with db.write() as s:
+            site = store.get_site(s, uai)
+            author = s.execute(select(OfficeUser).where(
+                OfficeUser.email == DEMO_OFFICE_USERS["gestionnaire"][0])).scalar_one()
+            now = feed.now()
+            drafts = demo_messages(school, now.astimezone(ZoneInfo(site.timezone)).date())
+            for d in drafts:
+                messages.save(s, site, messages.Draft(**d), actor=audit.office_actor(author.email),
+                              author_id=author.id, author_name=author.name, now=now)
+    finally:
+        db.engine.dispose()
+    say(f"  the office's Messages page: {len(drafts)} messages to families")
 
 
 def _seed(url: str, changes, uai: str) -> None:

@@ -22,8 +22,8 @@ from plateau.server.group_commit import PushWriter
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
 from plateau.server.request_gate import RequestGate
-from plateau.server.routes import (family, family_money, family_phone, health, imports, metrics, persons, reports,
-                                   reservations, sites, sync)
+from plateau.server.routes import (family, family_messages, family_money, family_phone, health, imports, messages,
+                                   metrics, persons, reports, reservations, sites, sync)
 from plateau.server.settings import ServerSettings
 from plateau.server.web.famille.deps import signed_in as family_signed_in
 from plateau.server.web.office.deps import signed_in
@@ -75,8 +75,8 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
     app = FastAPI(title="Plateau central server", version=__version__, lifespan=lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
     install_handlers(app)
-    for module in (health, sync, reservations, sites, persons, reports, imports, family, family_money,
-                   family_phone):
+    for module in (health, sync, reservations, sites, messages, persons, reports, imports, family, family_money,
+                   family_phone, family_messages):
         app.include_router(module.router, prefix=API_PREFIX)
     from plateau.server import web  # the office's pages (and their static files)
 

@@ -54,6 +54,15 @@ class Station(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # what the station said of itself on its last requests (`plateau.server.station_telemetry`),
+    # written at most every few seconds: for the office's Today page
+    contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # the server's clock, on receipt
+    version: Mapped[str | None] = mapped_column(String(40))
+    reader_state: Mapped[str | None] = mapped_column(String(16))
+    reader_detail: Mapped[str | None] = mapped_column(String(80))
+    waiting: Mapped[int | None] = mapped_column(Integer)
+    parked: Mapped[int | None] = mapped_column(Integer)
+    clock_skew_seconds: Mapped[int | None] = mapped_column(Integer)   # station clock - server clock
 
     __table_args__ = (UniqueConstraint("site_id", "station_id"),)
 

@@ -11,7 +11,9 @@ daemon decides with one `except` per kind of failure:
 - `RequestRefused`: 400/409/422 with the server's own error body (`{"error", "reason"}`): the
   server read the request and refused it; sent again as is, it would be refused again.
 
-Every answer carries the server's ``Date`` header turned into a clock-skew estimate. Every
+Every request carries the station's telemetry headers (`plateau.sync.telemetry`: version, wall
+clock, reader state, queue counts) for the office's Today page. Every answer carries the server's
+``Date`` header turned into a clock-skew estimate. Every
 request is bounded (`bounded.fetch`): an answer larger than `max_answer_bytes` is not read past
 it, and the whole request (connection, answer read whole) has a deadline of its read timeout plus
 twice `timeout`, which a server dripping bytes cannot stretch.
@@ -32,6 +34,7 @@ from plateau import __version__
 from plateau.sync.bounded import AnswerTooLarge, DeadlinePassed, bounded_session, fetch
 from plateau.sync.protocol import (API_PREFIX, MAX_CURSOR, Change, ProtocolError, changes_page_head,
                                    parse_changes_page)
+from plateau.sync import telemetry as tm
 
 log = logging.getLogger(__name__)
 
@@ -195,17 +198,19 @@ class SyncClient:
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, verify: bool = True,
-                 clock: Callable[[], float] = time.time, max_answer_bytes: int = 16 * 2**20):
+                 clock: Callable[[], float] = time.time, max_answer_bytes: int = 16 * 2**20,
+                 telemetry: Callable[[], dict[str, str]] | None = None):
         self.server = url.rstrip("/")  # named in every error: the status line says which server failed
         self.base = self.server + API_PREFIX
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
         self.clock = clock
+        self.telemetry = telemetry   # the station's telemetry headers (TelemetrySource.headers)
         self.session = bounded_session()
         self.session.verify = verify
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "User-Agent": f"plateau-sync/{__version__}",
-                                     "Accept": "application/json"})
+                                     "Accept": "application/json", tm.VERSION: __version__})
 
     def close(self) -> None:
         self.session.close()
@@ -215,11 +220,12 @@ class SyncClient:
         url = self.base + path
         sent = self.clock()
         deadline = read_timeout + 2 * self.timeout
+        headers = {**(self.telemetry() if self.telemetry else {}), tm.CLOCK: f"{sent:.3f}"}
         try:
             # read it all here, bounded: a cut connection shows up now, not later
             resp, content = fetch(self.session, method, url, timeout=(min(self.timeout, 5.0), read_timeout),
                                   deadline=deadline, max_bytes=self.max_answer_bytes, allow_redirects=False,
-                                  **kwargs)
+                                  headers=headers, **kwargs)
         except AnswerTooLarge as exc:
             raise ServerUnreachable(f"the answer of {url} is larger than {_mib(self.max_answer_bytes)} "
                                     f"({exc}): not read ([server] max_answer_mib)") from exc

@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import Engine
 
@@ -24,6 +25,7 @@ from plateau.sync.client import (BatchTooLarge, RequestRefused, ServerUnreachabl
                                  TokenRefused)
 from plateau.sync.protocol import ProtocolError, check_card_event
 from plateau.sync.state import HEARTBEAT_SECONDS, StatusKeeper
+from plateau.sync.telemetry_source import TelemetrySource
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class SyncOptions:
     max_answer_bytes: int = 16 * 2**20   # an answer larger than this is not read ([server] max_answer_mib)
     heartbeat: float = HEARTBEAT_SECONDS  # seconds between "the daemon runs" stamps ([server] heartbeat_seconds)
     pin_key: bytes | None = None         # pepper for the staff PIN hashes pulled (plateau.db.pin_key)
+    clock: Callable[[], float] = time.time   # the station's wall clock, sent to the server (tests move it)
 
 
 class SyncLoops:
@@ -69,6 +72,7 @@ class SyncLoops:
         self.keeper = keeper or StatusKeeper(engine, skew_warn_seconds=options.skew_warn,
                                              heartbeat_every=options.heartbeat)
         self.rng = rng or random.Random()
+        self.telemetry = TelemetrySource(engine)
         self.write_lock = threading.Lock()
         self.token_refused = threading.Event()
         self._isolate = 0   # items still to send one by one after a batch was refused as a whole
@@ -82,7 +86,8 @@ class SyncLoops:
 
     def client(self) -> SyncClient:
         return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify,
-                          max_answer_bytes=self.opt.max_answer_bytes)
+                          max_answer_bytes=self.opt.max_answer_bytes, clock=self.opt.clock,
+                          telemetry=self.telemetry.headers)
 
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on the replica (its connection is given back at the end of `with`)."""
@@ -199,6 +204,7 @@ class SyncLoops:
             done = outbox.apply_push_answer(uow, answer.results, answer.balances)
             uow.commit()
         self._isolate = max(0, self._isolate - len(batch.passages))
+        self.telemetry.changed()
         self.counters["pushed"] += done.acknowledged
         self.counters["duplicates"] += done.duplicates
         self.counters["parked"] += done.parked

@@ -12,7 +12,8 @@ def test_the_demo_school_loads_guardians_and_a_demo_family(tmp_path):
     from plateau.demo.school import generate
     from plateau.server import models as m
     from plateau.server.db import Database, open_database
-    from plateau.server.family import accounts
+    from plateau.server import feed
+    from plateau.server.family import accounts, messages
 
     school = generate(pupils=40, commensals=2)
     load_school(tmp_path / "server.db", school, ("self-1",), say=lambda *_: None)
@@ -28,5 +29,9 @@ def test_the_demo_school_loads_guardians_and_a_demo_family(tmp_path):
             account = accounts.find_account(s, DEMO_FAMILY_EMAIL)
             assert accounts.check_password(account.password_hash, DEMO_FAMILY_PASSWORD)
             assert s.get(m.PaymentProvider, kids[0].site.id).backend == "dummy"
+            # the school's two messages: one to everybody, one to the demo child's class
+            shown = messages.for_family(s, DEMO_FAMILY_EMAIL, feed.now())
+            assert [f.read for f in shown] == [False, False] and len({f.message.audience for f in shown}) == 2
+            assert all(f.message.author_name == "Démo gestionnaire" for f in shown)
     finally:
         db.engine.dispose()

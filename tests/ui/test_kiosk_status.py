@@ -99,6 +99,26 @@ def test_reader_unplugged_then_back(qtbot, kiosk):
     assert kiosk.idle.prompt.text() == "Passez votre badge"
 
 
+def test_the_reader_s_state_is_kept_in_the_replica_for_the_office(qtbot, make_kiosk, replica):
+    """The sync daemon (another process) reports it to the server: `plateau.sync.telemetry_source`."""
+    from plateau.db.kiosk import READER_DETAIL, READER_STATE
+    from plateau.sync.telemetry_source import TelemetrySource
+
+    def kept():
+        with replica.connect() as conn:
+            found = dict(conn.execute(text("SELECT key, value FROM sync_state WHERE key IN (:a, :b)"),
+                                      {"a": READER_STATE, "b": READER_DETAIL}).all())
+        return found.get(READER_STATE), found.get(READER_DETAIL)
+
+    kiosk = make_kiosk()
+    qtbot.waitUntil(lambda: kept() == ("ready", ""), timeout=3000)
+    kiosk.reader.set_state(ReaderState.UNPLUGGED, "/dev/ttyUSB0")
+    qtbot.waitUntil(lambda: kept() == ("unplugged", "/dev/ttyUSB0"), timeout=3000)
+    assert TelemetrySource(replica).headers()["X-Plateau-Station-Reader"] == "unplugged; /dev/ttyUSB0"
+    kiosk.shutdown()   # the kiosk gone, the office must not read "ready"
+    assert kept()[0] == "stopped"
+
+
 def test_a_failing_write_shows_ask_staff_and_the_kiosk_carries_on(qtbot, make_kiosk, replica, demo_school):
     kiosk = make_kiosk(result_seconds=0.3)
     kiosk.flow.ask_staff_seconds = 0.3

@@ -77,13 +77,3 @@ def test_a_2d_scanner_burst_carries_the_payload_text_with_its_prefix_and_suffix_
     assert _burst(WedgeAssembler(), mapped, payload) == payload
     assert _burst(WedgeAssembler(), "04A1B2C3") == "04A1B2C3"   # a card reader on the same wedge
 
-
-def test_the_server_draws_the_payload_as_an_svg_qr_code():
-    import segno
-
-    from plateau.server.family.phone_badge import qr_svg
-
-    text = "PLT1:0691234X:42:123456"
-    svg = qr_svg(text, scale=4)
-    size = segno.make_qr(text, error="m").symbol_size(scale=4)
-    assert svg.startswith("<svg") and f'width="{size[0]}"' in svg and svg.rstrip().endswith("</svg>")

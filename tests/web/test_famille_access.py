@@ -15,7 +15,8 @@ from tests.web.famille_world import PASSWORD, TEST_FAMILY, bookable_days, famill
 
 def test_pages_send_a_stranger_to_the_sign_in_form(famille):
     for path in ("/famille/", "/famille/calendrier", "/famille/passages", "/famille/mouvements", "/famille/menus",
-                 "/famille/compte", "/famille/rechargement"):
+                 "/famille/compte", "/famille/rechargement", "/famille/badge/", "/famille/messages",
+                 "/famille/messages/1"):
         r = requests.get(famille.url + path, allow_redirects=False, timeout=30)
         assert r.status_code == 303 and r.headers["location"].startswith("/famille/login?next="), path
     page = requests.get(famille.url + "/famille/login", timeout=30)
@@ -29,7 +30,8 @@ def test_every_page_answers_for_a_signed_in_family(famille):
     home = http.get(famille.url + "/famille/", timeout=30)
     assert "Solde au" in html.unescape(home.text) and famille.school.persons[famille.booked_pupil]["first_name"] in home.text
     for path in ("/famille/calendrier", "/famille/passages", "/famille/mouvements", "/famille/menus",
-                 "/famille/compte", "/famille/rechargement", f"/famille/calendrier?enfant={famille.second_pupil}"):
+                 "/famille/compte", "/famille/rechargement", f"/famille/calendrier?enfant={famille.second_pupil}",
+                 "/famille/badge/", "/famille/messages"):
         r = http.get(famille.url + path, timeout=30)
         assert r.status_code == 200, (path, r.text[:300])
     cal = html.unescape(http.get(famille.url + "/famille/calendrier", timeout=30).text)
@@ -38,7 +40,7 @@ def test_every_page_answers_for_a_signed_in_family(famille):
 
 def test_a_family_cannot_open_or_book_for_another_familys_child(famille):
     http = famille.session()
-    for path in ("calendrier", "passages", "mouvements", "menus", "rechargement"):
+    for path in ("calendrier", "passages", "mouvements", "menus", "rechargement", "badge/"):
         for pupil in (famille.other_pupil, 999999, "x"):
             r = http.get(f"{famille.url}/famille/{path}?enfant={pupil}", timeout=30)
             assert r.status_code == 404, (path, pupil)

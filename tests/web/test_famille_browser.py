@@ -146,7 +146,7 @@ PAGES_SIGNED_OUT = ("/famille/login", "/famille/activer", "/famille/mot-de-passe
                     f"/api/v1/family/top-ups/{UAI}/return?transaction_id=unknown&ok=1")
 PAGES = ("/famille/", "/famille/calendrier", "/famille/passages", "/famille/mouvements", "/famille/menus",
          "/famille/compte", "/famille/rechargement", "/famille/passages?enfant=999999", "/famille/?lang=en",
-         "/famille/calendrier?lang=en", "/famille/?lang=fr")
+         "/famille/calendrier?lang=en", "/famille/messages", "/famille/?lang=fr")
 
 
 def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browser):

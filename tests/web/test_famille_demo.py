@@ -22,5 +22,8 @@ def test_the_demo_family_signs_in_through_the_portals_form(tmp_path):
         assert home.status_code == 200 and home.url.endswith("/famille/")
         text = html.unescape(home.text)
         assert text.count("Solde au") == 2                      # the demo family's two children
+        assert "2 nouveaux messages" in text                    # the school's two messages
+        messages = html.unescape(http.get(srv.url + "/famille/messages", timeout=30).text)
+        assert "Repas de Noël au restaurant scolaire" in messages and "Sortie pédagogique des " in messages
         calendar = http.get(srv.url + "/famille/calendrier", timeout=30)
         assert calendar.status_code == 200 and "data-state=" in calendar.text

@@ -201,7 +201,8 @@ def test_every_office_page_passes_axe_at_desktop_and_phone_sizes(office, browser
                        ("absences", f"/office/oppositions?date={office.school.today.isoformat()}"),
                        ("import refused", refused_run), ("reports", "/office/reports"),
                        ("menus", "/office/menus?week=2027-01-11"), ("week pattern", "/office/bookings"),
-                       ("settings", "/office/settings"),
+                       ("settings", "/office/settings"), ("messages", "/office/messages"),
+                       ("write a message", "/office/messages/new"),
                        ("stations", "/office/stations"), ("staff", "/office/staff"), ("audit", "/office/audit"),
                        ("today in English", "/office/?lang=en")):
         browser.get(path if path.startswith("http") else office.url + path)

@@ -1,4 +1,5 @@
-"""E-mails to families (activation, password reset) through the school's SMTP server.
+"""E-mails to families (activation, password reset, messages from the school) through the
+school's SMTP server.
 
 Configured by the environment of `plateau server` and `plateau admin` (one setting for both):
 ``PLATEAU_SMTP_HOST`` (unset: no e-mail is sent), ``PLATEAU_SMTP_PORT`` (25),
@@ -52,23 +53,36 @@ def activation_link(settings: MailSettings, code: str) -> str:
 
 def send(settings: MailSettings, to: str, subject: str, body: str) -> bool:
     """Send one plain-text e-mail; False (logged) when no server is configured or it fails."""
-    if not settings.host:
-        return False
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = settings.sender, to, subject
-    msg.set_content(body)
+    return send_each(settings, [to], subject, body) == 1
+
+
+def send_each(settings: MailSettings, recipients: list[str], subject: str, body: str) -> int:
+    """The same plain-text e-mail to each recipient, one message each (nobody sees the others'
+    addresses), over one connection; how many were accepted (a refused address is logged and
+    skipped; no server configured or unreachable: 0, logged)."""
+    if not settings.host or not recipients:
+        return 0
+    sent = 0
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=20) as smtp:
             if settings.starttls:
                 smtp.starttls()
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
-            smtp.send_message(msg)
+            for to in recipients:
+                msg = EmailMessage()
+                msg["From"], msg["To"], msg["Subject"] = settings.sender, to, subject
+                msg.set_content(body)
+                try:
+                    smtp.send_message(msg)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    log.warning("family e-mail to %s refused: %s", to, exc)
+                    continue
+                sent += 1
+                log.info("family e-mail sent to %s: %s", to, subject)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("family e-mail to %s not sent: %s", to, exc)
-        return False
-    log.info("family e-mail sent to %s: %s", to, subject)
-    return True
+        log.warning("family e-mail not sent (%d of %d sent): %s", sent, len(recipients), exc)
+    return sent
 
 
 def invitation(settings: MailSettings, code: str) -> tuple[str, str]:

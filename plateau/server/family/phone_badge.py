@@ -10,7 +10,6 @@ families may use it at all (site setting `phone_badge`).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,12 +70,3 @@ def turn_off(s: Session, site: m.Site, person: m.Person) -> bool:
 def status(s: Session, person_id: int) -> m.PhoneBadge | None:
     return s.get(m.PhoneBadge, person_id)
 
-
-def qr_svg(text: str, *, scale: int = 8) -> str:
-    """The QR code of `text` as an SVG document (segno; error correction M, a quiet zone of 4): for
-    the family portal's phone-badge page, which draws the current code's payload."""
-    import segno
-
-    out = io.BytesIO()
-    segno.make_qr(text, error="m").save(out, kind="svg", scale=scale, xmldecl=False)
-    return out.getvalue().decode()

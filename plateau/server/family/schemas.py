@@ -139,3 +139,48 @@ class TopUpIn(BaseModel):
 class TopUpOut(BaseModel):
     payment_url: str
     reference: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    site: str = Field(description="the school's UAI code")
+    title: str
+    body: str = Field(description="plain text (not HTML): show it escaped, keeping its line breaks")
+    published_on: date = Field(description="the first day the message is shown (the school's local date)")
+    ends_on: date | None = Field(description="the last day it is shown; null: until the school withdraws it")
+    author: str = Field(description="who wrote it at the school's office")
+    children: list[int] = Field(description="the ids of this family's children the message is for")
+    read: bool = Field(description="this family has opened it")
+    updated_at: datetime
+
+
+class SchoolMessageIn(BaseModel):
+    """A message as the school writes it (the office's form has the same fields and rules)."""
+
+    title: str = Field(max_length=1000, description="at most 200 characters once trimmed")
+    body: str = Field(max_length=20_000, description="plain text, at most 5,000 characters once trimmed")
+    publish_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                             description="the first day families see it (the school's local date)")
+    ends_on: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                 description="the last day they see it (inclusive); null: no end")
+    audience: Literal["site", "classes", "pupils"] = "site"
+    classes: list[str] = Field(default_factory=list, max_length=200,
+                               description="with `classes`: the pupils' class names")
+    pupils: list[int] = Field(default_factory=list, max_length=2000,
+                              description="with `pupils`: the pupils' ids (their guardians receive it)")
+
+
+class SchoolMessageOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    audience: Literal["site", "classes", "pupils"]
+    classes: list[str]
+    pupils: list[int]
+    publish_on: date
+    ends_on: date | None
+    state: Literal["scheduled", "published", "expired", "withdrawn"]
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None

@@ -8,7 +8,7 @@ import time
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
@@ -18,8 +18,10 @@ from plateau.server import models as m
 from plateau.server.auth import Caller, Db, StationCaller, authenticate_again
 from plateau.server.errors import ApiError, responses
 from plateau.server.schemas import CardEventsAnswer, CardEventsRequest, ChangesPage, PushAnswer, PushRequest
+from plateau.server.station_telemetry import note_station
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+# every sync request of a station tells the office how the station is (station_telemetry.py)
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(note_station)])
 
 MAX_WAIT = 60.0
 

@@ -29,6 +29,12 @@ FR = {
     "then let in": "puis admis", "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
     "Station": "Borne", "State": "État", "Last contact": "Dernier contact", "revoked": "révoquée",
     "online": "en ligne", "offline": "hors ligne", "No station yet.": "Aucune borne pour l'instant.",
+    # today: what each station says of itself (web/office/station_state.py)
+    "Waiting": "En attente", "Parked": "Rejetés", "Clock": "Horloge", "Version": "Version", "Reader": "Lecteur",
+    "on time ({d})": "à l'heure ({d})", "clock off by {d} ({way})": "horloge décalée de {d} ({way})",
+    "ahead": "en avance", "behind": "en retard", "{n} d": "{n} j", "{n} h": "{n} h", "{n} min": "{n} min",
+    "{n} s": "{n} s", "ready": "prêt", "starting": "démarrage", "unplugged": "débranché", "in error": "en erreur",
+    "stopped (kiosk not running)": "arrêté (borne éteinte)", "unknown": "inconnu",
     # persons
     "Search": "Rechercher", "Name, first name, class or card number": "Nom, prénom, classe ou numéro de badge",
     "All classes": "Toutes les classes", "All categories": "Toutes les catégories", "Category": "Catégorie",
@@ -176,6 +182,41 @@ FR = {
     "the sum of": "la somme de", "Balance after this payment": "Solde après ce paiement",
     "Recorded by": "Enregistré par", "Print": "Imprimer", "No.": "N°",
     "Headcount of": "Effectifs du", "Back to today": "Revenir à aujourd'hui",
+    # messages to families
+    "Messages": "Messages", "Messages to families": "Messages aux familles", "Write a message": "Écrire un message",
+    "Edit the message": "Modifier le message", "Back to the messages": "Retour aux messages", "Title": "Titre",
+    "For": "Pour", "Shown": "Affiché", "Read by": "Lu par", "Written by": "Écrit par", "Withdraw": "Retirer",
+    "Withdraw the message": "Retirer le message", "No message yet.": "Aucun message pour l'instant.",
+    "every family": "toutes les familles", "some classes": "des classes", "some pupils": "des élèves",
+    "scheduled": "programmé", "published": "publié", "expired": "expiré", "withdrawn": "retiré",
+    "Text (plain text; line breaks are kept)": "Texte (texte simple ; les retours à la ligne sont gardés)",
+    "First day shown": "Premier jour affiché", "Last day shown (optional)": "Dernier jour affiché (facultatif)",
+    "every family of the school": "toutes les familles de l'établissement",
+    "the families of these classes": "les familles de ces classes", "Classes": "Classes",
+    "the families of these pupils": "les familles de ces élèves", "Pupils": "Élèves",
+    "Hold Ctrl (or Cmd) to choose several.": "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+    "Save": "Enregistrer", "Publish": "Publier",
+    "Message written: families see it from its first day.":
+        "Message écrit : les familles le voient à partir de son premier jour.",
+    "Message saved.": "Message enregistré.", "Message withdrawn: families no longer see it.":
+        "Message retiré : les familles ne le voient plus.",
+    "Give the message a title.": "Donnez un titre au message.",
+    "The title is too long ({n} characters, at most {max}).":
+        "Le titre est trop long ({n} caractères, {max} au plus).",
+    "The message is empty: write its text.": "Le message est vide : écrivez son texte.",
+    "The text is too long ({n} characters, at most {max}).": "Le texte est trop long ({n} caractères, {max} au plus).",
+    "The text contains a character that cannot be stored.":
+        "Le texte contient un caractère qui ne peut pas être enregistré.",
+    "Give the first day the message is shown.": "Indiquez le premier jour où le message est affiché.",
+    "The last day is before the first day.": "Le dernier jour est avant le premier jour.",
+    "Choose whom the message is for.": "Choisissez à qui le message s'adresse.",
+    "Choose at least one class.": "Choisissez au moins une classe.",
+    "No pupil of this school is in class {names}.": "Aucun élève de l'établissement n'est en classe {names}.",
+    "Choose at least one pupil.": "Choisissez au moins un élève.",
+    "A pupil chosen is not of this school.": "Un élève choisi n'est pas de cet établissement.",
+    "This message was withdrawn: write a new one.": "Ce message a été retiré : écrivez-en un nouveau.",
+    "Write the days as DD/MM/YYYY.": "Écrivez les jours sous la forme JJ/MM/AAAA.",
+    "message.write": "message écrit", "message.edit": "message modifié", "message.withdraw": "message retiré",
     # audit actions
     "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",
@@ -194,4 +235,5 @@ EN = {
     "station.rotate": "station token rotated", "station.revoke": "station revoked", "staff.set": "kiosk staff changed",
     "service.set": "service changed", "tariff.set": "tariff changed", "setting.set": "setting changed",
     "closure.add": "closure added", "closure.delete": "closure deleted",
+    "message.write": "message written", "message.edit": "message edited", "message.withdraw": "message withdrawn",
 }

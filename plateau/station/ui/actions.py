@@ -70,6 +70,10 @@ class KioskActions:
     def request_sync(self) -> None:
         kq.request_sync(self.engine, self.clock())
 
+    def reader_changed(self, state: str, detail: str = "") -> None:
+        """The reader's new state, for the sync daemon to report to the office."""
+        kq.record_reader_state(self.engine, state, detail)
+
     # -- the screens' reads --------------------------------------------------------------------
     def screen_data(self) -> ScreenData:
         """Site, sync status, and the figures of the service open now (or next) for the idle screen."""

@@ -82,6 +82,8 @@ class KioskWindow(StaffMode, QMainWindow):
         self._tick = QTimer(self, interval=200, timeout=self._on_tick)
         self._poll = QTimer(self, interval=2000, timeout=self.refresh_status)
         self._stats_timer = QTimer(self, interval=60_000, timeout=self.refresh_expected)
+        # the replica may still hold the last run's reader state: the office sees "starting" now
+        self._op(lambda: self.actions.reader_changed(str(ReaderState.STARTING)), worker=self.stats).run()
         # a lockout survives a restart of the kiosk: the replica says how long it still runs
         self._op(self.actions.pin_lock_remaining) \
             .success(lambda seconds: self.flow.restore_lock(seconds, self._now())).run()
@@ -154,6 +156,10 @@ class KioskWindow(StaffMode, QMainWindow):
             t.stop()
         self.db.stop()
         self.stats.stop()
+        try:  # the office should not see "ready" for a kiosk that is gone (one short write at exit)
+            self.actions.reader_changed(str(ReaderState.STOPPED))
+        except Exception:
+            log.warning("cannot record the reader as stopped", exc_info=True)
         self.actions.close()
 
     # -- time ------------------------------------------------------------------------------------
@@ -183,8 +189,11 @@ class KioskWindow(StaffMode, QMainWindow):
             self.render()
 
     def set_reader_state(self, state: str, detail: str = "") -> None:
+        changed = (state, detail) != (self.reader_state, self.reader_detail)
         self.reader_state, self.reader_detail = state, detail
         self.flow.reader_changed(state)
+        if changed:  # kept in the replica for the office (on "kiosk-stats": a badge never waits for it)
+            self._op(lambda: self.actions.reader_changed(str(state), detail), worker=self.stats).run()
         if self.flow.screen is Screen.IDLE:
             self._fill_idle()
 

@@ -69,7 +69,7 @@ def concrete(path: str, values: dict) -> str:
 def _values(site: str, person: int) -> dict:
     return {"site": site, "person_id": person, "day": "2030-01-07", "service": "dejeuner", "uid": "0102030405",
             "opposition_id": "nope", "closure_id": "nope", "what": "daily", "kind": "persons",
-            "child_id": person, "reference": "nope"}
+            "child_id": person, "reference": "nope", "message_id": 1}
 
 
 def _query(method: str, path: str, site: str) -> str:

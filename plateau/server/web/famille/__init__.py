@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-AREAS = ("signin", "pages", "bookings", "money", "office_payments")
+AREAS = ("signin", "pages", "bookings", "money", "messages", "office_payments", "badge")
 
 
 def router():

@@ -1,4 +1,5 @@
-"""The Espace Famille's reading pages: home, passages, movements, menus and the account.
+"""The Espace Famille's reading pages: home (with the count of new messages), passages, movements,
+menus and the account.
 
 Every figure comes from the family API's own route functions (called with the signed-in
 family), so a page and an app always show the same balance, passages and menus.
@@ -17,6 +18,7 @@ from plateau.server import models as m
 from plateau.server import store
 from plateau.server.family import accounts
 from plateau.server.routes import family as api
+from plateau.server.routes import family_messages
 from plateau.server.routes import family_money as money
 from plateau.server.web import sessions
 from plateau.server.web.i18n import request_lang
@@ -107,8 +109,9 @@ def home(request: Request, ctx: Famille):
                           "menus": [x for x in menus if x.date == day]})
         summaries.append({"kid": kid, "today": today, "meals": meals, "passages": passages})
     pending = _pending_top_ups(request, ctx)
+    unread = sum(not x.read for x in family_messages.list_messages(family, db, request))
     return page(request, ctx, "famille/home.html", "home", summaries=summaries, pending=pending,
-                names={k.id: k.first_name for k in ctx.children})
+                names={k.id: k.first_name for k in ctx.children}, unread=unread)
 
 
 @router.get("/famille/passages")

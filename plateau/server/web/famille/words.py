@@ -112,6 +112,12 @@ FR = {
     "Refund": "Remboursement", "Adjustment": "Régularisation",
     "Menus of the week": "Menus de la semaine",
     "The school has not published this week's menus yet.": "L'établissement n'a pas encore publié les menus de la semaine.",
+    # messages from the school
+    "Messages": "Messages", "Messages from the school": "Messages de l'établissement", "New": "Nouveau",
+    "for": "pour", "All the messages": "Tous les messages",
+    "No message from the school at the moment.": "Aucun message de l'établissement pour le moment.",
+    "This message does not exist or is no longer shown.": "Ce message n'existe pas ou n'est plus affiché.",
+    "1 new message": "1 nouveau message", "{n} new messages": "{n} nouveaux messages",
     # the office's view of online payments
     "Online payments": "Paiements en ligne", "Days": "Jours", "previous day": "jour précédent",
     "next day": "jour suivant", "credited ({n} payments)": "crédités ({n} paiements)",
@@ -143,6 +149,60 @@ FR = {
         "Saisissez un montant en euros, par ex. 20 ou 20,50 (au plus 1 000 €).",
     "The smallest top-up at this school is {minimum}.": "Le plus petit rechargement accepté ici est de {minimum}.",
     "This school does not take online payments yet.": "L'établissement ne prend pas encore de paiement en ligne.",
+    # the phone badge (badge.py)
+    "New code in {n} s": "Nouveau code dans {n} s",
+    "The phone badge is turned off: its codes no longer work at the canteen.":
+        "Le badge téléphone est désactivé : ses codes ne marchent plus à la cantine.",
+    "The phone badge is ready on this phone.": "Le badge téléphone est prêt sur ce téléphone.",
+    "Canteen badge": "Badge cantine", "Badge": "Badge",
+    "The school does not use phone badges: {name} uses the canteen card.":
+        "L'établissement n'utilise pas le badge sur téléphone : {name} passe avec sa carte de cantine.",
+    "When the school turns phone badges on, this page will let you put the badge on the child's phone.":
+        "Quand l'établissement l'aura activé, cette page vous permettra d'installer le badge sur le téléphone "
+        "de l'enfant.",
+    "The phone badge needs JavaScript: turn it on in this browser.":
+        "Le badge téléphone a besoin de JavaScript : activez-le dans ce navigateur.",
+    "QR code of the canteen badge": "QR code du badge de cantine",
+    "A screenshot will not work: each code lets the child in once, and a new one comes every 30 seconds.":
+        "Une capture d'écran ne marchera pas : chaque code ne sert qu'une fois, et un nouveau code arrive "
+        "toutes les 30 secondes.",
+    "This page works with no network: add it to the home screen.":
+        "Cette page marche sans réseau : ajoutez-la à l'écran d'accueil.",
+    "The phone badge is on, but not on this phone (turned on {when}).":
+        "Le badge téléphone est activé, mais pas sur ce téléphone (activé le {when}).",
+    "To put it on this phone, replace it: the other phone's codes stop working.":
+        "Pour l'installer sur ce téléphone, remplacez-le : les codes de l'autre téléphone cesseront de marcher.",
+    "{name} can show a QR code on a phone instead of the canteen card. The code changes every 30 seconds and "
+    "works with no network.": "{name} peut présenter un QR code sur un téléphone à la place de la carte de "
+                              "cantine. Le code change toutes les 30 secondes et marche sans réseau.",
+    "Open this page on the phone {name} will use (signed in to the family space).":
+        "Ouvrez cette page sur le téléphone que {name} utilisera (connecté à l'Espace Famille).",
+    "Tap the button below: the badge is kept on that phone only.":
+        "Appuyez sur le bouton ci-dessous : le badge est gardé sur ce téléphone seulement.",
+    "Add the page to the home screen (browser menu, “Add to Home screen” or “Install”) and open it from there "
+    "(sign in again if asked).": "Ajoutez la page à l'écran d'accueil (menu du navigateur, « Ajouter à l'écran "
+                                 "d'accueil » ou « Installer ») et ouvrez-la depuis l'écran d'accueil (reconnectez-"
+                                 "vous si c'est demandé).",
+    "Put the badge on this phone": "Installer le badge sur ce téléphone",
+    "Lost or changed phone": "Téléphone perdu ou changé",
+    "Replace the badge to put it on another phone, or turn it off: the old phone's codes stop working at the "
+    "canteen as soon as the stations have synchronised (a minute or so).":
+        "Remplacez le badge pour l'installer sur un autre téléphone, ou désactivez-le : les codes de l'ancien "
+        "téléphone cessent de marcher à la cantine dès que les bornes se sont synchronisées (une minute environ).",
+    "Replace the badge (this phone)": "Remplacer le badge (sur ce téléphone)",
+    "Turn the phone badge off": "Désactiver le badge téléphone",
+    "Replace {name}'s phone badge? The phone that has it now stops working at the canteen; this phone gets the "
+    "new badge.": "Remplacer le badge téléphone de {name} ? Le téléphone qui l'a aujourd'hui cessera de marcher "
+                  "à la cantine ; ce téléphone reçoit le nouveau badge.",
+    "Turn {name}'s phone badge off? Its codes stop working at the canteen; {name} uses the card again.":
+        "Désactiver le badge téléphone de {name} ? Ses codes cesseront de marcher à la cantine ; {name} passe "
+        "à nouveau avec sa carte.",
+    "Yes, replace it": "Oui, le remplacer", "Yes, turn it off": "Oui, le désactiver",
+    "Keeping the badge on this phone…": "Enregistrement du badge sur ce téléphone…",
+    "This browser cannot keep the badge (the page must be opened over https, in a recent browser). Try again "
+    "from the phone's usual browser.": "Ce navigateur ne peut pas garder le badge (la page doit être ouverte en "
+                                       "https, dans un navigateur récent). Réessayez depuis le navigateur "
+                                       "habituel du téléphone.",
 }
 
 

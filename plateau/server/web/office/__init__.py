@@ -12,7 +12,7 @@ import importlib
 from starlette.requests import Request
 
 AREAS = ("signin", "today", "persons", "person_actions", "cards", "bookings", "bulk_bookings", "absences",
-         "imports", "menus", "settings", "stations", "staff",
+         "imports", "menus", "messages", "settings", "stations", "staff",
          "admin_pages")
 
 

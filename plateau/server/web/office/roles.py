@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "imports": frozenset({"admin", "gestionnaire"}),                  # every kind of import
     "import_oppositions": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # PRONOTE-style absences
     "menus": frozenset({"admin", "gestionnaire", "cuisine"}),          # the week's menus
+    "messages": frozenset({"admin", "gestionnaire", "vie_scolaire"}),  # messages to families
     "settings": frozenset({"admin", "gestionnaire"}),                 # services, tariffs, rules, closures
     "stations": frozenset({"admin"}),                                 # stations and kiosk staff
     "audit": frozenset({"admin"}),
@@ -51,6 +52,9 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("POST", "/office/imports/preview", "import_oppositions", {"kind": "oppositions"}),
     ("GET", "/office/menus", "menus", {}),
     ("POST", "/office/menus", "menus", {}),
+    ("GET", "/office/messages", "messages", {}),
+    ("GET", "/office/messages/new", "messages", {}),
+    ("POST", "/office/messages", "messages", {}),
     ("GET", "/office/settings", "settings", {}),
     ("POST", "/office/settings/policy", "settings", {"key": "no_such_setting", "value": "1"}),
     ("GET", "/office/stations", "stations", {}),

@@ -9,11 +9,10 @@ the page has a link.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from plateau.reports.headcount import UNKNOWN
 from plateau.reports.labels import labels, reason_label
@@ -22,10 +21,10 @@ from plateau.server import models as m
 from plateau.server.headcount_live import LiveHeadcounts
 from plateau.server.web.i18n import request_lang
 from plateau.server.web.office.deps import Office, db_of, need
+from plateau.server.web.office.station_state import station_rows
 from plateau.server.web.templating import render
 
 router = APIRouter()
-ONLINE_WITHIN = timedelta(seconds=90)  # a syncing station asks at least every long-poll (≤ 60 s)
 
 
 def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
@@ -64,10 +63,7 @@ def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
         except ValueError:
             day = now_local.date()
         head = _LIVE.get(s, site, day)
-        stations = [{"id": st.station_id, "revoked": st.revoked, "last_seen": st.last_seen_at,
-                     "online": bool(st.last_seen_at and now - st.last_seen_at <= ONLINE_WITHIN and not st.revoked)}
-                    for st in s.execute(select(m.Station).where(m.Station.site_id == site.id)
-                                        .order_by(m.Station.station_id)).scalars()]
+        stations = station_rows(s, site.id, now, lang)
     return {"day": day, "is_today": day == now_local.date(), "closed": head.closed,
             "services": [_service_view(sh, now_local, day, lang) for sh in head.services],
             "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
