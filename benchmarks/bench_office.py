@@ -204,8 +204,8 @@ def main(quick: bool = False) -> str:
         "the day is counted again). Each server process keeps the day's headcount and the change-feed position "
         "it has counted up to (`plateau.server.headcount_live`); a poll after new passages folds in only "
         "those (read from the feed), while a change of what the headcount reads (persons, today's bookings, "
-        "oppositions, closures, services, settings, staff) still counts the day again (`load_day` + `compute` "
-        "over every person of the site), the 'before' line.",
+        "oppositions, closures, services, settings, staff) still counts the day again (`load_day` and a new "
+        "fold over every person of the site: what every poll after a passage cost before), the 'before' line.",
         "",
         f"A desk payment, from the form's POST to the new balance in a station's replica (its `plateau sync` "
         f"daemon long-polling), {len(to_station)} payments: p50 {s50:.2f} s, p99 {s99:.2f} s "
