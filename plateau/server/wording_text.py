@@ -1,7 +1,10 @@
 """The words of `plateau.server.wording`'s messages: code -> (English, French). Plain data.
 
 English is what the CLI and the JSON API have always said; keep it so when adding a message.
+The official calendar's own messages are the domain's (`plateau.domain.calendar_words`).
 """
+
+from plateau.domain.calendar_words import CALENDAR_TEXT
 
 FIELDS = {  # field names in messages ({x!f}): (English, French with its article)
     "date": ("date", "la date"), "day": ("day", "le jour"), "arrival date": ("arrival date", "la date d'arrivée"),
@@ -236,7 +239,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "guardians_gone": ("{n} guardian(s) not in this file lost access to the Espace Famille: {names}{more}",
                        "{n} responsable(s) absent(s) de ce fichier perdent l'accès à l'Espace Famille : "
                        "{names}{more}"),
-    # the official calendar (imports/calendar_kind.py; the file's own records are worded in English)
+    # the official calendar (imports/calendar_kind.py; its records' messages: plateau.domain.calendar_words)
     "calendar_no_zone": ("the site has no calendar zone: set it first (plateau admin site add ... --zone \"Zone A\") "
                          "or give --zone", "l'établissement n'a pas de zone de calendrier : renseignez-la d'abord "
                          "(plateau admin site add ... --zone \"Zone A\") ou donnez --zone"),
@@ -337,3 +340,5 @@ TEXT: dict[str, tuple[str, str]] = {
                        "de son import, par exemple son ELEVE_ID de SIÈCLE, ou par son INE ; importez d'abord "
                        "les élèves)"),
 }
+
+TEXT.update(CALENDAR_TEXT)

@@ -51,3 +51,18 @@ def test_a_stored_message_reads_in_either_language_and_an_uncoded_one_as_it_was(
     assert worded({"message": "kept", "code": "no_longer_a_code", "params": {}}, "fr") == "kept"
     with pytest.raises(KeyError):
         Said("no_such_message")
+
+
+def test_the_official_calendars_messages_read_in_french_from_the_same_codes():
+    from datetime import date
+
+    from plateau.domain.school_calendar import CalendarMessage, interpret
+
+    _holiday, (code, params) = interpret("Vacances d'Été", date(2027, 7, 3), None, "2026-2027")
+    note = CalendarMessage(4, code, params)
+    said = Said(note.code, **note.params)
+    assert said.text("en") == note.message == ("\"Vacances d'Été\" from 2027-07-03 has no published end: closed "
+                                               "until 2027-08-31; import the calendar again once the date is "
+                                               "published")
+    assert said.text("fr").startswith("\"Vacances d'Été\" du 03/07/2027 n'a pas de fin publiée : fermé "
+                                      "jusqu'au 31/08/2027")

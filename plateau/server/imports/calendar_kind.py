@@ -48,11 +48,11 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Holiday
         else:
             raise ImportRejected(Said("calendar_format_unknown", fmt=fmt))
     except CalendarFormatError as exc:
-        raise ImportRejected(str(exc)) from None
+        raise ImportRejected(Said(exc.code, **exc.params)) from None
     for e in read.errors:
-        report.error(e.line, e.message)
+        report.error(e.line, Said(e.code, **e.params))
     for n in read.notes:
-        report.note(n.line, n.message)
+        report.note(n.line, Said(n.code, **n.params))
     if not read.holidays and not read.errors:
         raise ImportRejected(Said("calendar_no_day", zone=normalize_zone(zone)))
     report.records = len(read.holidays)
