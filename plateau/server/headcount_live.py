@@ -16,6 +16,7 @@ Runs on request threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,8 @@ from plateau.reports.headcount import DayHeadcount
 from plateau.reports.headcount_fold import HeadcountFold
 from plateau.server import models as m
 from plateau.server.headcount_source import load_day
+
+log = logging.getLogger(__name__)
 
 # feed kinds the headcount never reads
 _UNREAD = frozenset({"balance", "card", "tariff", "menu", "phone_badge"})
@@ -64,7 +67,11 @@ class LiveHeadcounts:
         with entry.lock:
             if entry.fold is not None and entry.cursor == head and entry.fold.passages == stored:
                 return entry.result
-            folded = self._catch_up(session, site, day, entry, head) if entry.fold is not None else None
+            try:
+                folded = self._catch_up(session, site, day, entry, head) if entry.fold is not None else None
+            except Exception:   # a fold left half-done must not be shown again: count the day afresh
+                log.exception("folding the new passages of site %s failed; counting %s again", site.code, day)
+                folded = None
             if folded is None or entry.fold.passages < stored:
                 entry.fold, entry.cursor = HeadcountFold(load_day(session, site.code, day)), head
                 entry.result = entry.fold.result()
