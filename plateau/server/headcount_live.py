@@ -71,7 +71,7 @@ class LiveHeadcounts:
                 folded = self._catch_up(session, site, day, entry, head) if entry.fold is not None else None
             except Exception:   # a fold left half-done must not be shown again: count the day afresh
                 log.exception("folding the new passages of site %s failed; counting %s again", site.code, day)
-                folded = None
+                entry.fold, folded = None, None
             if folded is None or entry.fold.passages < stored:
                 entry.fold, entry.cursor = HeadcountFold(load_day(session, site.code, day)), head
                 entry.result = entry.fold.result()
