@@ -46,8 +46,9 @@ class HeadcountFold:
         self._counted: dict[str, tuple] = {}        # passage id -> how it is counted now (see _state)
         self._served: dict[tuple[str, int], int] = {}       # (service, person) -> served passages
         self._touched: dict[tuple[str, str, str], int] = {}  # (service, group, key) -> contributions
-        self._no_shows: dict[str, dict[int, dict]] = {}
-        self._unexpected: dict[str, dict[int, dict]] = {}
+        # service -> person -> (place in the list, row): see _listed
+        self._no_shows: dict[str, dict[int, tuple[tuple, dict]]] = {}
+        self._unexpected: dict[str, dict[int, tuple[tuple, dict]]] = {}
         self._rows: dict[str, dict[str, dict[str, tuple]]] = {}   # service -> overrides|cancellations -> id
         for svc in sorted(data.services, key=lambda s: s.start):
             if data.day.weekday() in svc.weekdays:
