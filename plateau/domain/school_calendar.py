@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from plateau.domain.calendar_words import english
 from plateau.domain.holidays import public_holidays
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -55,8 +56,15 @@ class Holiday:
 
 @dataclass(frozen=True)
 class CalendarMessage:
+    """An error or a note about the file: a code of `calendar_words` and its parameters."""
+
     line: int | None
-    message: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return english(self.code, self.params)
 
 
 @dataclass
@@ -70,7 +78,12 @@ class CalendarRead:
 
 
 class CalendarFormatError(ValueError):
-    """The text is not a calendar file of the expected format (message for a person)."""
+    """The text is not a calendar file of the expected format (message for a person: `code` and
+    `params` of `calendar_words`, English words as the exception's text)."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(english(code, params))
 
 
 def _fold(text: str) -> str:
@@ -115,22 +128,22 @@ def _is_summer(label: str) -> bool:
 
 
 def interpret(label: str, first: date, end_exclusive: date | None, school_year: str
-              ) -> tuple[Holiday | None, str | None]:
-    """One record as closed days, and a note when it needed interpreting (or was skipped)."""
+              ) -> tuple[Holiday | None, tuple[str, dict] | None]:
+    """One record as closed days, and a note (code, params) when it needed interpreting (or was skipped)."""
     if end_exclusive is not None and end_exclusive > first:
         return Holiday(label, first, end_exclusive - timedelta(days=1), school_year), None
+    said = {"label": label, "first": first.isoformat()}
     if end_exclusive is not None and end_exclusive < first:
-        return None, f"{label!r} ends ({end_exclusive}) before it starts ({first}): skipped"
+        return None, ("cal_ends_before_start", {**said, "end": end_exclusive.isoformat()})
     folded = _fold(label)
     if _is_summer(label):
-        return (Holiday(label, first, date(first.year, 8, 31), school_year),
-                f"{label!r} from {first} has no published end: closed until {date(first.year, 8, 31)}; "
-                "import the calendar again once the date is published")
+        until = date(first.year, 8, 31)
+        return Holiday(label, first, until, school_year), ("cal_summer_open_end", {**said, "until": until.isoformat()})
     if end_exclusive is None:
-        return None, f"{label!r} from {first} has no end date: skipped"
+        return None, ("cal_no_end", said)
     if any(w in folded for w in _SINGLE_DAY_WORDS):
-        return Holiday(label, first, first, school_year), f"{label!r} is a single closed day: {first}"
-    return None, f"{label!r} on {first} closes no day (start and end are the same): skipped"
+        return Holiday(label, first, first, school_year), ("cal_single_day", said)
+    return None, ("cal_closes_nothing", said)
 
 
 def row_to_holiday(description: str, start: str, end: str, school_year: str) -> Holiday | None:
@@ -147,7 +160,7 @@ def _finish(candidates: list[tuple[int, str, bool, Holiday]], read: CalendarRead
         if teachers:
             if (h.school_year, _fold(h.label)) in periods_with_pupils:
                 continue
-            read.notes.append(CalendarMessage(line, f"{h.label!r} {h.school_year} has only a teachers' row: used it"))
+            read.notes.append(CalendarMessage(line, "cal_teachers_row", {"label": h.label, "year": h.school_year}))
         seen.setdefault((h.first_day, h.last_day), h)
     read.holidays = sorted(seen.values(), key=lambda h: (h.first_day, h.last_day))
     return read
@@ -162,12 +175,10 @@ def parse_official_csv(text: str, zone: str, population: str = PUPILS, tz: ZoneI
     try:
         header = [_fold(h) for h in next(reader)]
     except StopIteration:
-        raise CalendarFormatError("the calendar file is empty") from None
+        raise CalendarFormatError("cal_empty") from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
-        raise CalendarFormatError(
-            "this is not the official calendar CSV (fr-en-calendrier-scolaire): missing column(s) "
-            + ", ".join(missing))
+        raise CalendarFormatError("cal_not_official_csv", missing=", ".join(missing))
     col = {name: header.index(name) for name in header}
     read = CalendarRead()
     candidates: list[tuple[int, str, bool, Holiday]] = []
@@ -196,18 +207,17 @@ def parse_official_csv(text: str, zone: str, population: str = PUPILS, tz: ZoneI
             first = _local_day(cell("start_date"), tz)
             end = _local_day(cell("end_date"), tz) if cell("end_date") else None
         except ValueError:
-            read.errors.append(CalendarMessage(start_line, f"{label!r}: the start or end date cannot be read "
-                                                           f"({cell('start_date')!r}, {cell('end_date')!r})"))
+            read.errors.append(CalendarMessage(start_line, "cal_dates_unreadable", {
+                "label": label, "start": cell("start_date"), "end": cell("end_date")}))
             continue
         h, note = interpret(label, first, end, cell("annee_scolaire"))
         if note:
-            read.notes.append(CalendarMessage(start_line, note))
+            read.notes.append(CalendarMessage(start_line, *note))
         if h is not None:
             candidates.append((start_line, pop, teachers, h))
     if read.records == 0 and not read.errors:
         known = ", ".join(sorted(z for z in zones_seen if z)[:20])
-        raise CalendarFormatError(f"the calendar file has no record for {normalize_zone(zone)!r} "
-                                  f"(zones in the file: {known or 'none'})")
+        raise CalendarFormatError("cal_no_record", zone=normalize_zone(zone), known=known or "none")
     # notes repeat once per académie: keep each once
     read.notes = list({n.message: n for n in reversed(read.notes)}.values())[::-1]
     return _finish(candidates, read)
@@ -277,7 +287,7 @@ def parse_ics(text: str, zone: str, tz: ZoneInfo = PARIS) -> CalendarRead:
     """An ICS export of the official calendar -> holidays of `zone` (LOCATION), with notes."""
     lines = _unfold(text.lstrip("\ufeff"))
     if not lines or lines[0][1].strip().upper() != "BEGIN:VCALENDAR":
-        raise CalendarFormatError("this is not an ICS calendar file (it does not start with BEGIN:VCALENDAR)")
+        raise CalendarFormatError("cal_not_ics")
     events: list[tuple[int, dict[str, tuple[str, dict[str, str], int]]]] = []
     current: dict[str, tuple[str, dict[str, str], int]] | None = None
     for n, raw in lines:
@@ -296,7 +306,7 @@ def parse_ics(text: str, zone: str, tz: ZoneInfo = PARIS) -> CalendarRead:
             current.setdefault(name, (value, params, n))
     read = CalendarRead()
     if not events:
-        raise CalendarFormatError("the ICS file has no event (no BEGIN:VEVENT)")
+        raise CalendarFormatError("cal_ics_no_event")
     with_location = any("LOCATION" in ev for _n, ev in events)
     candidates: list[tuple[int, str, bool, Holiday]] = []
     seen_events: dict[tuple[str, date, date | None], int] = {}
@@ -304,51 +314,53 @@ def parse_ics(text: str, zone: str, tz: ZoneInfo = PARIS) -> CalendarRead:
         location = _unescape(ev.get("LOCATION", ("", {}, line))[0]).strip()
         if with_location and not any(_same_zone(part, zone) for part in re.split(r"[,;/]", location)):
             if not location:
-                read.notes.append(CalendarMessage(line, "an event has no LOCATION (zone): skipped"))
+                read.notes.append(CalendarMessage(line, "cal_event_no_location"))
             continue
         read.records += 1
         summary = _unescape(ev.get("SUMMARY", ("", {}, line))[0]).strip()
         fixed = repair_mojibake(summary)
         if fixed != summary:
-            read.notes.append(CalendarMessage(line, f"summary {summary!r} repaired as {fixed!r}"))
+            read.notes.append(CalendarMessage(line, "cal_summary_repaired", {"summary": summary, "fixed": fixed}))
             summary = fixed
         summary = summary or "Vacances scolaires"
         if "DTSTART" not in ev:
-            read.errors.append(CalendarMessage(line, f"event {summary!r} has no start (DTSTART)"))
+            read.errors.append(CalendarMessage(line, "cal_event_no_start", {"summary": summary}))
             continue
         start_value, start_params, start_line = ev["DTSTART"]
         try:
             first = _ics_day(start_value, start_params, tz)
         except ValueError:
-            read.errors.append(CalendarMessage(start_line, f"event {summary!r}: start {start_value!r} is not a date"))
+            read.errors.append(CalendarMessage(start_line, "cal_event_bad_start", {"summary": summary,
+                                                                                   "value": start_value}))
             continue
         end: date | None
         if "DTEND" in ev:
             end_value, end_params, end_line = ev["DTEND"]
             if not end_value.strip():
-                read.notes.append(CalendarMessage(end_line, f"event {summary!r} from {first} has an empty end "
-                                                            "(DTEND): skipped"))
+                read.notes.append(CalendarMessage(end_line, "cal_event_empty_end", {"summary": summary,
+                                                                                    "first": first.isoformat()}))
                 continue
             try:
                 end = _ics_day(end_value, end_params, tz)
             except ValueError:
-                read.errors.append(CalendarMessage(end_line, f"event {summary!r}: end {end_value!r} is not a date"))
+                read.errors.append(CalendarMessage(end_line, "cal_event_bad_end", {"summary": summary,
+                                                                                   "value": end_value}))
                 continue
         else:
             end = first + timedelta(days=1)  # RFC 5545: an all-day event without DTEND lasts one day
         identity = (_fold(summary), first, end)
         if identity in seen_events:
-            read.notes.append(CalendarMessage(line, f"event {summary!r} from {first} is a duplicate of line "
-                                                    f"{seen_events[identity]}: kept once"))
+            read.notes.append(CalendarMessage(line, "cal_event_duplicate", {
+                "summary": summary, "first": first.isoformat(), "line": seen_events[identity]}))
             continue
         seen_events[identity] = line
         h, note = interpret(summary, first, end, _school_year(first))
         if note:
-            read.notes.append(CalendarMessage(line, note))
+            read.notes.append(CalendarMessage(line, *note))
         if h is not None:
             candidates.append((line, "-", False, h))
     if read.records == 0 and not read.errors:
-        raise CalendarFormatError(f"the ICS file has no event for {normalize_zone(zone)!r}")
+        raise CalendarFormatError("cal_ics_no_event_zone", zone=normalize_zone(zone))
     return _finish(candidates, read)
 
 

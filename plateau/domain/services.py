@@ -10,7 +10,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class WeekdaysError(ValueError):
-    pass
+    """An unknown weekday in a list; `part` is the word (the office words the message itself)."""
+
+    def __init__(self, part: str):
+        self.part = part
+        super().__init__(f"unknown weekday {part!r} (expected mon,tue,wed,thu,fri,sat,sun)")
 
 
 def service_code(text: str) -> str:
@@ -32,7 +36,7 @@ def parse_weekdays(text: str) -> frozenset[int]:
         elif part[:3] in french:
             days.add(french[part[:3]])
         else:
-            raise WeekdaysError(f"unknown weekday {part!r} (expected mon,tue,wed,thu,fri,sat,sun)")
+            raise WeekdaysError(part)
     return frozenset(days)
 
 

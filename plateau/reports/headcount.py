@@ -38,7 +38,7 @@ NO_CLASS = ""          # adults and pupils without a class
 UNKNOWN = "?"          # refusals of unknown badges: no person, no class, no category
 OUT_OF_SERVICE = ""    # code of the bucket for passages recorded outside any service
 
-_SERVED_KINDS = ("badge", "forgotten", "override")
+SERVED_KINDS = ("badge", "forgotten", "override")
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class DayHeadcount:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -163,7 +163,7 @@ def _as_date(value: Any) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _as_instant(value: Any) -> datetime:
+def as_instant(value: Any) -> datetime:
     out = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if out.tzinfo is None or out.utcoffset() is None:
         raise ValueError(f"instant without a time zone: {value!r}")
@@ -184,7 +184,7 @@ def closed_label(data: DayData) -> str | None:
     if name:
         return name
     for c in data.closures:
-        first, last = _as_date(c["first_day"]), _as_date(c["last_day"])
+        first, last = as_date(c["first_day"]), as_date(c["last_day"])
         if first is not None and last is not None and first <= data.day <= last:
             return c.get("label") or "fermeture"
     return None
@@ -194,7 +194,7 @@ def is_active(person: Mapping[str, Any], day: date) -> bool:
     """Active on `day`: not archived, arrived, not left (`leaving_date` is the last day present)."""
     if person.get("status", "active") != "active":
         return False
-    arrival, leaving = _as_date(person.get("arrival_date")), _as_date(person.get("leaving_date"))
+    arrival, leaving = as_date(person.get("arrival_date")), as_date(person.get("leaving_date"))
     return not ((arrival is not None and day < arrival) or (leaving is not None and day > leaving))
 
 
@@ -203,7 +203,7 @@ def slot_of(local: datetime) -> str:
     return f"{local.hour:02d}:{minute:02d}"
 
 
-def _slots(start: time, end: time) -> list[str]:
+def service_slots(start: time, end: time) -> list[str]:
     out, t = [], datetime.combine(date(2000, 1, 1), start)
     stop = datetime.combine(date(2000, 1, 1), end)
     while t < stop:
@@ -224,7 +224,7 @@ def person_row(pid: int | None, persons: Mapping[int, Mapping[str, Any]]) -> dic
             "category": p.get("category") or "", "plan": p.get("plan") or ""}
 
 
-def _sort_key(row: dict) -> tuple:
+def listing_key(row: dict) -> tuple:
     """Class by class (no class last), then names in French order (BÉNARD before BRUN)."""
     return (not row["class_name"], text_key(row["class_name"]),
             name_key(row["last_name"], row["first_name"], row["person_id"] or 0))
@@ -240,7 +240,7 @@ def expected_persons(data: DayData, service: ServiceInfo) -> tuple[dict[int, str
     candidates: dict[int, str] = {}
     day_iso = data.day.isoformat()
     for r in data.reservations:
-        if r["service"] == service.code and str(_as_date(r["date"])) == day_iso:
+        if r["service"] == service.code and str(as_date(r["date"])) == day_iso:
             candidates[int(r["person_id"])] = "reservation"
     if data.day.weekday() in service.weekdays:
         for pid, p in data.persons.items():
@@ -252,7 +252,7 @@ def expected_persons(data: DayData, service: ServiceInfo) -> tuple[dict[int, str
     win_start = datetime.combine(data.day, service.start, tz)
     win_end = datetime.combine(data.day, service.end, tz)
     opposed = {int(o["person_id"]) for o in data.oppositions
-               if _as_instant(o["starts_at"]) < win_end and _as_instant(o["ends_at"]) > win_start}
+               if as_instant(o["starts_at"]) < win_end and as_instant(o["ends_at"]) > win_start}
     out: dict[int, str] = {}
     for pid, basis in candidates.items():
         person = data.persons.get(pid)
@@ -270,7 +270,7 @@ def compute(data: DayData) -> DayHeadcount:
     tz = ZoneInfo(data.timezone)
     closed = closed_label(data)
     day_iso = data.day.isoformat()
-    passages = [p for p in data.passages if str(_as_date(p["local_date"])) == day_iso]
+    passages = [p for p in data.passages if str(as_date(p["local_date"])) == day_iso]
     by_id = {p["id"]: p for p in passages}
     cancelled_ids = {p["ref"]: p for p in passages if p["kind"] == "cancel" and p.get("ref") in by_id}
     overridden_ids = {p["ref"] for p in passages if p["kind"] == "override" and p.get("ref")}
@@ -282,7 +282,7 @@ def compute(data: DayData) -> DayHeadcount:
             continue
         sh = ServiceHeadcount(svc.code, svc.label, svc.start.strftime("%H:%M"), svc.end.strftime("%H:%M"),
                               closed=closed)
-        sh.by_slot = {s: {"served": 0, "refusals": 0} for s in _slots(svc.start, svc.end)}
+        sh.by_slot = {s: {"served": 0, "refusals": 0} for s in service_slots(svc.start, svc.end)}
         expected[svc.code], sh.excluded = expected_persons(data, svc)
         for basis in expected[svc.code].values():
             sh.expected_by_basis[basis] += 1
@@ -304,9 +304,9 @@ def compute(data: DayData) -> DayHeadcount:
         return out
 
     served_persons: dict[str, set[int]] = {}
-    for p in sorted(passages, key=lambda p: (_as_instant(p["at"]), p["id"])):
+    for p in sorted(passages, key=lambda p: (as_instant(p["at"]), p["id"])):
         sh = bucket(p["service"])
-        local = _as_instant(p["at"]).astimezone(tz)
+        local = as_instant(p["at"]).astimezone(tz)
         slot = sh.by_slot.setdefault(slot_of(local), {"served": 0, "refusals": 0})
         pid = p["person_id"]
         medium = sh.by_medium.setdefault(p.get("medium") or "card", Counts())
@@ -319,7 +319,7 @@ def compute(data: DayData) -> DayHeadcount:
             for c in groups(sh, pid, p["station"]):
                 c.refusals += 1
             continue
-        if p["kind"] not in _SERVED_KINDS:
+        if p["kind"] not in SERVED_KINDS:
             continue  # a cancellation: acts through cancelled_ids
         cancel = cancelled_ids.get(p["id"])
         row = {**person_row(pid, data.persons), "at": local.strftime("%H:%M"), "station": p["station"],
@@ -360,8 +360,8 @@ def compute(data: DayData) -> DayHeadcount:
             plan = row["plan"] or "inconnu"
             sh.unexpected_by_plan[plan] = sh.unexpected_by_plan.get(plan, 0) + 1
             sh.unexpected.append(row)
-        sh.no_shows.sort(key=_sort_key)
-        sh.unexpected.sort(key=_sort_key)
+        sh.no_shows.sort(key=listing_key)
+        sh.unexpected.sort(key=listing_key)
 
     ordered = sorted(services.values(), key=lambda s: (s.start is None, s.start or "", s.code))
     totals = Counts()

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from plateau.domain.pins import hash_pin
 from plateau.errors import UserError
-from plateau.server import feed, store
+from plateau.server import audit, feed, station_tokens, store
 from plateau.server import models as m
 from plateau.server.db import Database, open_database, require_existing
-from plateau.server.tokens import PREFIX_ADMIN, PREFIX_STATION, hash_token, new_token
+from plateau.server.tokens import PREFIX_ADMIN, hash_token, new_token
 
 
 DB_HELP = "database URL or SQLite path (default: plateau-server.db; PLATEAU_SERVER_DB overrides)"
@@ -212,28 +212,11 @@ def _tariff_add(db: Database, a) -> None:
     print(f"tariff {t.category} {t.price_cents} cents")
 
 
-def _find_station(s, site, station_id):
-    return s.execute(select(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == station_id)
-                     ).scalar_one_or_none()
-
-
 def _station_add(db: Database, a, rotate: bool = False) -> None:
-    token = new_token(PREFIX_STATION)
+    # the same code path as the office's Stations page (station_tokens), audited with the CLI as actor
     with db.write() as s:
         site = store.get_site(s, a.uai.upper())
-        st = _find_station(s, site, a.station_id)
-        if rotate:
-            if st is None:
-                raise UserError(f"no station {a.station_id!r} at site {site.code}")
-            st.token_hash, st.revoked = hash_token(token), False
-        else:
-            if st is not None:
-                raise UserError(f"station {a.station_id!r} already exists at site {site.code} "
-                                "(use `plateau admin station rotate` for a new token)")
-            if not store.CODE.match(a.station_id):
-                raise UserError(f"station id {a.station_id!r}: use lower-case letters, digits, - or _")
-            s.add(m.Station(site_id=site.id, station_id=a.station_id, token_hash=hash_token(token),
-                            revoked=False, created_at=feed.now()))
+        token = (station_tokens.rotate if rotate else station_tokens.add)(s, site, a.station_id, audit.CLI)
     print(f"station {a.station_id} of site {a.uai.upper()}: its token (shown once, keep it in the station config):")
     print(token)
 
@@ -249,11 +232,7 @@ def _station_list(db: Database, a) -> None:
 
 def _station_revoke(db: Database, a) -> None:
     with db.write() as s:
-        site = store.get_site(s, a.uai.upper())
-        st = _find_station(s, site, a.station_id)
-        if st is None:
-            raise UserError(f"no station {a.station_id!r} at site {site.code}")
-        st.revoked = True
+        station_tokens.revoke(s, store.get_site(s, a.uai.upper()), a.station_id, audit.CLI)
     print(f"station {a.station_id} revoked")
 
 

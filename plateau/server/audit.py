@@ -1,4 +1,4 @@
-"""The audit log: every change made in the office or by `plateau admin user`, with who, when,
+"""The audit log: every change made in the office or by `plateau admin user` and `plateau admin station`, with who, when,
 what, before and after (table `audit_entry`). `record` joins the caller's unit of work, so a
 change and its audit line are committed together or not at all."""
 

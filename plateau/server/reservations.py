@@ -26,16 +26,17 @@ from plateau.domain.policy import SitePolicy, policy_from_settings
 from plateau.domain.services import parse_weekdays
 from plateau.server import feed, ledger, store, store_days
 from plateau.server import models as m
-
-_DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+from plateau.server.wording import Said
 
 
 class Refusal(Exception):
-    """Why a booking or a cancellation is refused: a code and a sentence for a person."""
+    """Why a booking or a cancellation is refused: the API's stable `code`, and `said` (the
+    sentence for a person, worded in English for the API's `reason`, in the page's language by
+    the office)."""
 
-    def __init__(self, code: str, reason: str):
-        super().__init__(reason)
-        self.code, self.reason = code, reason
+    def __init__(self, code: str, said: Said):
+        super().__init__(str(said))
+        self.code, self.said, self.reason = code, said, str(said)
 
 
 def deadline(policy: SitePolicy, tz: ZoneInfo, day: date) -> datetime:
@@ -54,36 +55,37 @@ def cutoff_refusal(policy: SitePolicy, tz: ZoneInfo, now: datetime, day: date) -
     local_now = now.astimezone(tz)
     today = local_now.date()
     if day > today + timedelta(days=policy.booking_horizon_days):
-        return Refusal("beyond_horizon", f"bookings open {policy.booking_horizon_days} days ahead: "
-                                         f"{day.isoformat()} is too far")
+        return Refusal("beyond_horizon", Said("booking_beyond_horizon", days=policy.booking_horizon_days,
+                                              day=day.isoformat()))
     limit = deadline(policy, tz, day)
     if now >= limit:
         when = limit.astimezone(tz)
-        return Refusal("past_cutoff", f"too late for {day.isoformat()}: bookings and cancellations closed "
-                                      f"on {_DAYS_FR[when.weekday()]} {when:%d/%m/%Y at %H:%M}")
+        return Refusal("past_cutoff", Said("booking_past_cutoff", day=day.isoformat(), weekday=when.weekday(),
+                                           closed=f"{when:%d/%m/%Y}", at=f"{when:%H:%M}"))
     return None
 
 
 def closed_refusal(session: Session, site: m.Site, policy: SitePolicy, service: m.Service,
                    day: date) -> Refusal | None:
     if day.weekday() not in parse_weekdays(service.weekdays):
-        return Refusal("closed_day", f"no {service.label} on {_DAYS_FR[day.weekday()]}s")
+        return Refusal("closed_day", Said("booking_service_not_that_day", service=service.label,
+                                          weekday=day.weekday()))
     name = holiday_name(day, policy.alsace_moselle)
     if name:
-        return Refusal("closed_day", f"{day.isoformat()} is a public holiday ({name})")
+        return Refusal("closed_day", Said("booking_public_holiday", day=day.isoformat(), name=name))
     closure = session.execute(select(m.Closure).where(m.Closure.site_id == site.id, m.Closure.first_day <= day,
                                                       m.Closure.last_day >= day)).scalars().first()
     if closure is not None:
-        return Refusal("closed_day", f"the canteen is closed on {day.isoformat()}"
-                                     + (f" ({closure.label})" if closure.label else ""))
+        return Refusal("closed_day", Said("booking_closure_named", day=day.isoformat(), label=closure.label)
+                       if closure.label else Said("booking_closure", day=day.isoformat()))
     return None
 
 
 def person_refusal(person: m.Person, day: date) -> Refusal | None:
     if person.status != "active" or (person.leaving_date and day > person.leaving_date) \
             or (person.arrival_date and day < person.arrival_date):
-        return Refusal("person_inactive", f"{person.first_name} {person.last_name} is not at the school "
-                                          f"on {day.isoformat()}")
+        return Refusal("person_inactive", Said("booking_person_inactive",
+                                               name=f"{person.first_name} {person.last_name}", day=day.isoformat()))
     return None
 
 
@@ -118,7 +120,7 @@ def cancel(session: Session, site: m.Site, person: m.Person, day: date, service_
     service = store.get_service(session, site, service_code)
     r = store_days.find_reservation(session, person.id, day, service.code)
     if r is None:
-        raise store.NotFound(f"no reservation for person {person.id} on {day.isoformat()} ({service.code})")
+        raise store.NotFound(Said("booking_not_found", person=person.id, day=day.isoformat(), service=service.code))
     refusal = None if past_cutoff else cutoff_refusal(policy, ZoneInfo(site.timezone), now, day)
     if refusal is not None and refusal.code == "past_cutoff":
         raise refusal

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from plateau.server import audit, feed, store
 from plateau.server import models as m
 from plateau.server.tokens import PREFIX_STATION, hash_token, new_token
+from plateau.server.wording import Said
 
 
 def find(session: Session, site: m.Site, station_id: str) -> m.Station | None:
@@ -25,10 +26,9 @@ def _state(st: m.Station) -> dict:
 def add(session: Session, site: m.Site, station_id: str, actor: str = audit.CLI) -> str:
     """Register a station; its token (shown once)."""
     if find(session, site, station_id) is not None:
-        raise store.StoreError(f"station {station_id!r} already exists at site {site.code} "
-                               "(use `plateau admin station rotate` for a new token)")
+        raise store.StoreError(Said("station_exists", station=station_id, site=site.code))
     if not isinstance(station_id, str) or not store.CODE.match(station_id):
-        raise store.StoreError(f"station id {station_id!r}: use lower-case letters, digits, - or _")
+        raise store.StoreError(Said("station_id_invalid", station=station_id))
     token = new_token(PREFIX_STATION)
     st = m.Station(site_id=site.id, station_id=station_id, token_hash=hash_token(token), revoked=False,
                    created_at=feed.now())
@@ -41,7 +41,7 @@ def rotate(session: Session, site: m.Site, station_id: str, actor: str = audit.C
     """A new token for a station (revoked or not); the old one stops working."""
     st = find(session, site, station_id)
     if st is None:
-        raise store.NotFound(f"no station {station_id!r} at site {site.code}")
+        raise store.NotFound(Said("station_unknown", station=station_id, site=site.code))
     before = _state(st)
     token = new_token(PREFIX_STATION)
     st.token_hash, st.revoked = hash_token(token), False
@@ -53,7 +53,7 @@ def rotate(session: Session, site: m.Site, station_id: str, actor: str = audit.C
 def revoke(session: Session, site: m.Site, station_id: str, actor: str = audit.CLI) -> None:
     st = find(session, site, station_id)
     if st is None:
-        raise store.NotFound(f"no station {station_id!r} at site {site.code}")
+        raise store.NotFound(Said("station_unknown", station=station_id, site=site.code))
     before = _state(st)
     st.revoked = True
     audit.record(session, actor, "station.revoke", site_id=site.id, target=f"station:{station_id}", before=before,

@@ -32,6 +32,7 @@ from plateau.domain.services import format_weekdays, parse_weekdays, service_cod
 from plateau.server import feed, ledger, trust
 from plateau.server import models as m
 from plateau.server.store_checks import NotFound, StoreError, check_text, emit_if_changed
+from plateau.server.wording import Said
 
 __all__ = ["NotFound", "StoreError"]  # re-exported: callers catch `store.StoreError`
 
@@ -120,7 +121,7 @@ def get_service(session: Session, site: m.Site, code: str) -> m.Service:
     svc = session.execute(select(m.Service).where(m.Service.site_id == site.id, m.Service.code == code)
                           ).scalar_one_or_none()
     if svc is None:
-        raise NotFound(f"no service {code!r} at site {site.code}")
+        raise NotFound(Said("service_not_at_site", service=code, site=site.code))
     return svc
 
 

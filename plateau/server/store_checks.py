@@ -11,10 +11,16 @@ from sqlalchemy.orm import Session
 
 from plateau.errors import UserError
 from plateau.server import feed
+from plateau.server.wording import Said
 
 
 class StoreError(UserError):
-    """Bad data for a write (message for a person); nothing of the unit of work is kept."""
+    """Bad data for a write (message for a person: English words, or a `Said` the office words in
+    its page's language); nothing of the unit of work is kept."""
+
+    def __init__(self, message: "str | Said"):
+        self.said = message if isinstance(message, Said) else None
+        super().__init__(str(message))
 
 
 class NotFound(StoreError):
@@ -25,17 +31,17 @@ def check_text(name: str, value, max_len: int, *, required: bool = True) -> str 
     """`value` as stripped text of at most `max_len` characters (None when optional and empty)."""
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:
-            raise StoreError(f"{name} is required")
+            raise StoreError(Said("value_required", name=name))
         return None
     if not isinstance(value, str):
-        raise StoreError(f"{name} must be text")
+        raise StoreError(Said("value_not_text", name=name))
     value = value.strip()
     if required and not value:
-        raise StoreError(f"{name} must not be empty")
+        raise StoreError(Said("value_empty", name=name))
     if len(value) > max_len:
-        raise StoreError(f"{name} is longer than {max_len} characters")
+        raise StoreError(Said("value_too_long", name=name, max=max_len))
     if "\x00" in value:
-        raise StoreError(f"{name} contains a NUL character")
+        raise StoreError(Said("value_nul", name=name))
     return value
 
 

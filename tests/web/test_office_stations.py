@@ -37,6 +37,6 @@ def test_add_a_station_its_toml_syncs_then_rotate_and_revoke(office, tmp_path):
     http.post(office.url + "/office/stations/self-7/revoke", data={"csrf": csrf}, timeout=30)
     assert plateau("sync", "--once", "--config", str(config), check=False).returncode != 0
     again = http.post(office.url + "/office/stations", data={"csrf": csrf, "station": "self-7"}, timeout=30)
-    assert again.status_code == 422 and "already exists" in again.text
+    assert again.status_code == 422 and "existe déjà" in html.unescape(again.text)   # the page's language
     log = http.get(office.url + "/office/audit", timeout=30).text
     assert "borne ajoutée" in log and "jeton de borne renouvelé" in log and "borne révoquée" in log

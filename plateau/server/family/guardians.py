@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from plateau.server import feed, store
 from plateau.server import models as m
 from plateau.server.family.accounts import FamilyError, normalize_email
+from plateau.server.wording import Said
 
 # a file dropping more than half of a site's guardians looks like a partial export
 _PARTIAL_MIN_KNOWN = 10
@@ -51,8 +52,7 @@ def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine]
         for line, ref, legal, financial in g.links:
             person = store.find_person(session, site, ref)
             if person is None:
-                report.error(line, f"guardian {g.external_id}: no pupil {ref!r} at site {site.code} "
-                                   "(import the pupils first)")
+                report.error(line, Said("guardian_pupil_unknown", gid=g.external_id, ref=ref, site=site.code))
                 continue
             was = persons.get(person.id, (False, False))
             persons[person.id] = (was[0] or legal, was[1] or financial)
@@ -92,15 +92,13 @@ def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine]
     gone = [g for key, g in existing.items() if key not in in_file and g.active]
     known = sum(1 for g in existing.values() if g.active)
     if gone and known >= _PARTIAL_MIN_KNOWN and len(gone) * 2 > known:
-        report.error(None, f"this file lacks {len(gone)} of the {known} guardians known: it looks like a partial "
-                           "export, refused (export every guardian)")
+        report.error(None, Said("guardians_partial", n=len(gone), known=known))
         return
     for g in gone:
         g.active = False
         g.updated_at = now
     if gone:
         names = ", ".join(f"{g.first_name} {g.last_name} ({g.external_id})" for g in gone[:5])
-        more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
-        report.note(None, f"{len(gone)} guardian(s) not in this file lost access to the Espace Famille: "
-                          f"{names}{more}")
+        more = Said("and_more", n=len(gone) - 5).to_json() if len(gone) > 5 else ""
+        report.note(None, Said("guardians_gone", n=len(gone), names=names, more=more))
     session.flush()

@@ -19,6 +19,7 @@ from plateau.server import store_days
 from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content, decode_text
+from plateau.server.wording import Said
 
 SOURCE = "calendar"
 
@@ -32,29 +33,28 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Holiday
     text = decode_text(data)
     zone = ctx.options.get("zone") or ctx.zone
     if not zone:
-        raise ImportRejected("the site has no calendar zone: set it first (plateau admin site add ... --zone "
-                             "\"Zone A\") or give --zone")
+        raise ImportRejected(Said("calendar_no_zone"))
     fmt = (ctx.options.get("format") or "").lower()
     head = text.lstrip("\ufeff \r\n")[:200]
     if not fmt:
         fmt = "ics" if head.upper().startswith("BEGIN:VCALENDAR") else "csv"
     if head.startswith("<"):
-        raise ImportRejected("this is an XML or HTML file, not the official calendar (CSV or ICS)")
+        raise ImportRejected(Said("calendar_xml"))
     try:
         if fmt == "ics":
             read = parse_ics(text, zone, ctx.tz)
         elif fmt == "csv":
             read = parse_official_csv(text, zone, ctx.options.get("population") or "Élèves", ctx.tz)
         else:
-            raise ImportRejected(f"unknown calendar format {fmt!r} (expected csv or ics)")
+            raise ImportRejected(Said("calendar_format_unknown", fmt=fmt))
     except CalendarFormatError as exc:
-        raise ImportRejected(str(exc)) from None
+        raise ImportRejected(Said(exc.code, **exc.params)) from None
     for e in read.errors:
-        report.error(e.line, e.message)
+        report.error(e.line, Said(e.code, **e.params))
     for n in read.notes:
-        report.note(n.line, n.message)
+        report.note(n.line, Said(n.code, **n.params))
     if not read.holidays and not read.errors:
-        raise ImportRejected(f"the calendar file closes no day for {normalize_zone(zone)}")
+        raise ImportRejected(Said("calendar_no_day", zone=normalize_zone(zone)))
     report.records = len(read.holidays)
     return read.holidays
 
@@ -82,6 +82,6 @@ def apply(session, site: m.Site, holidays: list[Holiday], ctx: ImportContext, re
         # dates). One that nothing overlaps stays: this file may simply have skipped it as unsound.
         if cid not in wanted and any(h.first_day <= c.last_day and c.first_day <= h.last_day for h in holidays):
             store_days.delete_closure(session, site, cid)
-            report.note(None, f"closure {c.label!r} {c.first_day}..{c.last_day} is no longer in the official "
-                              f"calendar: removed")
+            report.note(None, Said("calendar_closure_removed", label=c.label, first=c.first_day.isoformat(),
+                                   last=c.last_day.isoformat()))
             report.updated += 1

@@ -18,6 +18,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import csv_rows, fold
 from plateau.server.imports.values import ValueProblem
+from plateau.server.wording import Said
 
 REQUIRED = ("person", "uid")
 OPTIONAL = ("format", "status")
@@ -37,7 +38,7 @@ class CardLine:
 def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[CardLine]:
     default_fmt = (ctx.options.get("format") or "hex").lower()
     if default_fmt not in FORMATS:
-        raise ImportRejected(f"unknown UID format {default_fmt!r} (expected one of {', '.join(FORMATS)})")
+        raise ImportRejected(Said("card_format_unknown", fmt=default_fmt, formats=", ".join(FORMATS)))
     _names, rows = csv_rows(data, "cards", REQUIRED, OPTIONAL, ALIASES)
     out: list[CardLine] = []
     seen: dict[str, CardLine] = {}
@@ -45,29 +46,29 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[CardLin
         try:
             ref = row.get("person")
             if not ref:
-                raise ValueProblem("the person column is empty")
+                raise ValueProblem(Said("person_column_empty"))
             fmt = (row.get("format") or default_fmt).lower()
             if fmt not in FORMATS:
-                raise ValueProblem(f"UID format {fmt!r} is unknown (expected one of {', '.join(FORMATS)})")
+                raise ValueProblem(Said("card_format_unknown_line", fmt=fmt, formats=", ".join(FORMATS)))
             raw = row.get("uid")
             if not raw:
-                raise ValueProblem("the uid column is empty")
+                raise ValueProblem(Said("uid_column_empty"))
             try:
                 uid = normalize_uid(raw, fmt)
             except UidError as exc:
-                raise ValueProblem(f"{exc} (format {fmt})") from None
+                raise ValueProblem(Said("uid_invalid", detail=str(exc), fmt=fmt)) from None
             status = STATUSES.get(fold(row.get("status") or "active"))
             if status is None:
-                raise ValueProblem(f"card status {row.get('status')!r} is unknown (active, lost or blocked)")
+                raise ValueProblem(Said("card_status_unknown", text=row.get("status")))
             if uid in seen:
                 first = seen[uid]
                 if first.ref == ref and first.status == status:
-                    report.note(row.line, f"card {uid} repeats line {first.line}")
+                    report.note(row.line, Said("card_repeated", uid=uid, line=first.line))
                     continue
-                raise ValueProblem(f"card {uid} (written {raw!r}) is already on line {first.line}"
-                                   + (f" for person {first.ref}" if first.ref != ref else ""))
+                raise ValueProblem(Said("card_twice_other", uid=uid, raw=raw, line=first.line, ref=first.ref)
+                                   if first.ref != ref else Said("card_twice", uid=uid, raw=raw, line=first.line))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         seen[uid] = CardLine(row.line, ref, uid, status)
         out.append(seen[uid])
@@ -96,8 +97,9 @@ def apply(session, site, lines: list[CardLine], ctx: ImportContext, report: Impo
             if not names:
                 names.update({p.id: p for p in index.by_external.values()})
             old = names.get(card.person_id)
-            who = f"{old.first_name} {old.last_name}" if old else f"person {card.person_id}"
-            report.note(ln.line, f"card {ln.uid} moved from {who} to {person.first_name} {person.last_name}")
+            new = f"{person.first_name} {person.last_name}"
+            report.note(ln.line, Said("card_moved", uid=ln.uid, old=f"{old.first_name} {old.last_name}", new=new)
+                        if old else Said("card_moved_from_id", uid=ln.uid, old=card.person_id, new=new))
         created = card is None
         cards[ln.uid] = store.upsert_card(session, site, ln.uid, person.id, ln.status)
         if created:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from plateau.server.imports.report import ImportRejected
+from plateau.server.wording import Said
 
 UTF8, UTF8_BOM, UTF16, LATIN9, CP1252 = "UTF-8", "UTF-8 (BOM)", "UTF-16", "ISO-8859-15", "Windows-1252"
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
@@ -35,16 +36,13 @@ _LATIN = {"iso-8859-15": LATIN9, "iso8859-15": LATIN9, "latin-9": LATIN9, "latin
           "iso-8859-1": LATIN9, "iso8859-1": LATIN9, "latin-1": LATIN9, "latin1": LATIN9}
 _CP1252 = {"windows-1252", "cp1252"}
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SAVE_AS = "save it again as 'CSV UTF-8' (or UTF-8 text) and import that file"
-
-
 @dataclass(frozen=True)
 class Decoded:
     """A file's text, the encoding it was read in, and a note when a declaration was overruled."""
 
     text: str
     encoding: str
-    note: str | None = None
+    note: str | Said | None = None
 
 
 def decode(data: bytes, *, xml: bool = False) -> Decoded:
@@ -53,13 +51,12 @@ def decode(data: bytes, *, xml: bool = False) -> Decoded:
         try:
             return Decoded(data.decode("utf-16"), UTF16)
         except UnicodeDecodeError:
-            raise ImportRejected("the file starts like UTF-16 but is not UTF-16 text; " + _SAVE_AS) from None
+            raise ImportRejected(Said("not_utf16")) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             text = data[3:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ImportRejected("the file starts with a UTF-8 mark but is not UTF-8 text; " + _SAVE_AS,
-                                 line=_line_of(data, exc.start)) from None
+            raise ImportRejected(Said("not_utf8_bom"), line=_line_of(data, exc.start)) from None
         return Decoded(text, UTF8_BOM, _overruled(data, UTF8) if xml else None)
     declared = _declared(data) if xml else None
     try:
@@ -75,26 +72,23 @@ def decode(data: bytes, *, xml: bool = False) -> Decoded:
         try:
             return _plausible(data.decode("cp1252"), CP1252, data, None)
         except UnicodeDecodeError as exc:
-            raise ImportRejected(f"the file declares {declared} but holds a byte that encoding does not have; "
-                                 + _SAVE_AS, line=_line_of(data, exc.start)) from None
+            raise ImportRejected(Said("not_declared_encoding", declared=declared),
+                                 line=_line_of(data, exc.start)) from None
     note = None
     if xml and declared is not None and _LATIN.get(declared.lower()) != LATIN9:
-        note = f"the file declares the encoding {declared} but its bytes are not {declared}: read as {LATIN9}"
+        note = Said("encoding_overruled", declared=declared, used=LATIN9)
     elif xml and declared is None:
-        note = f"the file declares no encoding (XML then means UTF-8) but is not UTF-8: read as {LATIN9}"
+        note = Said("encoding_undeclared", used=LATIN9)
     return _plausible(data.decode("iso-8859-15"), LATIN9, data, note)
 
 
-def _plausible(text: str, encoding: str, data: bytes, note: str | None) -> Decoded:
+def _plausible(text: str, encoding: str, data: bytes, note: str | Said | None) -> Decoded:
     bad = _CONTROLS.search(text)
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         code = ord(bad.group())
-        why = (" (Windows-1252, which Excel writes, puts € œ ’ there; Mac Roman its accents)"
-               if 0x80 <= code <= 0x9F else "")
-        raise ImportRejected(f"the file is neither UTF-8 nor plausible {encoding} text: it holds the byte "
-                             f"0x{code:02X}, a control character in {encoding}{why}; its encoding cannot be "
-                             f"told for sure, so nothing was read: {_SAVE_AS}", line=line)
+        why = Said("encoding_unknown_why").to_json() if 0x80 <= code <= 0x9F else ""
+        raise ImportRejected(Said("encoding_unknown", encoding=encoding, byte=f"0x{code:02X}", why=why), line=line)
     return Decoded(text, encoding, note)
 
 

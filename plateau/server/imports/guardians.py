@@ -14,6 +14,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
 from plateau.server.imports.values import ValueProblem
+from plateau.server.wording import Said
 
 REQUIRED = ("guardian", "email", "last_name", "first_name", "person")
 OPTIONAL = ("financial", "legal")
@@ -31,7 +32,7 @@ def flag(text: str, column: str, default: bool = True) -> bool:
         return True
     if t in _NO:
         return False
-    raise ValueProblem(f"{column} must be 1 or 0, got {text!r}")
+    raise ValueProblem(Said("flag_invalid", column=column, text=text))
 
 
 def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[GuardianLine]:
@@ -42,28 +43,28 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Guardia
         try:
             gid, ref = row.get("guardian"), row.get("person")
             if not gid:
-                raise ValueProblem("the guardian column (the guardian's id) is empty")
+                raise ValueProblem(Said("guardian_ref_empty"))
             if len(gid) > 64 or len(ref) > 64:
-                raise ValueProblem("an id is longer than 64 characters")
+                raise ValueProblem(Said("id_too_long_64"))
             if not ref:
-                raise ValueProblem(f"guardian {gid}: the person column (the pupil's id) is empty")
+                raise ValueProblem(Said("guardian_pupil_empty", gid=gid))
             if not row.get("last_name"):
-                raise ValueProblem(f"guardian {gid}: the last name is required")
+                raise ValueProblem(Said("guardian_last_name", gid=gid))
             try:
                 email = check_email(row.get("email"))
             except ValueError as exc:
-                raise ValueProblem(f"guardian {gid}: {exc}") from None
+                raise ValueProblem(Said("guardian_email", gid=gid, detail=str(exc))) from None
             financial = flag(row.get("financial"), "financial")
             legal = flag(row.get("legal"), "legal")
             if (gid, ref) in seen:
-                raise ValueProblem(f"guardian {gid} and pupil {ref} are already on line {seen[gid, ref]}")
+                raise ValueProblem(Said("guardian_pupil_twice", gid=gid, ref=ref, line=seen[gid, ref]))
             g = out.get(gid)
             if g is None:
                 g = out[gid] = GuardianLine(row.line, gid, email, row.get("last_name"), row.get("first_name"))
             elif g.email != email:
-                raise ValueProblem(f"guardian {gid} has another e-mail on line {g.line} ({g.email or 'none'})")
+                raise ValueProblem(Said("guardian_other_email", gid=gid, line=g.line, email=g.email or "none"))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         seen[gid, ref] = row.line
         g.links.append((row.line, ref, legal, financial))

@@ -20,6 +20,7 @@ from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.encoding import decode
 from plateau.server.imports.siecle import run_parser
 from plateau.server.imports.source import check_content
+from plateau.server.wording import Said
 
 ROOT = "BEE_RESPONSABLES"
 _LINKS = ("RESPONSABLE_ELEVE", "RESPONSABLE")
@@ -48,8 +49,7 @@ def _read(data: bytes) -> tuple[dict, dict, list]:
 
     def start(name, attrs):
         if not stack and name != ROOT:
-            raise ImportRejected(f"this XML file is not a SIÈCLE guardians export: its root is <{name}>, "
-                                 f"expected <{ROOT}> (ResponsablesAvecAdresses.xml)")
+            raise ImportRejected(Said("siecle_guardians_wrong_root", name=name, root=ROOT))
         record = None
         if name == "PERSONNE" or name in _LINKS:
             record = {"_line": p.CurrentLineNumber, **{k: v.strip() for k, v in attrs.items()}}
@@ -87,9 +87,9 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Guardia
     params, persons, links = _read(data)
     uaj = (params.get("UAJ") or "").strip().upper()
     if uaj and ctx.site and uaj != ctx.site.upper():
-        raise ImportRejected(f"this SIÈCLE export is for the school {uaj}, not {ctx.site}")
+        raise ImportRejected(Said("siecle_other_school", uaj=uaj, site=ctx.site))
     if not links:
-        raise ImportRejected("the SIÈCLE guardians file links no pupil (no <RESPONSABLE_ELEVE>)")
+        raise ImportRejected(Said("siecle_guardians_no_link"))
     out: dict[str, GuardianLine] = {}
     for link in links:
         pid, eid, line = link.get("PERSONNE_ID", ""), link["ELEVE_ID"], link["_line"]
@@ -98,19 +98,19 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Guardia
             continue  # another contact (grandparent, neighbour): not a guardian of the portal
         person = persons.get(pid)
         if person is None:
-            report.error(line, f"pupil {eid}: the guardian PERSONNE_ID {pid or '(none)'} is not in <PERSONNES>")
+            report.error(line, Said("guardian_not_in_persons", eid=eid, pid=pid or "(none)"))
             continue
         g = out.get(pid)
         if g is None:
             last = person.get("NOM_DE_FAMILLE") or person.get("NOM_USAGE") or person.get("NOM") or ""
             if not last:
-                report.error(person["_line"], f"guardian {pid}: no last name (NOM_DE_FAMILLE)")
+                report.error(person["_line"], Said("guardian_no_last_name", gid=pid))
                 continue
             try:
                 email = check_email(person.get("COURRIEL") or person.get("MEL"))
             except ValueError as exc:
-                report.note(person["_line"], f"guardian {pid} ({person.get('PRENOM', '')} {last}): {exc}; "
-                                             "imported without an e-mail (print an activation letter)")
+                report.note(person["_line"], Said("guardian_email_dropped", gid=pid, first=person.get("PRENOM", ""),
+                                                  last=last, detail=str(exc)))
                 email = None
             g = out[pid] = GuardianLine(person["_line"], pid, email, last, person.get("PRENOM", ""))
         g.links.append((line, eid, legal, financial))

@@ -20,6 +20,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
 from plateau.server.imports.values import ValueProblem, parse_bound
+from plateau.server.wording import Said
 
 REQUIRED = ("person", "from", "to", "motive")
 OPTIONAL = ("id", "source")
@@ -47,25 +48,25 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Opposit
         try:
             ref = row.get("person")
             if not ref:
-                raise ValueProblem("the person column is empty")
+                raise ValueProblem(Said("person_column_empty"))
             start = parse_bound(row.get("from"), ctx.tz, end=False, what="start (from)")
             to = row.get("to")
             if not to and ("T" in row.get("from") or ":" in row.get("from")):
-                raise ValueProblem("the end (to) is missing")
+                raise ValueProblem(Said("end_missing"))
             end = parse_bound(to or row.get("from"), ctx.tz, end=True, what="end (to)")  # no end: that day
             if end <= start:
-                raise ValueProblem(f"the end ({row.get('to')}) is before the start ({row.get('from')})")
+                raise ValueProblem(Said("end_before_start", end=row.get("to"), start=row.get("from")))
             motive = row.get("motive") or "Opposition"
             if len(motive) > 200:
-                raise ValueProblem("the motive is longer than 200 characters")
+                raise ValueProblem(Said("motive_too_long"))
             source = (row.get("source") or default_source).lower()
             if source not in SOURCES:
-                raise ValueProblem(f"source {source!r} is unknown (absence, unpaid, discipline or manual)")
+                raise ValueProblem(Said("source_unknown", source=source))
             given = row.get("id") or None
             if given and len(given) > 40:
-                raise ValueProblem("the id is longer than 40 characters")
+                raise ValueProblem(Said("id_too_long_40"))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         out.append(OppositionLine(row.line, ref, start, end, motive, source, given))
     report.records = len(out)
@@ -101,12 +102,12 @@ def apply(session, site, lines: list[OppositionLine], ctx: ImportContext, report
     seen: dict[str, int] = {}
     for ln, person, oid in resolved:
         if oid in seen:
-            report.error(ln.line, f"this opposition repeats line {seen[oid]}")
+            report.error(ln.line, Said("opposition_repeated", line=seen[oid]))
             continue
         seen[oid] = ln.line
         o = existing.get(oid)
         if o is not None and o.site_id != site.id:
-            report.error(ln.line, f"opposition id {ln.given_id!r} is used by another site")
+            report.error(ln.line, Said("opposition_id_elsewhere", id=ln.given_id))
             continue
         if o is not None and (o.person_id, o.starts_at, o.ends_at, o.motive, o.source) == (
                 person.id, ln.starts_at, ln.ends_at, ln.motive, ln.source):

@@ -18,6 +18,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
 from plateau.server.imports.values import ValueProblem, parse_date
+from plateau.server.wording import Said
 
 REQUIRED = ("reference", "person", "amount", "date")
 OPTIONAL = ("label",)
@@ -43,32 +44,30 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Payment
         try:
             reference = row.get("reference")
             if not reference:
-                raise ValueProblem("the reference is empty (each payment needs its provider reference)")
+                raise ValueProblem(Said("reference_empty"))
             if len(reference) > 100:
-                raise ValueProblem("the reference is longer than 100 characters")
+                raise ValueProblem(Said("reference_too_long"))
             ref = row.get("person")
             if not ref:
-                raise ValueProblem("the person column is empty")
+                raise ValueProblem(Said("person_column_empty"))
             try:
                 cents = parse_euros(row.get("amount"))
             except AmountError:
-                raise ValueProblem(f"amount {row.get('amount')!r} is not an amount in euros "
-                                   "(write 12,50 or 12.50)") from None
+                raise ValueProblem(Said("amount_invalid", text=row.get("amount"))) from None
             if cents == 0:
-                raise ValueProblem("the amount is zero")
+                raise ValueProblem(Said("amount_zero"))
             if abs(cents) > MAX_CENTS:
-                raise ValueProblem(f"amount {row.get('amount')} is larger than 10 000 €")
+                raise ValueProblem(Said("amount_too_large", text=row.get("amount")))
             day = parse_date(row.get("date"), "payment date")
             line = PaymentLine(row.line, reference, ref, cents, day, row.get("label"))
             if reference in seen:
                 first = seen[reference]
                 if (first.ref, first.cents) == (ref, cents):
-                    report.note(row.line, f"payment {reference} repeats line {first.line}: credited once")
+                    report.note(row.line, Said("payment_repeated", reference=reference, line=first.line))
                     continue
-                raise ValueProblem(f"reference {reference} is already on line {first.line} with another "
-                                   "amount or person")
+                raise ValueProblem(Said("reference_twice", reference=reference, line=first.line))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         seen[reference] = line
         out.append(line)
@@ -94,8 +93,8 @@ def apply(session, site, lines: list[PaymentLine], ctx: ImportContext, report: I
         previous = done.get(ln.reference)
         if previous is not None:
             if (previous.person_id, previous.amount_cents) != (person.id, ln.cents):
-                report.error(ln.line, f"payment {ln.reference} was already credited ({previous.at:%Y-%m-%d}) "
-                                      "with another amount or to another person")
+                report.error(ln.line, Said("payment_already_credited", reference=ln.reference,
+                                           day=f"{previous.at:%Y-%m-%d}"))
             else:
                 report.unchanged += 1
             continue

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from plateau.server import feed, store
 from plateau.server import models as m
+from plateau.server.wording import Said
 
 
 class PersonIndex:
@@ -38,9 +39,8 @@ class PersonIndex:
         return self.by_external.get(ref) or self.by_ine.get(ref.upper())
 
 
-def unknown_person(ref: str) -> str:
-    return (f"no person {ref!r} at this site (name a person by the id it was imported with, "
-            "e.g. its SIÈCLE ELEVE_ID, or by its national id INE; import the pupils first)")
+def unknown_person(ref: str) -> Said:
+    return Said("unknown_person", ref=ref)
 
 
 def changed_fields(person: m.Person, desired: dict) -> dict:
@@ -67,7 +67,7 @@ def save_people(session: Session, site: m.Site, index: PersonIndex,
         try:
             values = {k: store._person_value(k, v) for k, v in changes.items()}  # the store's own checks
         except store.StoreError as exc:
-            report.error(line, str(exc))
+            report.error(line, exc)
             continue
         before = None if person is None else feed.person_data(person)
         if person is None:
@@ -79,7 +79,7 @@ def save_people(session: Session, site: m.Site, index: PersonIndex,
         for k, v in values.items():
             setattr(person, k, v)
         if not person.last_name or not person.first_name:
-            report.error(line, "a person needs a last and a first name")
+            report.error(line, Said("person_needs_names"))
         if person.plan == "forfait" and not person.forfait_days:
             person.forfait_days = "mon,tue,thu,fri"
         person.updated_at = now

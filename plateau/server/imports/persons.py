@@ -14,6 +14,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
 from plateau.server.imports.values import ValueProblem, parse_optional_date, parse_plan
+from plateau.server.wording import Said
 
 REQUIRED = ("person", "last_name", "first_name", "category", "class", "plan")
 OPTIONAL = ("ine", "status", "arrival_date", "leaving_date")
@@ -36,16 +37,16 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[PersonL
         ref = row.get("person")
         try:
             if not ref:
-                raise ValueProblem("the person column (the person's id) is empty")
+                raise ValueProblem(Said("person_ref_empty"))
             if len(ref) > 64:
-                raise ValueProblem(f"the person id {ref[:20]!r}... is longer than 64 characters")
+                raise ValueProblem(Said("person_ref_too_long", ref=ref[:20]))
             if ref in seen:
-                raise ValueProblem(f"person {ref} is already on line {seen[ref]}")
+                raise ValueProblem(Said("person_ref_repeated", ref=ref, line=seen[ref]))
             if not row.get("last_name") or not row.get("first_name"):
-                raise ValueProblem("the last name and the first name are required")
+                raise ValueProblem(Said("names_required"))
             category = row.get("category")
             if not category:
-                raise ValueProblem("the category is missing (e.g. commensal, eleve)")
+                raise ValueProblem(Said("category_missing"))
             plan, days = parse_plan(row.get("plan"))
             fields = {"last_name": row.get("last_name"), "first_name": row.get("first_name"),
                       "category": category, "class_name": row.get("class") or None, "plan": plan,
@@ -55,16 +56,16 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[PersonL
             if row.get("status"):
                 status = row.get("status").lower()
                 if status not in ("active", "archived"):
-                    raise ValueProblem(f"status {row.get('status')!r} is unknown (active or archived)")
+                    raise ValueProblem(Said("status_unknown", text=row.get("status")))
                 fields["status"] = status
             for col in ("arrival_date", "leaving_date"):
                 if col in row.values:
                     fields[col] = parse_optional_date(row.get(col), col.replace("_", " "))
             arrival, leaving = fields.get("arrival_date"), fields.get("leaving_date")
             if isinstance(arrival, date) and isinstance(leaving, date) and leaving < arrival:
-                raise ValueProblem("the leaving date is before the arrival date")
+                raise ValueProblem(Said("leaving_before_arrival"))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         seen[ref] = row.line
         out.append(PersonLine(row.line, ref, fields))
@@ -91,5 +92,4 @@ def apply(session, site, lines: list[PersonLine], ctx: ImportContext, report: Im
     if "default" not in priced:
         for category in sorted({ln.fields["category"] for ln in lines} - priced):
             first = next(ln.line for ln in lines if ln.fields["category"] == category)
-            report.note(first, f"category {category!r} has no tariff yet: its meals are free until one is "
-                               f"added (plateau admin tariff add {site.code} {category} --price-cents N)")
+            report.note(first, Said("category_without_tariff", category=category, site=site.code))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plateau.errors import UserError
+from plateau.server.wording import Said, said_of
 
 # Beyond this many errors the report says "and N more": a wrong file would otherwise answer
 # thousands of identical lines.
@@ -20,11 +21,13 @@ MAX_LISTED = 200
 
 @dataclass(frozen=True)
 class LineMessage:
-    """One error or note, tied to a line of the file when there is one."""
+    """One error or note, tied to a line of the file when there is one. `message` is its English
+    words; `said` its code and parameters when it has them (the office words it in French)."""
 
     line: int | None
     message: str
     column: int | None = None
+    said: Said | None = None
 
     def __str__(self) -> str:
         if self.line is None:
@@ -36,6 +39,8 @@ class LineMessage:
         out: dict[str, Any] = {"line": self.line, "message": self.message}
         if self.column is not None:
             out["column"] = self.column
+        if self.said is not None:
+            out.update(self.said.to_json())
         return out
 
 
@@ -58,11 +63,12 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def error(self, line: int | None, message: str, column: int | None = None) -> None:
-        self.errors.append(LineMessage(line, message, column))
+    def error(self, line: int | None, message: str | Said | Exception, column: int | None = None) -> None:
+        """`message`: words, a `Said`, or an exception (its `said` when it carries one)."""
+        self.errors.append(LineMessage(line, str(message), column, said_of(message)))
 
-    def note(self, line: int | None, message: str) -> None:
-        self.notes.append(LineMessage(line, message))
+    def note(self, line: int | None, message: str | Said) -> None:
+        self.notes.append(LineMessage(line, str(message), said=said_of(message)))
 
     def summary(self) -> str:
         if self.errors:
@@ -97,11 +103,22 @@ class ImportReport:
 
 class ImportRejected(UserError):
     """The whole file was refused before any line could be read (empty, binary, too large,
-    malformed XML, wrong kind of file). Carries its one-line reason; nothing was changed."""
+    malformed XML, wrong kind of file). Carries its one-line reason (a `Said` or English words);
+    nothing was changed."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+    def __init__(self, message: str | Said, line: int | None = None, column: int | None = None):
         self.line = line
         self.column = column
+        self.said = said_of(message)
+        message = str(message)
         super().__init__(message if line is None else
                          f"{message} (line {line}" + (f", column {column})" if column is not None else ")"))
         self.reason = message
+
+    def worded(self, lang: str) -> str:
+        """The reason in `lang` ("fr" or "en"), with its line."""
+        if self.said is None or lang != "fr":
+            return str(self)
+        where = "" if self.line is None else f" (ligne {self.line}" + (
+            f", colonne {self.column})" if self.column is not None else ")")
+        return self.said.text(lang) + where

@@ -27,6 +27,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.report import ImportReport
 from plateau.server.imports.source import csv_rows
 from plateau.server.imports.values import ValueProblem, parse_date, parse_weekday_list
+from plateau.server.wording import Said
 
 REQUIRED = ("person", "date", "service")
 ALIASES = {"jour": "date", "repas": "service", "dates": "date"}
@@ -53,7 +54,7 @@ def expand(text: str) -> tuple[list[date], bool]:
     """A `date` cell -> (dates, is_pattern). Raises ValueProblem with a readable message."""
     t = " ".join((text or "").strip().lower().split())
     if not t:
-        raise ValueProblem("the date is missing")
+        raise ValueProblem(Said("value_missing", what="date"))
     if t[0].isdigit():
         return [parse_date(t)], False
     for rx in _PATTERNS:
@@ -61,14 +62,13 @@ def expand(text: str) -> tuple[list[date], bool]:
         if m:
             break
     else:
-        raise ValueProblem(f"{text.strip()!r} is neither a date nor a pattern like "
-                           "'every mon,tue,thu,fri from 2026-09-07 to 2026-12-18'")
+        raise ValueProblem(Said("pattern_invalid", text=text.strip()))
     weekdays = parse_weekday_list(m["days"].replace(" ", ","))
     first, last = parse_date(m.group(3), "first date"), parse_date(m.group(4), "last date")
     if last < first:
-        raise ValueProblem(f"the pattern ends ({last}) before it starts ({first})")
+        raise ValueProblem(Said("pattern_reversed", last=last.isoformat(), first=first.isoformat()))
     if (last - first).days > MAX_SPAN_DAYS:
-        raise ValueProblem(f"the pattern spans more than {MAX_SPAN_DAYS} days: book one school year at most")
+        raise ValueProblem(Said("pattern_too_long", days=MAX_SPAN_DAYS))
     monday = first - timedelta(days=first.weekday())
     out, d = [], first
     while d <= last:
@@ -86,13 +86,13 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Booking
         try:
             ref = row.get("person")
             if not ref:
-                raise ValueProblem("the person column is empty")
+                raise ValueProblem(Said("person_column_empty"))
             service = service_code(row.get("service") or "")  # "DEJ" as other systems write it
             if not service:
-                raise ValueProblem("the service is missing (e.g. dejeuner)")
+                raise ValueProblem(Said("service_missing"))
             days, pattern = expand(row.get("date"))
         except ValueProblem as exc:
-            report.error(row.line, str(exc))
+            report.error(row.line, exc)
             continue
         out.append(BookingLine(row.line, ref, service, days, pattern))
     report.records = len(out)
@@ -135,12 +135,12 @@ def apply(session, site, lines: list[BookingLine], ctx: ImportContext, report: I
             report.error(ln.line, unknown_person(ln.ref))
             continue
         if person.status != "active":
-            report.error(ln.line, f"{person.first_name} {person.last_name} is archived: no booking")
+            report.error(ln.line, Said("person_archived_no_booking", name=f"{person.first_name} {person.last_name}"))
             continue
         svc = services.get(ln.service)
         if svc is None:
-            known = ", ".join(sorted(services)) or "none yet"
-            report.error(ln.line, f"no service {ln.service!r} at this site (services: {known})")
+            report.error(ln.line, Said("service_unknown", service=ln.service, known=", ".join(sorted(services)))
+                         if services else Said("service_unknown_none", service=ln.service))
             continue
         served = parse_weekdays(svc.weekdays)
         prepaid = 0
@@ -148,14 +148,15 @@ def apply(session, site, lines: list[BookingLine], ctx: ImportContext, report: I
             prepaid = store.price_of(session, site, person.category)
         skipped = 0
         for day in ln.days:
-            why = ("a closed day" if day in closed else
-                   f"a public holiday ({holiday_name(day, policy.alsace_moselle)})"
-                   if holiday_name(day, policy.alsace_moselle) else
-                   f"a day without {ln.service}" if day.weekday() not in served else
-                   "in the past" if day < today else None)
+            holiday = holiday_name(day, policy.alsace_moselle)
+            iso = day.isoformat()
+            why = (Said("day_closed", day=iso) if day in closed else
+                   Said("day_holiday", day=iso, name=holiday) if holiday else
+                   Said("day_without_service", day=iso, service=ln.service) if day.weekday() not in served else
+                   Said("day_past", day=iso) if day < today else None)
             if why:
                 if not ln.pattern:
-                    report.error(ln.line, f"{day.isoformat()} is {why}: it cannot be booked")
+                    report.error(ln.line, why)
                 skipped += 1
                 continue
             key = (person.id, day, ln.service)
@@ -166,5 +167,4 @@ def apply(session, site, lines: list[BookingLine], ctx: ImportContext, report: I
             booked.add(key)
             report.created += 1
         if ln.pattern and skipped:
-            report.note(ln.line, f"{len(ln.days) - skipped} day(s) booked or already booked, {skipped} skipped "
-                                 "(closed days, public holidays, days without this service or in the past)")
+            report.note(ln.line, Said("pattern_skipped", booked=len(ln.days) - skipped, skipped=skipped))

@@ -19,6 +19,7 @@ from plateau.server.imports.context import ImportContext
 from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content
+from plateau.server.wording import Said
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class _Preview(Exception):
 
 def kind_module(kind: str):
     if kind not in KINDS:
-        raise ImportRejected(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
+        raise ImportRejected(Said("kind_unknown", kind=kind, kinds=", ".join(KINDS)))
     return importlib.import_module(f"plateau.server.imports.{_MODULES.get(kind, kind)}")
 
 
@@ -80,7 +81,7 @@ def run_import(db, site_code: str, kind: str, data: bytes, options: dict[str, An
             try:
                 module.apply(session, site, records, ctx, report)
             except store.StoreError as exc:  # a value the parser let through: still the person's words
-                report.error(None, str(exc))
+                report.error(None, exc)
             except Exception:
                 if not report.errors:
                     raise

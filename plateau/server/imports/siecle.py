@@ -23,6 +23,7 @@ from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.source import check_content
 from plateau.server.imports.values import ValueProblem, parse_optional_date
+from plateau.server.wording import Said
 
 INACTIVE_CLASS = "inactifs"
 
@@ -83,8 +84,7 @@ def read_elements(data: bytes) -> tuple[dict[str, str], list[_Element], list[_El
         if not stack and not root_seen:
             root_seen.append(name)
             if name != "BEE_ELEVES":
-                raise ImportRejected(f"this XML file is not a SIÈCLE pupil export: its root is <{name}>, "
-                                     "expected <BEE_ELEVES> (export ElevesSansAdresses.xml from SIÈCLE/BEE)")
+                raise ImportRejected(Said("siecle_wrong_root", name=name))
         stack.append(_Element(name, p.CurrentLineNumber, attrs))
 
     def end(name):
@@ -128,14 +128,17 @@ def run_parser(p, body: str, *, not_xml: str | None = None, seen_root=lambda: Tr
     try:
         p.Parse(body, True)
     except _Forbidden:
-        raise ImportRejected("the XML file declares a DTD or entities, which a SIÈCLE export never does: "
-                             "refused for safety", line=p.CurrentLineNumber) from None
+        raise ImportRejected(Said("xml_dtd"), line=p.CurrentLineNumber) from None
     except xml.parsers.expat.ExpatError as exc:
         if not_xml and not seen_root() and exc.lineno <= 1:
             raise ImportRejected(not_xml) from None
-        raise ImportRejected(f"the XML is malformed ({xml.parsers.expat.errors.messages[exc.code]}); "
-                             "export the file again from SIÈCLE", line=exc.lineno, column=exc.offset + 1) \
-            from None
+        raise ImportRejected(Said("xml_malformed", detail=xml.parsers.expat.errors.messages[exc.code]),
+                             line=exc.lineno, column=exc.offset + 1) from None
+
+
+def _detail(exc: ValueProblem) -> dict | str:
+    """A cell's problem as a message parameter (worded in the reader's language when coded)."""
+    return exc.said.to_json() if exc.said is not None else str(exc)
 
 
 def _text(el: _Element, *names: str) -> tuple[str, int]:
@@ -151,9 +154,9 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Pupil]:
     params, elements, structures = read_elements(data)
     uaj = (params.get("UAJ") or "").strip().upper()
     if uaj and ctx.site and uaj != ctx.site.upper():
-        raise ImportRejected(f"this SIÈCLE export is for the school {uaj}, not {ctx.site}")
+        raise ImportRejected(Said("siecle_other_school", uaj=uaj, site=ctx.site))
     if not elements:
-        raise ImportRejected("the SIÈCLE file has no pupil (no <ELEVE> under <ELEVES>)")
+        raise ImportRejected(Said("siecle_no_pupil"))
     try:
         mapping = mapping_for_site(ctx.settings.get("regime_plans"))
     except RegimeMappingError as exc:
@@ -164,19 +167,19 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Pupil]:
     for el in elements:
         eid = (el.attrs.get("ELEVE_ID") or "").strip()
         if not eid:
-            report.error(el.line, "this pupil has no ELEVE_ID attribute")
+            report.error(el.line, Said("pupil_no_id"))
             continue
         if eid in pupils:
-            report.error(el.line, f"pupil ELEVE_ID {eid} appears twice (first at line {pupils[eid].line})")
+            report.error(el.line, Said("pupil_twice", eid=eid, line=pupils[eid].line))
             continue
         last, _ = _text(el, "NOM_USAGE", "NOM_DE_FAMILLE", "NOM")
         first, _ = _text(el, "PRENOM")
         ine, ine_line = _text(el, "ID_NATIONAL")
         problems = []
         if not last:
-            problems.append("no last name (NOM_DE_FAMILLE, NOM_USAGE or NOM)")
+            problems.append(Said("siecle_no_last_name"))
         if not first:
-            problems.append("no first name (PRENOM)")
+            problems.append(Said("siecle_no_first_name"))
         dates: dict[str, date | None] = {}
         for tag, label in (("DATE_NAISS", "birth date"), ("DATE_ENTREE", "entry date"),
                            ("DATE_SORTIE", "leaving date")):
@@ -184,32 +187,31 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Pupil]:
             try:
                 dates[tag] = parse_optional_date(value, f"{label} ({tag})")
             except ValueProblem as exc:
-                report.error(line, f"pupil {eid}: {exc}")
+                report.error(line, Said("pupil_value", eid=eid, detail=_detail(exc)))
                 dates[tag] = None
-                problems.append("")
+                problems.append(None)
         if dates["DATE_ENTREE"] and dates["DATE_SORTIE"] and dates["DATE_SORTIE"] < dates["DATE_ENTREE"]:
-            problems.append("leaving date (DATE_SORTIE) is before the entry date (DATE_ENTREE)")
+            problems.append(Said("siecle_leaving_before_entry"))
         regime, regime_line = _text(el, "CODE_REGIME")
         choice = plan_for(regime, mapping)
         if regime and choice is None:
-            problems.append(f"régime code {regime!r} is not a SIÈCLE code")
+            problems.append(Said("siecle_regime_unknown", regime=regime))
         for msg in filter(None, problems):
-            report.error(el.line, f"pupil {eid} ({first} {last}): {msg}".replace(" ()", ""))
+            report.error(el.line, Said("pupil_problem", eid=eid, first=first, last=last, detail=msg.to_json()))
         if problems:
             continue
         if ine and ine.upper() in by_ine:
-            report.error(ine_line, f"pupil {eid}: national id {ine} is also pupil "
-                                   f"{by_ine[ine.upper()].eleve_id} (line {by_ine[ine.upper()].line})")
+            report.error(ine_line, Said("pupil_ine_twice", eid=eid, ine=ine, other=by_ine[ine.upper()].eleve_id,
+                                        line=by_ine[ine.upper()].line))
             continue
         if choice is None:
-            report.note(el.line, f"pupil {eid} ({first} {last}) has no régime (CODE_REGIME): "
-                                 "imported without a meal plan")
+            report.note(el.line, Said("pupil_no_regime", eid=eid, first=first, last=last))
             plan, days = "none", None
         else:
             plan, days = choice.plan, choice.forfait_days
             if choice.guessed:
-                report.note(regime_line, f"pupil {eid}: régime {regime} is not in the mapping; "
-                                         f"read as {regime[0]} ({choice.plan})")
+                report.note(regime_line, Said("regime_guessed", eid=eid, regime=regime, letter=regime[0],
+                                              plan=choice.plan))
         pupil = Pupil(el.line, eid, ine.upper() or None, last, first, dates["DATE_NAISS"], regime or None,
                       plan, days, dates["DATE_ENTREE"], dates["DATE_SORTIE"], _text(el, "CODE_MEF")[0] or None)
         pupils[eid] = pupil
@@ -222,11 +224,10 @@ def parse(data: bytes, ctx: ImportContext, report: ImportReport) -> list[Pupil]:
         if inactive_class:
             pupil.class_name = None
         if pupil.class_name is None and not pupil.left:
-            report.note(pupil.line, f"pupil {pupil.eleve_id} ({pupil.first_name} {pupil.last_name}) has no "
-                                    "class yet: imported without one")
+            report.note(pupil.line, Said("pupil_no_class", eid=pupil.eleve_id, first=pupil.first_name,
+                                         last=pupil.last_name))
         if pupil.forfait_days == "?" and not pupil.left:
-            report.note(pupil.line, f"pupil {pupil.eleve_id}: régime {pupil.regime} gives the number of days, "
-                                    "not which ones: check the forfait weekdays")
+            report.note(pupil.line, Said("regime_days_unknown", eid=pupil.eleve_id, regime=pupil.regime))
     report.records = len(pupils)
     return list(pupils.values())
 
@@ -248,8 +249,8 @@ def _attach_structures(pupils: dict[str, Pupil], structures: list[_Element], rep
                 if pupil.class_name is None:
                     pupil.class_name = code
                 elif pupil.class_name != code:
-                    report.note(int(item["_line"]), f"pupil {eid} is in two classes ({pupil.class_name} and "
-                                                    f"{code}): kept {pupil.class_name}")
+                    report.note(int(item["_line"]), Said("pupil_two_classes", eid=eid, kept=pupil.class_name,
+                                                         other=code))
 
 
 # -- apply (inside the import's unit of work) ----------------------------------------------------
@@ -267,8 +268,8 @@ def apply(session, site, pupils: list[Pupil], ctx: ImportContext, report: Import
         if person is None:
             person = by_ine  # same pupil, new ELEVE_ID (left and came back): keep their cards and money
         elif by_ine is not None and by_ine is not person:
-            report.error(p.line, f"pupil {p.eleve_id}: national id {p.ine} belongs to another person "
-                                 f"({by_ine.first_name} {by_ine.last_name}, id {by_ine.external_id})")
+            report.error(p.line, Said("pupil_ine_elsewhere", eid=p.eleve_id, ine=p.ine,
+                                      name=f"{by_ine.first_name} {by_ine.last_name}", ext=by_ine.external_id))
             continue
         days = p.forfait_days
         if days == "?":
@@ -304,15 +305,13 @@ def _missing_pupils(index, items: list, ctx: ImportContext, report: ImportReport
     if not missing:
         return
     names = ", ".join(f"{p.first_name} {p.last_name} ({p.external_id})" for p in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    more = Said("and_more", n=len(missing) - 5).to_json() if len(missing) > 5 else ""
     if ctx.options.get("archive_missing", "").lower() not in ("1", "true", "yes"):
-        report.note(None, f"{len(missing)} pupil(s) imported earlier are not in this file and stay active: "
-                          f"{names}{more}. If they left, import again with --archive-missing")
+        report.note(None, Said("missing_stay_active", n=len(missing), names=names, more=more))
         return
     if len(missing) * 2 > len(known):
-        report.error(None, f"this file lacks {len(missing)} of the {len(known)} pupils known: it looks like a "
-                           "partial export, so --archive-missing was refused (export every pupil from SIÈCLE)")
+        report.error(None, Said("partial_export", n=len(missing), known=len(known)))
         return
     for person in missing:
         items.append((None, person, {"status": "archived"}))
-    report.note(None, f"{len(missing)} pupil(s) not in this file archived (left the school): {names}{more}")
+    report.note(None, Said("missing_archived", n=len(missing), names=names, more=more))

@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from plateau.server.imports.encoding import decode
 from plateau.server.imports.report import ImportRejected
+from plateau.server.wording import Said
 
 MB = 1024 * 1024
 # A SIÈCLE export with addresses for 3,000 pupils is about 6 MB; 64 MB is a lycée of 20,000.
@@ -32,9 +33,9 @@ def max_bytes(kind: str) -> int:
 
 def too_large(kind: str, size: int | None = None) -> ImportRejected:
     limit = max_bytes(kind) // MB
-    got = f" ({size / MB:.0f} MB)" if size else ""
-    return ImportRejected(f"the file is too large{got}: a {kind} import takes at most {limit} MB; "
-                          "check that this is the right file")
+    if size:
+        return ImportRejected(Said("file_too_large_size", size=f"{size / MB:.0f}", kind=kind, limit=limit))
+    return ImportRejected(Said("file_too_large", kind=kind, limit=limit))
 
 
 def read_limited(stream: BinaryIO, kind: str) -> bytes:
@@ -56,7 +57,7 @@ def read_limited(stream: BinaryIO, kind: str) -> bytes:
 def read_file(path: str | Path, kind: str) -> bytes:
     p = Path(path)
     if p.is_dir():
-        raise ImportRejected(f"{p} is a folder, not a file")
+        raise ImportRejected(Said("path_is_folder", path=str(p)))
     size = p.stat().st_size  # FileNotFoundError / PermissionError are user-facing already
     if size > max_bytes(kind):
         raise too_large(kind, size)
@@ -67,24 +68,24 @@ def read_file(path: str | Path, kind: str) -> bytes:
 def check_content(data: bytes) -> None:
     """Refuse an empty or binary file with a sentence (before any parsing)."""
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise ImportRejected("the file is empty")
+        raise ImportRejected(Said("file_empty"))
     head = data[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         if not decode_text(data).strip():  # UTF-16 with a BOM: text (binary zeros are its high bytes)
-            raise ImportRejected("the file is empty")
+            raise ImportRejected(Said("file_empty"))
         return
     if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
-        hint = ""
+        code = "not_text"
         if head.startswith(b"PK\x03\x04"):
-            hint = " (it looks like a spreadsheet or a zip archive: save it as CSV first)"
+            code = "not_text_zip"
         elif head.startswith(b"%PDF"):
-            hint = " (it is a PDF)"
+            code = "not_text_pdf"
         elif head.startswith(b"\xd0\xcf\x11\xe0"):
-            hint = " (it looks like an old Excel file: save it as CSV first)"
-        raise ImportRejected(f"this is not a text file{hint}")
+            code = "not_text_xls"
+        raise ImportRejected(Said(code))
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
     if controls > len(head) // 100:
-        raise ImportRejected("this is not a text file (it contains binary data)")
+        raise ImportRejected(Said("not_text_binary"))
 
 
 def decode_text(data: bytes) -> str:
@@ -126,29 +127,28 @@ def csv_rows(data: bytes, kind: str, required: Iterable[str], optional: Iterable
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     if first_line.lstrip().startswith("<"):
-        raise ImportRejected(f"this is an XML or HTML file, not a CSV {kind} file")
+        raise ImportRejected(Said("xml_not_csv", kind=kind))
     if first_line.startswith("BEGIN:VCALENDAR"):
-        raise ImportRejected(f"this is a calendar (ICS) file, not a CSV {kind} file")
+        raise ImportRejected(Said("ics_not_csv", kind=kind))
     delimiter = _sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        raise ImportRejected("the file is empty") from None
+        raise ImportRejected(Said("file_empty")) from None
     except csv.Error as exc:
-        raise ImportRejected(f"the header line cannot be read: {exc}", line=1) from None
+        raise ImportRejected(Said("header_unreadable", detail=str(exc)), line=1) from None
     aliases = aliases or {}
     names = [aliases.get(fold(h), fold(h)) for h in header]
     required = list(required)
     missing = [c for c in required if c not in names]
     if missing:
         found = ", ".join(h.strip() for h in header if h.strip())[:200] or "nothing"
-        raise ImportRejected(
-            f"this does not look like a {kind} file: the header line needs the column(s) "
-            f"{', '.join(missing)} (expected at least {';'.join(required)}; found {found})", line=1)
+        raise ImportRejected(Said("header_missing_columns", kind=kind, missing=", ".join(missing),
+                                  expected=";".join(required), found=found), line=1)
     dupes = sorted({n for n in names if n and names.count(n) > 1 and n in (*required, *optional)})
     if dupes:
-        raise ImportRejected(f"the column(s) {', '.join(dupes)} appear twice in the header line", line=1)
+        raise ImportRejected(Said("header_duplicate_columns", columns=", ".join(dupes)), line=1)
     wanted = set(required) | set(optional)
     positions = [(i, n) for i, n in enumerate(names) if n in wanted]
 
@@ -160,7 +160,7 @@ def csv_rows(data: bytes, kind: str, required: Iterable[str], optional: Iterable
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise ImportRejected(f"this line cannot be read as CSV: {exc}", line=line) from None
+                raise ImportRejected(Said("line_not_csv", detail=str(exc)), line=line) from None
             start, line = line, reader.line_num + 1
             if not fields or not any(f.strip() for f in fields):
                 continue  # blank lines (and lines of empty cells Excel leaves at the end)

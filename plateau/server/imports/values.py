@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from plateau.domain.services import WEEKDAYS, WeekdaysError, format_weekdays, parse_weekdays
+from plateau.server.wording import Said
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -15,7 +16,16 @@ PLANS = ("none", "ticket", "reservation", "forfait")
 
 
 class ValueProblem(ValueError):
-    """A cell that cannot be read; its text is shown to the person with the line number."""
+    """A cell that cannot be read; its text is shown to the person with the line number.
+    Made from a `Said` (worded in the reader's language by the office) or English words."""
+
+    def __init__(self, message: "str | Said"):
+        self.said = message if isinstance(message, Said) else None
+        super().__init__(str(message))
+
+
+def _weekdays_problem(exc: WeekdaysError) -> ValueProblem:
+    return ValueProblem(Said("weekday_unknown", text=exc.part))
 
 
 YEARS = range(1900, 2201)  # beyond: a typo, and date arithmetic near year 9999 would overflow
@@ -23,7 +33,7 @@ YEARS = range(1900, 2201)  # beyond: a typo, and date arithmetic near year 9999 
 
 def _plausible(d: date, what: str, text: str) -> date:
     if d.year not in YEARS:
-        raise ValueProblem(f"{what} {text!r} is not a plausible date (year {d.year})")
+        raise ValueProblem(Said("date_implausible", what=what, text=text, year=d.year))
     return d
 
 
@@ -40,10 +50,10 @@ def parse_date(text: str, what: str = "date") -> date:
     except ValueError as exc:
         if isinstance(exc, ValueProblem):
             raise
-        raise ValueProblem(f"{what} {t!r} does not exist in the calendar") from None
+        raise ValueProblem(Said("date_nonexistent", what=what, text=t)) from None
     if not t:
-        raise ValueProblem(f"the {what} is missing")
-    raise ValueProblem(f"{what} {t!r} is not a date (write 2026-11-23 or 23/11/2026)")
+        raise ValueProblem(Said("value_missing", what=what))
+    raise ValueProblem(Said("date_invalid", what=what, text=t))
 
 
 def parse_optional_date(text: str, what: str = "date") -> date | None:
@@ -56,7 +66,7 @@ def parse_bound(text: str, tz: ZoneInfo, *, end: bool, what: str) -> datetime:
     Returns an aware UTC instant."""
     t = (text or "").strip()
     if not t:
-        raise ValueProblem(f"the {what} is missing")
+        raise ValueProblem(Said("value_missing", what=what))
     if _ISO_DATE.match(t) or _FR_DATE.match(t):
         d = parse_date(t, what)
         if end:
@@ -65,8 +75,7 @@ def parse_bound(text: str, tz: ZoneInfo, *, end: bool, what: str) -> datetime:
     try:
         at = datetime.fromisoformat(t.replace(" ", "T", 1) if "T" not in t else t)
     except ValueError:
-        raise ValueProblem(f"{what} {t!r} is neither a date (2026-11-23) nor a date and time "
-                           "(2026-11-23T08:00)") from None
+        raise ValueProblem(Said("instant_invalid", what=what, text=t)) from None
     _plausible(at.date(), what, t)
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
@@ -77,23 +86,22 @@ def parse_plan(text: str) -> tuple[str, str | None]:
     """'ticket' | 'reservation' | 'none' | 'forfait:mon,tue,thu,fri' -> (plan, forfait_days)."""
     t = (text or "").strip().lower().replace(" ", "")
     if not t:
-        raise ValueProblem("the plan is missing (ticket, reservation, none or forfait:mon,tue,thu,fri)")
+        raise ValueProblem(Said("plan_missing"))
     name, _, days = t.partition(":")
     if name not in PLANS:
-        raise ValueProblem(f"plan {text.strip()!r} is unknown (expected ticket, reservation, none or "
-                           "forfait:mon,tue,thu,fri)")
+        raise ValueProblem(Said("plan_unknown", text=text.strip()))
     if name != "forfait":
         if days:
-            raise ValueProblem(f"only a forfait has weekdays, not {text.strip()!r}")
+            raise ValueProblem(Said("plan_days_not_forfait", text=text.strip()))
         return name, None
     if not days:
-        raise ValueProblem("a forfait needs its weekdays, e.g. forfait:mon,tue,thu,fri")
+        raise ValueProblem(Said("forfait_days_missing"))
     try:
         parsed = parse_weekdays(days)
     except WeekdaysError as exc:
-        raise ValueProblem(str(exc)) from None
+        raise _weekdays_problem(exc) from None
     if not parsed:
-        raise ValueProblem("a forfait needs at least one weekday")
+        raise ValueProblem(Said("forfait_no_weekday"))
     return name, format_weekdays(parsed)
 
 
@@ -101,9 +109,9 @@ def parse_weekday_list(text: str) -> frozenset[int]:
     try:
         days = parse_weekdays(text.replace("/", ",").replace(";", ","))
     except WeekdaysError as exc:
-        raise ValueProblem(str(exc)) from None
+        raise _weekdays_problem(exc) from None
     if not days:
-        raise ValueProblem(f"no weekday in {text!r} (write mon,tue,thu,fri)")
+        raise ValueProblem(Said("weekdays_none", text=text))
     return days
 
 

@@ -80,6 +80,7 @@ FR = {
     "Import a file": "Importer un fichier", "Kind": "Type", "File": "Fichier", "Preview": "Aperçu",
     "Nothing has been written yet.": "Rien n'a encore été enregistré.",
     "{n} new, {m} changed, {k} unchanged": "{n} nouveaux, {m} modifiés, {k} inchangés",
+    "refused: {n} error(s), nothing was changed": "refusé : {n} erreur(s), rien n'a été modifié",
     "Errors": "Erreurs", "Notes": "Remarques", "Line": "Ligne", "Message": "Message",
     "Apply the import": "Appliquer l'import", "The file has errors: fix them and import it again.":
         "Le fichier contient des erreurs : corrigez-les et importez-le de nouveau.",

@@ -194,3 +194,34 @@ def test_a_service_code_in_capitals_is_stored_in_lower_case(one_site_db, capsys)
     main(["admin", "--db", one_site_db, "site", "show", "0691234X"])
     shown = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("service ")]
     assert shown == ["  service dej 11:30-13:45 mon,tue,wed,thu,fri (Déjeuner)"]
+
+
+def test_station_add_rotate_revoke_share_the_offices_code_and_are_audited_as_the_cli(db_url):
+    # real processes on a real database: the same station_tokens functions as the office's Stations page
+    assert run(["site", "add", "0691234X", "--name", "Collège"], db=db_url).returncode == 0
+    added = run(["station", "add", "0691234X", "self-1"], db=db_url)
+    assert added.returncode == 0, added.stderr
+    rotated = run(["station", "rotate", "0691234X", "self-1"], db=db_url)
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.strip().splitlines()[-1] != added.stdout.strip().splitlines()[-1]
+    revoked = run(["station", "revoke", "0691234X", "self-1"], db=db_url)
+    assert revoked.returncode == 0, revoked.stderr
+    again = run(["station", "add", "0691234X", "self-1"], db=db_url)
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    missing = run(["station", "revoke", "0691234X", "self-9"], db=db_url)
+    assert missing.returncode == 2 and "no station 'self-9'" in missing.stderr
+
+    from plateau.server import audit
+
+    db = Database(open_database(db_url))
+    try:
+        with db.read() as s:
+            entries = list(reversed(audit.latest(s, target="station:self-1")))
+            assert [(e.actor, e.action) for e in entries] == [
+                ("cli", "station.add"), ("cli", "station.rotate"), ("cli", "station.revoke")]
+            assert entries[1].before == {"station": "self-1", "revoked": False}
+            assert entries[2].after == {"station": "self-1", "revoked": True}
+            station = s.execute(select(m.Station)).scalar_one()
+            assert station.revoked and station.token_hash == hash_token(rotated.stdout.strip().splitlines()[-1])
+    finally:
+        db.engine.dispose()

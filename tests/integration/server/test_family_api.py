@@ -147,7 +147,7 @@ def test_closed_days_no_service_holiday_and_closure(world, martin):
     world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
     with world.db.write() as s:
         store_days.upsert_closure(s, store.get_site(s, SITE_A), "2026-12-03", "2026-12-03", "Grève", id="strike-1")
-    for d, why in (("2026-11-25", "no Déjeuner on mercredis"), ("2026-12-25", "public holiday"),
+    for d, why in (("2026-11-25", "no Déjeuner on Wednesdays"), ("2026-12-25", "public holiday"),
                    ("2026-12-03", "closed on 2026-12-03 (Grève)")):
         r = book(world, martin, tom, d)
         assert r.status_code == 409 and r.json()["error"] == "closed_day", r.text

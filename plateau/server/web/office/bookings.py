@@ -16,12 +16,14 @@ from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.office.person_actions import redirect_to_person
 from plateau.server.web.office.persons import get_person_of, show_person
+from plateau.server.wording import text_of
 
 router = APIRouter()
 
 
 def _change(request: Request, ctx, person_id: int, day: date, service: str, *, cancel: bool) -> str | None:
-    """Book or cancel; the reason it was refused (words for a person), or None when done."""
+    """Book or cancel; the reason it was refused (in the page's language), or None when done."""
+    lang = request_lang(request)
     with db_of(request).write() as s:
         site = s.get(m.Site, ctx.site_id)
         person = get_person_of(s, request, ctx, person_id)
@@ -35,10 +37,8 @@ def _change(request: Request, ctx, person_id: int, day: date, service: str, *, c
                 if created:
                     audit.record(s, ctx.actor, "reservation.book", site_id=site.id, target=f"person:{person.id}",
                                  after={**feed.reservation_data(r), "prepaid_cents": r.prepaid_cents})
-        except reservations.Refusal as exc:
-            return exc.reason
-        except store.StoreError as exc:  # an unknown service, a booking already gone
-            return str(exc)
+        except (reservations.Refusal, store.StoreError) as exc:  # a rule; an unknown service, a booking gone
+            return text_of(exc, lang)
     return None
 
 

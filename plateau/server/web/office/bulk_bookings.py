@@ -19,6 +19,7 @@ from plateau.server.web.collation import french_key
 from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.templating import render
+from plateau.server.wording import text_of
 
 router = APIRouter()
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -156,5 +157,5 @@ async def book_pattern(request: Request, ctx: Office, form: Form):
     except PatternError as exc:
         return _page(request, ctx, error=_(str(exc)), form=typed, status=422)
     except store.StoreError as exc:
-        return _page(request, ctx, error=str(exc), form=typed, status=422)
+        return _page(request, ctx, error=text_of(exc, request_lang(request)), form=typed, status=422)
     return _page(request, ctx, result=result, form=typed)

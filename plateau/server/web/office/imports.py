@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from plateau.server import audit, feed
-from plateau.server.imports.report import ImportRejected
+from plateau.server.imports.report import ImportRejected, ImportReport
 from plateau.server.imports.runner import KINDS, run_import
 from plateau.server.imports.source import max_bytes, too_large
 from plateau.server.office_models import ImportRun
@@ -22,6 +22,7 @@ from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.office.roles import import_permission
 from plateau.server.web.templating import render
+from plateau.server.wording import Said, worded
 
 router = APIRouter()
 OPTION_NAMES = ("format", "source", "archive_missing")
@@ -42,10 +43,22 @@ def _history(db, site_id: int, kinds: tuple[str, ...]) -> list[ImportRun]:
     return rows
 
 
+def _summary(report: dict, _) -> str:
+    """A stored report's outcome in the page's language (its `summary` is the CLI's English)."""
+    if report.get("errors_total"):
+        return _("refused: {n} error(s), nothing was changed", n=report["errors_total"])
+    return _("{n} new, {m} changed, {k} unchanged", n=report.get("created", 0), m=report.get("updated", 0),
+             k=report.get("unchanged", 0))
+
+
 def _page(request: Request, ctx, *, run: ImportRun | None = None, error: str | None = None, status: int = 200):
+    # the report's messages are kept as codes and parameters: worded here in the reader's language
+    lang = request_lang(request)
+    _ = gettext(lang)
     return render(request, "office/imports.html", {
         "office": ctx, "page": "imports", "kinds": _kinds(ctx), "card_formats": CARD_FORMATS, "run": run,
-        "error": error, "history": _history(db_of(request), ctx.site_id, _kinds(ctx))}, status=status)
+        "error": error, "history": _history(db_of(request), ctx.site_id, _kinds(ctx)),
+        "worded": lambda item: worded(item, lang), "summary": lambda report: _summary(report, _)}, status=status)
 
 
 @router.get("/office/imports")
@@ -61,20 +74,23 @@ async def preview(request: Request, ctx: Office, form: Form):
     _ = gettext(request_lang(request))
     upload = form.get("file")
     if kind not in KINDS:
-        return _page(request, ctx, error=_("The file was refused: {reason}", reason=f"unknown kind {kind!r}"),
-                     status=400)
+        return _page(request, ctx, error=_("The file was refused: {reason}",
+                                           reason=Said("kind_unknown", kind=kind[:40], kinds=", ".join(KINDS))
+                                           .text(request_lang(request))), status=400)
     if upload is None or isinstance(upload, str) or not upload.filename:
         return _page(request, ctx, error=_("Choose a file."), status=400)
     data = await upload.read(max_bytes(kind) + 1)
     if len(data) > max_bytes(kind):
-        return _page(request, ctx, error=_("The file was refused: {reason}", reason=str(too_large(kind))), status=413)
+        return _page(request, ctx, error=_("The file was refused: {reason}",
+                                           reason=too_large(kind).worded(request_lang(request))), status=413)
     options = {k: str(form.get(k)) for k in OPTION_NAMES if form.get(k)}
     if options.get("format") and options["format"] not in CARD_FORMATS:
         options.pop("format")
     try:
         report = await in_thread(run_import, db_of(request), ctx.site_code, kind, data, options, dry_run=True)
     except ImportRejected as exc:
-        return _page(request, ctx, error=_("The file was refused: {reason}", reason=str(exc)), status=400)
+        return _page(request, ctx, error=_("The file was refused: {reason}", reason=exc.worded(request_lang(request))),
+                     status=400)
 
     def save() -> int:
         with db_of(request).write() as s:
@@ -115,18 +131,15 @@ async def apply(request: Request, ctx: Office, form: Form, run_id: int):
     try:
         report = await in_thread(run_import, db_of(request), ctx.site_code, run.kind, run.data, run.options)
     except ImportRejected as exc:  # the site changed since the preview in a way the file cannot take
-        report = None
-        reason = str(exc)
+        report = ImportReport(kind=run.kind, site=ctx.site_code)   # kept as its one error, worded per reader
+        report.error(exc.line, exc.said or exc.reason, exc.column)
 
     def save():
         with db_of(request).write() as s:
             row = s.get(ImportRun, run_id)
             row.data = None
             row.applied_at = feed.now()
-            if report is None:
-                row.state, row.note = "refused", reason
-            else:
-                row.state, row.report = ("applied" if report.applied else "refused"), report.to_json()
+            row.state, row.report = ("applied" if report.applied else "refused"), report.to_json()
             audit.record(s, ctx.actor, "import.apply", site_id=ctx.site_id, target=f"import:{run_id}",
                          after={"kind": row.kind, "file": row.filename, "state": row.state,
                                 "summary": (row.report or {}).get("summary", row.note)})

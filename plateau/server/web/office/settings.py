@@ -19,6 +19,7 @@ from plateau.server.imports.values import ValueProblem, parse_date
 from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.templating import render
+from plateau.server.wording import text_of
 
 router = APIRouter()
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -60,7 +61,7 @@ async def _write(request: Request, ctx, action: str, change) -> object:
     try:
         await in_thread(write)
     except store.StoreError as exc:
-        return _page(request, ctx, error=str(exc), status=422)
+        return _page(request, ctx, error=text_of(exc, request_lang(request)), status=422)
     return RedirectResponse(f"/office/settings?saved={action}#{action.split('.')[0]}", status_code=303)
 
 

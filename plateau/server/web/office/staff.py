@@ -15,6 +15,7 @@ from plateau.server.web.errors import WebError
 from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.templating import render
+from plateau.server.wording import text_of
 
 router = APIRouter()
 KIOSK_ROLES = store.ROLES  # staff | manager | admin at the station
@@ -71,7 +72,7 @@ async def _save(request: Request, ctx, form: dict, staff_id: int | None):
     try:
         await in_thread(write)
     except store.StoreError as exc:
-        return _page(request, ctx, error=str(exc), form=typed, status=422)
+        return _page(request, ctx, error=text_of(exc, request_lang(request)), form=typed, status=422)
     return RedirectResponse("/office/staff?done=1", status_code=303)
 
 

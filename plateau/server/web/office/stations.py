@@ -15,6 +15,7 @@ from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
 from plateau.server.web.office.station_state import last_contact
 from plateau.server.web.templating import render
+from plateau.server.wording import text_of
 
 router = APIRouter()
 ONLINE_SECONDS = 90  # a syncing station asks at least every long-poll (≤ 60 s)
@@ -77,7 +78,7 @@ async def _act(request: Request, ctx, action, station_id: str):
     try:
         return await in_thread(write), None
     except store.StoreError as exc:
-        return None, str(exc)
+        return None, text_of(exc, request_lang(request))
 
 
 @router.post("/office/stations")

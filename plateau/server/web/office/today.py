@@ -1,25 +1,24 @@
 """Today, the office's landing page: the day's headcounts per service, live, and the stations.
 
-The figures are `plateau.reports.headcount.compute` over `plateau.server.headcount_source.load_day`
-(the same rules as the PDF, the CSV and the kiosk's manager view). The page's live part is a
-fragment (`/office/today/live`) that htmx fetches again every second, so a passage reaching the
-server shows within about a second without reloading; without JavaScript the page has a link.
+The figures are `plateau.reports.headcount.compute`'s (the same rules as the PDF, the CSV and the
+kiosk's manager view), kept up to date passage by passage (`plateau.server.headcount_live`). The
+page's live part is a fragment (`/office/today/live`) that htmx fetches again every second, so a
+passage reaching the server shows within about a second without reloading; without JavaScript
+the page has a link.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
 
-from plateau.reports.headcount import UNKNOWN, DayHeadcount, compute
+from plateau.reports.headcount import UNKNOWN
 from plateau.reports.labels import labels, reason_label
 from plateau.server import feed
 from plateau.server import models as m
-from plateau.server.headcount_source import load_day
+from plateau.server.headcount_live import LiveHeadcounts
 from plateau.server.web.i18n import request_lang
 from plateau.server.web.office.deps import Office, db_of, need
 from plateau.server.web.office.station_state import station_rows
@@ -48,35 +47,8 @@ def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
     }
 
 
-class HeadcountCache:
-    """The day's headcount per site, computed again only when its inputs changed: every write to
-    what `load_day` reads bumps the site's `feed_seq` (persons, bookings, oppositions, closures,
-    services, settings, staff), and passages are only ever added, so (feed_seq, the day's passage
-    count) changes exactly when the figures may. Every browser polling Today then costs two
-    small queries, and a new passage one computation for all of them. Thread-safe; a race at
-    worst computes twice."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[int, date], tuple[tuple, DayHeadcount]] = {}
-
-    def get(self, session, site: m.Site, day: date) -> DayHeadcount:
-        passages = session.execute(select(func.count()).select_from(m.Passage).where(
-            m.Passage.site_id == site.id, m.Passage.local_date == day)).scalar_one()
-        version = (site.feed_seq, passages)
-        with self._lock:
-            found = self._entries.get((site.id, day))
-        if found is not None and found[0] == version:
-            return found[1]
-        head = compute(load_day(session, site.code, day))
-        with self._lock:
-            if len(self._entries) > 256:  # yesterdays and many sites: start again
-                self._entries.clear()
-            self._entries[(site.id, day)] = (version, head)
-        return head
-
-
-_CACHE = HeadcountCache()
+# the day's figures, folded passage by passage as they reach the server (headcount_live.py)
+_LIVE = LiveHeadcounts()
 
 
 def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
@@ -90,7 +62,7 @@ def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
             day = date.fromisoformat(asked) if asked else now_local.date()
         except ValueError:
             day = now_local.date()
-        head = _CACHE.get(s, site, day)
+        head = _LIVE.get(s, site, day)
         stations = station_rows(s, site.id, now, lang)
     return {"day": day, "is_today": day == now_local.date(), "closed": head.closed,
             "services": [_service_view(sh, now_local, day, lang) for sh in head.services],
