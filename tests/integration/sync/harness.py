@@ -54,6 +54,7 @@ class Station:
     wait_seconds: int = 5
     timeout_seconds: float = 3.0
     site: str = UAI
+    first_sync: str = "snapshot"    # [server] first_sync: "feed" plays a station from before snapshots
     procs: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -73,6 +74,7 @@ class Station:
             f'[station]\nid = "{self.station_id}"\nsite = "{self.site}"\nlog_level = "INFO"\n'
             f'[server]\nurl = "{self.url}"\ntoken = "{self.token}"\n'
             f"timeout_seconds = {self.timeout_seconds}\nwait_seconds = {self.wait_seconds}\n"
+            f'first_sync = "{self.first_sync}"\n'
             f'[db]\npath = "{self.db}"\n[reader]\nkind = "simulated"\n', encoding="utf-8")
 
     def sync_once(self, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
