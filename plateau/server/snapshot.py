@@ -136,7 +136,7 @@ def totals(session: Session, site_id: int, win: Window) -> int:
 
 
 def read_page(session: Session, site: m.Site, cursor: int | None, day: date | None, after: str | None,
-              limit: int) -> dict:
+              limit: int, *, now: datetime | None = None) -> dict:
     """One page of the site's snapshot, as the JSON answer. `cursor` None: the first page, which
     fixes the snapshot's cursor (the feed head, read before any row) and day: the site's today,
     or the `day` the station asks for when it is earlier (its own clock's date: a demo clock, a
@@ -146,7 +146,7 @@ def read_page(session: Session, site: m.Site, cursor: int | None, day: date | No
         if after is not None:
             raise BadPosition("the first page of a snapshot takes no position (after) without its cursor")
         cursor = int(session.execute(select(m.Site.feed_seq).where(m.Site.id == site.id)).scalar_one() or 0)
-        today = window(site).day
+        today = window(site, now=now).day
         day = today if day is None else min(day, today)
     elif day is None:
         raise BadPosition("a snapshot's later pages name its cursor and its day")

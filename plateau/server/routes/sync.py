@@ -104,16 +104,19 @@ async def snapshot_page(request: Request, caller: Caller,
         site_id = await run_in_threadpool(_site_id, db, site)
     elif site and site.upper() != caller.site_code:
         raise ApiError(404, "not_found", "no such site")
+    # the app's clock, when a test holds it (the family routes' `family_clock`): "today" is its date
+    clock = getattr(request.app.state, "family_clock", None)
+    now = clock() if clock is not None else feed.now()
     try:
-        page = await run_in_threadpool(_read_snapshot, db, site_id, cursor, day, after, limit)
+        page = await run_in_threadpool(_read_snapshot, db, site_id, cursor, day, after, limit, now)
     except snapshot.BadPosition as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
     return JSONResponse(page)
 
 
-def _read_snapshot(db, site_id: int, cursor, day, after, limit) -> dict:
+def _read_snapshot(db, site_id: int, cursor, day, after, limit, now) -> dict:
     with db.read() as s:
-        return snapshot.read_page(s, s.get(m.Site, site_id), cursor, day, after, limit)
+        return snapshot.read_page(s, s.get(m.Site, site_id), cursor, day, after, limit, now=now)
 
 
 def _site_id(db, code: str) -> int:

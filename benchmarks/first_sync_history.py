@@ -1,0 +1,145 @@
+"""A new station's first sync on a site with months of passages: the whole feed (stations before
+the snapshot, `[server] first_sync = "feed"`) against the snapshot, for two history lengths.
+
+The server is the sync benchmark's demo school, bulk-seeded (`sync_seed.bulk_seed`), plus
+`days` school days of lunches ending today: every pupil with a card passes once a day, each
+passage a row and a feed item, as a real site's feed holds them (compaction keeps passages).
+Each first sync is a real `plateau sync --once` from an empty replica; the baseline is fetching
+the same snapshot pages without validating or applying them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+
+CHUNK = 20_000
+
+
+def add_lunches(db_url: str, school, days: int, last_day: date) -> int:
+    """Add `days` school days (weekdays) of lunches ending on `last_day`; return the feed head."""
+    from sqlalchemy import insert, select, update
+
+    from plateau.server import models as m
+    from plateau.server.db import Database, open_database
+
+    tz = ZoneInfo("Europe/Paris")
+    cards = sorted(school.cards.items())
+    day_list, d = [], last_day
+    while len(day_list) < days:
+        if d.weekday() < 5:
+            day_list.append(d)
+        d -= timedelta(days=1)
+    db = Database(open_database(db_url))
+    try:
+        with db.write() as s:
+            site = s.execute(select(m.Site)).scalars().first()
+            seq = site.feed_seq
+            rows, feed_rows = [], []
+
+            def flush():
+                s.execute(insert(m.Passage), rows)
+                s.execute(insert(m.Change), feed_rows)
+                rows.clear()
+                feed_rows.clear()
+
+            received = datetime.now(timezone.utc)
+            for day in sorted(day_list):
+                start = datetime.combine(day, dtime(11, 30), tz)
+                for i, (person, uid) in enumerate(cards):
+                    at = start + timedelta(seconds=2 * i)
+                    wire = {"id": str(uuid.uuid4()), "station": f"self-{1 + i % 2}", "at": at.isoformat(),
+                            "local_date": day.isoformat(), "service": "dejeuner", "card_uid": uid,
+                            "person_id": person, "kind": "badge", "accepted": True, "reason": "ok",
+                            "price_cents": 0, "balance_after_cents": None, "staff_id": None, "motive": None,
+                            "ref": None, "warnings": [], "medium": "card"}
+                    rows.append(dict(wire, site_id=site.id, at=at, local_date=day, received_at=received))
+                    seq += 1
+                    feed_rows.append({"site_id": site.id, "seq": seq, "kind": "passage", "op": "upsert",
+                                      "key": wire["id"], "data": wire, "at": received})
+                    if len(rows) >= CHUNK:
+                        flush()
+            if rows:
+                flush()
+            s.execute(update(m.Site).where(m.Site.id == site.id).values(feed_seq=seq))
+        return seq
+    finally:
+        db.engine.dispose()
+
+
+def _download_snapshot(url: str, token: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    rows, params = 0, {"limit": 1000}
+    with requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {token}"
+        while True:
+            body = http.get(f"{url}/api/v1/sync/snapshot", params=params, timeout=60).json()
+            rows += len(body["rows"])
+            if not body["more"]:
+                return time.perf_counter() - started, rows
+            params = {"limit": 1000, "cursor": body["cursor"], "day": body["day"], "after": body["after"]}
+
+
+def measure(tmp: Path, template: Path, school, days: int, ms) -> tuple:
+    """One history length: (row of the table, figures)."""
+    from tests.integration.sync.harness import Station, add_station
+    from tests.support.server import running_server
+
+    folder = tmp / f"history-{days}"
+    folder.mkdir()
+    db_url = str(folder / "server.db")
+    shutil.copy(template, db_url)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    t = time.perf_counter()
+    head = add_lunches(db_url, school, days, today)
+    seeded = time.perf_counter() - t
+    with running_server(db_url) as srv:
+        timings = {}
+        for way in ("feed", "snapshot"):
+            token = add_station(db_url, f"new-{way}")
+            st = Station(folder / way, f"new-{way}", srv.url, token, first_sync=way)
+            t = time.perf_counter()
+            st.sync_once(timeout=1200)
+            timings[way] = time.perf_counter() - t
+            timings[f"{way}_passages"] = st.scalar("SELECT count(*) FROM passage")
+        download, rows = _download_snapshot(srv.url, token)
+    passages = days * len(school.cards)
+    row = (f"{days} school days ({passages:,} passages, {head:,} feed items)",
+           ms(timings["feed"]), ms(timings["snapshot"]), f"{rows:,} rows, {timings['snapshot_passages']:,} passages",
+           ms(download), f"{timings['feed'] / timings['snapshot']:.0f}×", "≤ 20 s",
+           "✅" if timings["snapshot"] <= 20 else "❌")
+    return row, dict(timings, seeded=seeded, head=head)
+
+
+def section(tmp: Path, quick: bool, ms) -> str:
+    """The benchmark's markdown section (c)."""
+    from benchmarks.sync_seed import bulk_seed
+    from plateau.demo.school import generate
+
+    pupils = 600 if quick else 3000
+    lengths = (10, 40) if quick else (20, 175)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    school = generate(pupils=pupils, today=today)
+    template = tmp / "history-template.db"
+    bulk_seed(str(template), school)
+    rows = [measure(tmp, template, school, days, ms)[0] for days in lengths]
+    out = ["### A new station's first sync on a site with months of passages", "",
+           f"The demo school at {len(school.persons):,} persons (reservations of the whole year), plus "
+           "every pupil with a card passing once each school day, ending today. `plateau sync --once` from an "
+           "empty replica: before, the whole change feed (`[server] first_sync = \"feed\"`, what stations did "
+           "until now); after, the snapshot of the current state then the feed from its cursor. Baseline: "
+           "fetching the same snapshot pages without applying them.", "",
+           "| history | before: whole feed | after: snapshot + feed | what the snapshot brought | "
+           "baseline: snapshot download only | before / after | goal | |",
+           "|---|---|---|---|---|---|---|---|"]
+    out += [f"| {' | '.join(r)} |" for r in rows]
+    out += ["", "The snapshot's time does not grow with the history: it reads the persons, cards, balances, "
+            "the reservations and menus from today on, the oppositions not ended and the passages from the "
+            "day before on (the station asks a day early, not knowing its site's time zone yet)."]
+    return "\n".join(out) + "\n"
