@@ -1,6 +1,5 @@
-"""Sync benchmarks: first sync, propagation of server-side changes, passage-to-server latency,
-and a new station's first sync on a site with months of passages (whole feed against snapshot,
-`first_sync_history.py`).
+"""Sync benchmarks: first sync, propagation of server-side changes, passage-to-server latency
+(a new station's first sync on a site with months of passages: bench_first_sync.py).
 
 Real processes on loopback: `plateau server` (SQLite) seeded with the demo school at 3,000
 pupils, `plateau sync` as a subprocess, changes made through the server's HTTP API. Every
@@ -260,9 +259,6 @@ def main(quick: bool = False) -> str:
            "station's replica (polled every 5 ms).\n",
            "| measure | result | baseline (same run) | ratio | goal | |", "|---|---|---|---|---|---|"]
     out += [f"| {' | '.join(r)} |" for r in rows]
-    from benchmarks.first_sync_history import section as first_sync_section
-
-    out += ["", first_sync_section(tmp, quick, _ms)]
     f = _faults(tmp, quick)
     if f:
         out += ["", "### Fault injection (the scenario of `make soak`, tests/e2e/test_sync_faults.py)", "",

@@ -18,16 +18,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
 from plateau.db.pin_key import pepper_staff
 from plateau.db.replica import apply_changes
 from plateau.db.unit_of_work import UnitOfWork
 from plateau.sync import pull, status
 from plateau.sync.client import ServerUnreachable, SnapshotPage, SyncClient
-
-if TYPE_CHECKING:
-    from plateau.sync.loops import SyncLoops
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +98,9 @@ def first_day(now: datetime) -> str:
     return (now.astimezone(timezone.utc).date() - timedelta(days=1)).isoformat()
 
 
-def step(loops: "SyncLoops", client: SyncClient) -> tuple[int, bool]:
-    """Fetch and apply one page of the server's snapshot for `loops` (on the calling loop's
-    thread); return (cursor, more): 0 while pages remain, then the snapshot's cursor, from which
+def step(loops, client: SyncClient) -> tuple[int, bool]:
+    """Fetch and apply one page of the server's snapshot for `loops` (the `SyncLoops` pulling, on
+    its calling thread: this module sits below it, so it is not imported here); return (cursor, more): 0 while pages remain, then the snapshot's cursor, from which
     the feed goes on. Raises SyncError subclasses like a feed page."""
     with loops.unit_of_work().reading() as uow:
         asked = progress(uow)

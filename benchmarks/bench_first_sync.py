@@ -1,5 +1,6 @@
-"""A new station's first sync on a site with months of passages: the whole feed (stations before
-the snapshot, `[server] first_sync = "feed"`) against the snapshot, for two history lengths.
+"""`make bench` (c) of issue 15: a new station's first sync on a site with months of passages,
+the whole feed (stations before the snapshot, `[server] first_sync = "feed"`) against the
+snapshot, side by side in one run, for two history lengths.
 
 The server is the sync benchmark's demo school, bulk-seeded (`sync_seed.bulk_seed`), plus
 `days` school days of lunches ending today: every pupil with a card passes once a day, each
@@ -11,6 +12,8 @@ the same snapshot pages without validating or applying them.
 from __future__ import annotations
 
 import shutil
+import sys
+import tempfile
 import time
 import uuid
 from datetime import date, datetime, time as dtime, timedelta, timezone
@@ -117,8 +120,22 @@ def measure(tmp: Path, template: Path, school, days: int, ms) -> tuple:
     return row, dict(timings, seeded=seeded, head=head)
 
 
+def _ms(v: float) -> str:
+    return f"{v * 1000:.0f} ms" if v < 10 else f"{v:.1f} s"
+
+
+def main(quick: bool = False) -> str:
+    """The markdown section for docs/benchmarks.md."""
+    ROOT = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(ROOT))
+    tmp = Path(tempfile.mkdtemp(prefix="plateau-bench-first-sync-"))
+    try:
+        return section(tmp, quick, _ms)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def section(tmp: Path, quick: bool, ms) -> str:
-    """The benchmark's markdown section (c)."""
     from benchmarks.sync_seed import bulk_seed
     from plateau.demo.school import generate
 
@@ -129,7 +146,7 @@ def section(tmp: Path, quick: bool, ms) -> str:
     template = tmp / "history-template.db"
     bulk_seed(str(template), school)
     rows = [measure(tmp, template, school, days, ms)[0] for days in lengths]
-    out = ["### A new station's first sync on a site with months of passages", "",
+    out = ["## A new station's first sync on a site with months of passages", "",
            f"The demo school at {len(school.persons):,} persons (reservations of the whole year), plus "
            "every pupil with a card passing once each school day, ending today. `plateau sync --once` from an "
            "empty replica: before, the whole change feed (`[server] first_sync = \"feed\"`, what stations did "
@@ -143,3 +160,7 @@ def section(tmp: Path, quick: bool, ms) -> str:
             "the reservations and menus from today on, the oppositions not ended and the passages from the "
             "day before on (the station asks a day early, not knowing its site's time zone yet)."]
     return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(main(quick="--quick" in sys.argv))
