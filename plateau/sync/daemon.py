@@ -61,7 +61,8 @@ def options_from(settings: StationSettings) -> SyncOptions:
                        skew_warn=float(settings.server.clock_skew_warn_seconds),
                        max_answer_bytes=settings.server.max_answer_mib * 2**20,
                        heartbeat=settings.server.heartbeat_seconds,
-                       snapshot=settings.server.first_sync == "snapshot", kiosk_clock=station_clock(settings.station))
+                       snapshot=settings.server.first_sync == "snapshot",
+                       kiosk_clock=station_clock(settings.station))
 
 
 def _setup_logging(settings: StationSettings, debug: bool) -> None:
