@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, and_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from plateau.server import feed
@@ -67,7 +67,9 @@ class Part:
         return out
 
 
-# small kinds first, so that a station half-way through already knows its site; passages last
+# small kinds first, so that a station half-way through already knows its site; passages last.
+# Each order is an index's (the unique keys, migration 0013's for reservations, the day index for
+# passages): a page is an index range, whatever the history behind it.
 PARTS: tuple[Part, ...] = (
     Part("site", m.Site, ("id",), feed.site_data, site_column="id"),
     Part("service", m.Service, ("code",), feed.service_data),
