@@ -48,6 +48,7 @@ class ServerSection:
     clock_skew_warn_seconds: int = 120
     max_answer_mib: int = 16        # a server answer larger than this is not read (a whole-request failure)
     heartbeat_seconds: float = 10.0  # how often the sync daemon stamps "running" for the kiosk
+    first_sync: str = "snapshot"    # snapshot: a new station reads the site's current state; feed: the whole feed
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ class StationSettings:
             raise ConfigError(f"{self.source}: [server] heartbeat_seconds must be between 0.1 and 600")
         if not 1 <= self.server.max_answer_mib <= 1024:
             raise ConfigError(f"{self.source}: [server] max_answer_mib must be between 1 and 1024")
+        if self.server.first_sync not in ("snapshot", "feed"):
+            raise ConfigError(f"{self.source}: [server] first_sync must be snapshot or feed, "
+                              f"not {self.server.first_sync[:40]!r}")
         if self.server.url and not self.server.url.startswith(("http://", "https://")):
             raise ConfigError(f"{self.source}: [server] url must start with http:// or https://")
         if self.station.clock_start:

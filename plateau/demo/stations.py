@@ -45,7 +45,10 @@ class StationFiles:
                       f'clock_anchor = "{anchor.isoformat()}"']
             if real_from is not None:
                 lines.append(f'clock_real_time_from = "{real_from.isoformat()}"  # after the scripted lunch')
+        # the demo's school day is a fixed date, often before the real one, and a new station's
+        # snapshot starts from the real date: the demo's stations pull the (short) whole feed instead
         lines += ["[server]", f'url = "{url}"', f'token = "{token}"', "wait_seconds = 10", "timeout_seconds = 5",
+                  'first_sync = "feed"',
                   "[db]", f'path = "{self.db}"',
                   "[reader]", 'kind = "simulated"', f'simulated_source = "{reader_source}"', "debounce_ms = 300"]
         # atomically: the station's sync daemon may be reading it when the kiosk's clock is added

@@ -165,7 +165,8 @@ class Reservation(Base):
 
     __table_args__ = (
         UniqueConstraint("person_id", "date", "service", name="uq_reservation"),
-        Index("ix_reservation_site_day", "site_id", "date", "service"),
+        # the day's bookings by service (headcounts), and a snapshot's pages in its order (snapshot.py)
+        Index("ix_reservation_site_day_person", "site_id", "date", "service", "person_id"),
     )
 
 

@@ -63,6 +63,23 @@ class ChangesPage(BaseModel):
                                   "sync shows cursor/head as its progress")
 
 
+class SnapshotRow(BaseModel):
+    kind: str
+    key: str
+    data: dict[str, Any]
+
+
+class SnapshotPage(BaseModel):
+    cursor: int = Field(description="the feed position the snapshot was taken at: pull the feed from here after "
+                                    "its last page")
+    day: str = Field(description="the snapshot's day at the site (ISO date): rows dated before it are left out")
+    rows: list[SnapshotRow]
+    after: str | None = Field(description="where this page ended: send it back for the next page; null on the "
+                                          "last page")
+    more: bool
+    total: int | None = Field(None, description="first page only: how many rows the whole snapshot holds")
+
+
 class PushRequest(BaseModel):
     # items are checked one by one (plateau.sync.protocol), so one bad item is rejected alone
     passages: list[Any] = Field(max_length=5000)

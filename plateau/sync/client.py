@@ -33,7 +33,7 @@ import requests
 from plateau import __version__
 from plateau.sync.bounded import AnswerTooLarge, DeadlinePassed, bounded_session, fetch
 from plateau.sync.protocol import (API_PREFIX, MAX_CURSOR, Change, ProtocolError, changes_page_head,
-                                   parse_changes_page)
+                                   parse_changes_page, parse_snapshot_page)
 from plateau.sync import telemetry as tm
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,22 @@ class Page:
     more: bool
     head: int | None           # the server's latest seq, when it says (progress of a first sync)
     skew: float | None
+
+
+@dataclass(frozen=True)
+class SnapshotPage:
+    """One validated page of the site's snapshot (a first sync): its rows, as upserts."""
+
+    rows: list[Change]
+    cursor: int                # the feed position the snapshot was taken at
+    day: str                   # the snapshot's day at the site
+    after: str | None          # where the next page starts; None: this was the last one
+    total: int | None          # first page only: the snapshot's number of rows
+    skew: float | None
+
+    @property
+    def more(self) -> bool:
+        return self.after is not None
 
 
 @dataclass(frozen=True)
@@ -286,6 +302,26 @@ class SyncClient:
         if changes and changes[0].seq <= since:
             raise ServerUnreachable(f"the change feed of {self.server} repeated changes at or before {since}")
         return Page(changes, cursor, more, changes_page_head(body), skew)
+
+    def snapshot(self, cursor: int | None = None, day: str | None = None, after: str | None = None, *,
+                 limit: int = 1000) -> SnapshotPage:
+        """One page of the site's snapshot (`GET /sync/snapshot`), validated as a whole. The first
+        page (no cursor; `day`: the earliest day the station wants, else the site's today) fixes
+        the snapshot's cursor and day; later pages send them back with the previous page's `after`."""
+        params: dict = {"limit": limit}
+        if day is not None:
+            params["day"] = day
+        if cursor is not None:
+            params["cursor"] = cursor
+        if after is not None:
+            params["after"] = after
+        body, skew = self._call("GET", "/sync/snapshot", params=params, read_timeout=self.timeout)
+        try:
+            rows, got_cursor, got_day, got_after, total = parse_snapshot_page(
+                body, cursor, day if cursor is not None else None)
+        except ProtocolError as exc:
+            raise ServerUnreachable(f"malformed snapshot page from {self.server}: {exc}") from exc
+        return SnapshotPage(rows, got_cursor, got_day, got_after, total, skew)
 
     def push(self, passages: list[dict]) -> PushAnswer:
         """`POST /sync/passages` with wire-format passages; per-item results."""

@@ -8,7 +8,8 @@ answer is complete and validated) and closes the database.
 ``--retry-parked`` puts the items the server rejected back in the queue (and asks the running
 daemon to sync now), then exits, or goes on with ``--once``.
 
-``--once`` pushes everything waiting, then pulls every page of the change feed, and exits
+``--once`` pushes everything waiting, then pulls every page of the change feed (a new station
+first reads the server's snapshot, `first_sync`), and exits
 0 only if both succeeded (1 if the server could not be reached or answered badly, 2 if the
 station's token was refused or the configuration is wrong).
 """
@@ -26,6 +27,7 @@ from dataclasses import replace
 from plateau.config import StationSettings, load_settings
 from plateau.db import pin_key
 from plateau.db.engine import check_site, open_replica
+from plateau.demo.clock import station_clock
 from plateau.errors import UserError
 from plateau.sync.client import SyncError, TokenRefused
 from plateau.sync.loops import SyncLoops, SyncOptions
@@ -58,7 +60,9 @@ def options_from(settings: StationSettings) -> SyncOptions:
                        wait=float(settings.server.wait_seconds),
                        skew_warn=float(settings.server.clock_skew_warn_seconds),
                        max_answer_bytes=settings.server.max_answer_mib * 2**20,
-                       heartbeat=settings.server.heartbeat_seconds)
+                       heartbeat=settings.server.heartbeat_seconds,
+                       snapshot=settings.server.first_sync == "snapshot",
+                       kiosk_clock=station_clock(settings.station))
 
 
 def _setup_logging(settings: StationSettings, debug: bool) -> None:
@@ -91,7 +95,7 @@ def run_once(loops: SyncLoops) -> int:
         client.close()
     c = loops.counters
     print(f"plateau sync: pushed {c['pushed']} ({c['duplicates']} already on the server), parked {c['parked']}, "
-          f"pulled {c['pulled']} changes")
+          f"pulled {c['pulled']} changes" + (f" after a snapshot of {c['snapshot']} rows" if c["snapshot"] else ""))
     if loops.keeper.last_error:
         print(f"plateau sync: warning: {loops.keeper.last_error}", file=sys.stderr)
     return 0 if ok else 1

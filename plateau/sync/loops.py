@@ -13,13 +13,14 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import Engine
 
 from plateau.db.kiosk import FORCE_SYNC   # the sync_state key the kiosk bumps for "sync now"
 from plateau.db.unit_of_work import UnitOfWork
-from plateau.sync import outbox, pull
+from plateau.sync import first_sync, outbox, pull, status
 from plateau.sync.backoff import Backoff
 from plateau.sync.client import (BatchTooLarge, RequestRefused, ServerUnreachable, SyncClient, SyncError,
                                  TokenRefused)
@@ -52,6 +53,8 @@ class SyncOptions:
     heartbeat: float = HEARTBEAT_SECONDS  # seconds between "the daemon runs" stamps ([server] heartbeat_seconds)
     pin_key: bytes | None = None         # pepper for the staff PIN hashes pulled (plateau.db.pin_key)
     clock: Callable[[], float] = time.time   # the station's wall clock, sent to the server (tests move it)
+    snapshot: bool = True                # a first sync reads the server's snapshot ([server] first_sync)
+    kiosk_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)   # the kiosk's (a demo's): a snapshot's day
 
 
 class SyncLoops:
@@ -81,8 +84,10 @@ class SyncLoops:
         self._again = False                     # the last step moved nothing but wants another go now
         self._seen: dict[str, set[str]] | None = None   # keys pulled so far during a resync (pull.RESYNC)
         self._card_events_retry_at = 0.0   # monotonic: a server without card events is asked again then
+        self.no_snapshot = not options.snapshot   # set when the server has no snapshot (an older one)
+        self._first_done = False                   # the first sync is known complete (cached)
         self.counters = {"pushed": 0, "duplicates": 0, "parked": 0, "pulled": 0, "pages": 0, "errors": 0,
-                         "card_events": 0}
+                         "card_events": 0, "snapshot": 0}
 
     def client(self) -> SyncClient:
         return SyncClient(self.opt.url, self.opt.token, timeout=self.opt.timeout, verify=self.opt.verify,
@@ -286,6 +291,8 @@ class SyncLoops:
     def pull_step(self, client: SyncClient, cursor: int, wait: float) -> tuple[int, bool]:
         """Fetch and apply one page; return (new cursor, more)."""
         self.keeper.heartbeat()
+        if cursor == 0 and self._snapshot_wanted():
+            return self._snapshot_step(client)
         try:
             page = client.changes(cursor, limit=self.opt.page_size, wait=wait)
         except RequestRefused as exc:
@@ -296,7 +303,7 @@ class SyncLoops:
             if stored != cursor:  # the other puller moved it meanwhile: go on from there
                 return self.cursor(), True
             return self._resync(f"the server refuses this station's cursor {cursor} ({exc})"), True
-        if page.changes or page.cursor != cursor or self._seen is not None:
+        if page.changes or page.cursor != cursor or self._seen is not None or not self._first_sync_done():
             try:
                 with self.write_lock, self.unit_of_work().writing() as uow:
                     pull.apply_page(uow, page.changes, page.cursor, page.more, since=cursor, head=page.head,
@@ -316,6 +323,21 @@ class SyncLoops:
         else:
             self.keeper.succeeded("pull", page.skew)
         return page.cursor, page.more
+
+    def _first_sync_done(self) -> bool:
+        if not self._first_done:
+            with self.unit_of_work().reading() as uow:
+                self._first_done = uow.state(status.FIRST_SYNC_DONE) == "1"
+        return self._first_done
+
+    def _snapshot_wanted(self) -> bool:
+        if self.no_snapshot or self._seen is not None:
+            return False
+        with self.unit_of_work().reading() as uow:
+            return first_sync.wanted(uow)
+
+    def _snapshot_step(self, client: SyncClient) -> tuple[int, bool]:
+        return first_sync.step(self, client)
 
     def cursor(self) -> int:
         """Where to pull from: the stored cursor, unless it cannot be used (not a sane number, or a

@@ -211,6 +211,35 @@ def parse_changes_page(body: Any) -> tuple[list[Change], int, bool]:
     return changes, cursor, more
 
 
+def parse_snapshot_page(body: Any, cursor: int | None = None, day: str | None = None
+                        ) -> tuple[list[Change], int, str, str | None, int | None]:
+    """Validate a whole `GET /sync/snapshot` answer before anything is applied: (rows as
+    upserts, cursor, day, after, total). A later page must name the cursor and day it was
+    asked with (the snapshot's, fixed by its first page)."""
+    if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+        raise ProtocolError("the snapshot answer has no list of rows")
+    got_cursor, got_day, after, more = body.get("cursor"), body.get("day"), body.get("after"), body.get("more")
+    if not _int(got_cursor) or not 0 <= got_cursor <= MAX_CURSOR or not _date(got_day):
+        raise ProtocolError("the snapshot answer has a bad cursor or day")
+    if cursor is not None and (got_cursor, got_day) != (cursor, day):
+        raise ProtocolError(f"the snapshot answer is of another snapshot ({got_cursor}, {got_day}), "
+                            f"not ({cursor}, {day})")
+    if not _bool(more) or not _opt_str(after) or more != (after is not None) or (after is not None and not after):
+        raise ProtocolError("the snapshot answer has a bad more flag or position")
+    total = body.get("total")
+    total = total if _int(total) and total >= 0 else None   # informational (progress), read tolerantly
+    rows = []
+    for i, item in enumerate(body["rows"]):
+        if not isinstance(item, dict) or item.get("kind") not in KINDS or not isinstance(item.get("key"), str):
+            raise ProtocolError(f"snapshot row {i}: bad kind or key")
+        kind = KINDS[item["kind"]]
+        data = check_fields(kind, item.get("data"), where=f"snapshot row {i} ({kind.name})")
+        if kind.key_of(data) != item["key"]:
+            raise ProtocolError(f"snapshot row {i}: key {item['key'][:60]!r} does not match its data")
+        rows.append(Change(got_cursor, kind.name, "upsert", item["key"], data))
+    return rows, got_cursor, got_day, after, total
+
+
 # A card event: a station blocking a card (staff declared it lost at the kiosk), pushed with
 # `POST /sync/card-events` {"events": [...]} and answered per item like passages. A station
 # may only block cards: "found again" is the office's decision, made on the server.

@@ -117,5 +117,6 @@ def test_sync_daemon_logs_one_key_value_line_per_event(server_db, tmp_path):
     lines = _lines(err_path)
     _assert_structured(lines, "sync")
     assert all(" station=self-1 " in line for line in lines), lines
-    assert any("pull:" in line and "changes applied" in line for line in lines), lines
+    # the first sync's snapshot pages ("rows applied"), then the feed's ("changes applied")
+    assert any("pull:" in line and "snapshot taken at" in line and "rows applied" in line for line in lines), lines
     assert any(" level=DEBUG " in line for line in lines), lines   # --debug still works

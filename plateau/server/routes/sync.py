@@ -1,10 +1,11 @@
-"""The station sync endpoints: the site's change feed (long-poll), the passage push and the
-card-event push (cards declared lost at a kiosk)."""
+"""The station sync endpoints: the site's change feed (long-poll), the snapshot a new station
+starts from, the passage push and the card-event push (cards declared lost at a kiosk)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date
 from functools import partial
 from typing import Annotated
 
@@ -13,11 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
-from plateau.server import card_events, feed, push
+from plateau.server import card_events, feed, push, snapshot
 from plateau.server import models as m
 from plateau.server.auth import Caller, Db, StationCaller, authenticate_again
 from plateau.server.errors import ApiError, responses
-from plateau.server.schemas import CardEventsAnswer, CardEventsRequest, ChangesPage, PushAnswer, PushRequest
+from plateau.server.schemas import (CardEventsAnswer, CardEventsRequest, ChangesPage, PushAnswer, PushRequest,
+                                    SnapshotPage)
 from plateau.server.station_telemetry import note_station
 
 # every sync request of a station tells the office how the station is (station_telemetry.py)
@@ -76,6 +78,45 @@ async def changes(request: Request, caller: Caller,
         finally:
             metrics.long_polls_waiting -= 1
         waited = True
+
+
+@router.get("/snapshot", response_model=SnapshotPage, responses=responses(401, 403, 404, 422))
+async def snapshot_page(request: Request, caller: Caller,
+                        cursor: Annotated[int | None, Query(ge=0, le=2**62, description=(
+                            "the snapshot's feed position, as its first page answered; absent: a new snapshot"))] = None,
+                        day: Annotated[date | None, Query(description="the snapshot's day, as its first page "
+                                                                      "answered")] = None,
+                        after: Annotated[str | None, Query(max_length=300, description=(
+                            "where the previous page ended (its `after`, sent back as is)"))] = None,
+                        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+                        site: Annotated[str | None, Query(max_length=16,
+                                                          description="admin tokens: the site code")] = None,
+                        ) -> JSONResponse:
+    """One page of the caller's site's current state (persons, cards, balances, oppositions not
+    ended, reservations and menus from the snapshot's day on, that day's passages, ...): what a
+    new station reads instead of the whole change feed, then it pulls the feed from `cursor`
+    (docs/protocol.md)."""
+    db = request.app.state.db
+    site_id = caller.site_id
+    if caller.is_admin:
+        if not site:
+            raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
+        site_id = await run_in_threadpool(_site_id, db, site)
+    elif site and site.upper() != caller.site_code:
+        raise ApiError(404, "not_found", "no such site")
+    # the app's clock, when a test holds it (the family routes' `family_clock`): "today" is its date
+    clock = getattr(request.app.state, "family_clock", None)
+    now = clock() if clock is not None else feed.now()
+    try:
+        page = await run_in_threadpool(_read_snapshot, db, site_id, cursor, day, after, limit, now)
+    except snapshot.BadPosition as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    return JSONResponse(page)
+
+
+def _read_snapshot(db, site_id: int, cursor, day, after, limit, now) -> dict:
+    with db.read() as s:
+        return snapshot.read_page(s, s.get(m.Site, site_id), cursor, day, after, limit, now=now)
 
 
 def _site_id(db, code: str) -> int:

@@ -5,7 +5,7 @@ API route whatever FastAPI's internal route objects, plus the plain routes of th
 new route cannot be forgotten: a path
 parameter this test has no value for fails it, and a route not listed as public or as a
 station's is expected to take an admin token only. A station token reaches exactly what its
-sync daemon calls (`plateau.sync.client`): the change feed and the two pushes. Another site's
+sync daemon calls (`plateau.sync.client`): the change feed, the snapshot and the two pushes. Another site's
 resources answer a station exactly like resources that do not exist (same status, same body).
 """
 
@@ -30,7 +30,8 @@ FAMILY_DOORS = {("POST", "/family/session"), ("POST", "/family/activation"), ("P
                 ("POST", "/family/top-ups/{site}/notify"), ("GET", "/family/top-ups/{site}/return"),
                 ("POST", "/family/top-ups/{site}/return"), ("GET", "/family/top-ups/{site}/pay/{reference}")}
 UNPREFIXED = {"/docs/oauth2-redirect"}  # FastAPI serves Swagger's OAuth2 redirect outside the prefix
-STATION = {("GET", "/sync/changes"), ("POST", "/sync/passages"), ("POST", "/sync/card-events")}
+STATION = {("GET", "/sync/changes"), ("GET", "/sync/snapshot"), ("POST", "/sync/passages"),
+           ("POST", "/sync/card-events")}
 STATION_ONLY = {("POST", "/sync/passages"), ("POST", "/sync/card-events")}  # an admin pushes nothing
 NOWHERE = "0000000X"
 # the web pages and their static files answer to sessions, not tokens: their own access table is
@@ -75,6 +76,8 @@ def _values(site: str, person: int) -> dict:
 def _query(method: str, path: str, site: str) -> str:
     if path == "/sync/changes":
         return f"?since=0&site={site}"
+    if path == "/sync/snapshot":
+        return f"?site={site}"
     if path.startswith("/admin/imports/"):
         return f"?site={site}"
     return ""

@@ -54,6 +54,7 @@ class Station:
     wait_seconds: int = 5
     timeout_seconds: float = 3.0
     site: str = UAI
+    first_sync: str = "snapshot"    # [server] first_sync: "feed" plays a station from before snapshots
     procs: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -73,6 +74,7 @@ class Station:
             f'[station]\nid = "{self.station_id}"\nsite = "{self.site}"\nlog_level = "INFO"\n'
             f'[server]\nurl = "{self.url}"\ntoken = "{self.token}"\n'
             f"timeout_seconds = {self.timeout_seconds}\nwait_seconds = {self.wait_seconds}\n"
+            f'first_sync = "{self.first_sync}"\n'
             f'[db]\npath = "{self.db}"\n[reader]\nkind = "simulated"\n', encoding="utf-8")
 
     def sync_once(self, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -132,12 +134,24 @@ class Station:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def reference_rows(db: Path) -> dict[str, list[tuple]]:
-    """The replicated tables' rows. A staff PIN hash is compared by its scrypt salt and cost: each
-    station peppers the server's digest with its own key (plateau.db.pin_key)."""
+# the dated tables' rows still of use on a day (what a snapshot brings: plateau.server.snapshot)
+FROM_DAY = {"reservation": "date >= :day", "menu": "date >= :day", "closure": "last_day >= :day",
+            "opposition": "julianday(ends_at) > julianday(:start)"}
+
+
+def reference_rows(db: Path, since=None) -> dict[str, list[tuple]]:
+    """The replicated tables' rows (with `since`, a date: the dated tables' from that day on, as a
+    station that began from a snapshot holds them). A staff PIN hash is compared by its scrypt
+    salt and cost: each station peppers the server's digest with its own key (plateau.db.pin_key)."""
+    from datetime import datetime, time as dtime, timezone
+    from zoneinfo import ZoneInfo
+
+    start = since and datetime.combine(since, dtime(0), ZoneInfo("Europe/Paris")).astimezone(timezone.utc)
+    params = {"day": since.isoformat(), "start": start.isoformat()} if since else {}
     con = sqlite3.connect(str(db), timeout=30)
     try:
-        rows = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY {keys}').fetchall()
+        rows = {t: con.execute(f'SELECT * FROM "{t}"' + (f" WHERE {FROM_DAY[t]}" if since and t in FROM_DAY else "")
+                               + f" ORDER BY {keys}", params).fetchall()
                 for t, keys in REFERENCE_TABLES.items()}
     finally:
         con.close()
@@ -250,7 +264,10 @@ def check_exactly_once(station: Station, db_url: str, fresh: Station) -> dict:
 
     Every local passage is on the server exactly once (nothing lost, no second ledger debit),
     the station's outbox is empty, and the station's replica equals what a brand-new station
-    pulls from the server (reference tables, balances, and every passage)."""
+    pulls from the server's whole feed (reference tables, balances, and every passage: `fresh`
+    is made a station from before snapshots, which pulls the history too)."""
+    fresh.first_sync = "feed"
+    fresh.write_config()
     local = {pid for (pid,) in station.query("SELECT id FROM passage WHERE origin = 'local'")}
     on_server = server_passages(db_url)
     mine = {pid for pid, row in on_server.items() if row[0] == station.station_id}
@@ -259,7 +276,12 @@ def check_exactly_once(station: Station, db_url: str, fresh: Station) -> dict:
     doubles = server_double_charges(db_url)
     waiting = station.scalar("SELECT count(*) FROM outbox")
     fresh.sync_once()
-    differences = diff_rows(reference_rows(station.db), reference_rows(fresh.db))
+    # the station began from a snapshot: the dated rows before today it never needed
+    from datetime import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    today = _dt.now(ZoneInfo("Europe/Paris")).date()
+    differences = diff_rows(reference_rows(station.db, today), reference_rows(fresh.db, today))
     mine_rows, fresh_rows = normalized_passages(station.db), normalized_passages(fresh.db)
     passage_diff = {pid for pid in set(mine_rows) | set(fresh_rows) if mine_rows.get(pid) != fresh_rows.get(pid)}
     balances = server_balances(db_url)

@@ -63,11 +63,13 @@ def test_a_dripping_server_cannot_hold_a_request_past_its_deadline(hostile, head
     {"changes": [], "cursor": 10 ** 30, "more": False, "head": 10 ** 30},
     {"changes": [], "cursor": 500, "more": False, "head": 400},
     {"changes": [], "cursor": 500, "more": False},            # an older server without head: beyond `since`
-], ids=["huge", "huge_with_head", "beyond_head", "beyond_since"])
+    {"rows": [], "cursor": 10 ** 30, "day": "2026-12-03", "after": None, "more": False},   # a first sync's snapshot
+], ids=["huge", "huge_with_head", "beyond_head", "beyond_since", "snapshot_huge"])
 def test_a_cursor_beyond_the_servers_head_is_refused_and_never_stored(hostile, tmp_path, page):
     hostile.page(page)
     engine = open_replica(tmp_path / "station.db")
-    loops = SyncLoops(engine, SyncOptions(url=hostile.url, token="pst_test", timeout=2, wait=0))
+    loops = SyncLoops(engine, SyncOptions(url=hostile.url, token="pst_test", timeout=2, wait=0,
+                                          snapshot="rows" in page))
     client = loops.client()
     with pytest.raises(ServerUnreachable, match="cursor"):
         loops.pull_all(client)
@@ -114,8 +116,8 @@ def test_a_stored_cursor_the_server_refuses_heals_by_a_full_resync(tmp_path, see
         loops.pull_all(client)   # the passage pushed comes back in the feed, like on the fresh station
         client.close()
         engine.dispose()
-        fresh = Station(tmp_path / "fresh", "self-1", srv.url, token)
-        fresh.sync_once()
+        fresh = Station(tmp_path / "fresh", "self-1", srv.url, token, first_sync="feed")   # a resync is a
+        fresh.sync_once()                                                                # whole-feed pull
         assert st.scalar("SELECT count(*) FROM person WHERE id = 987654") == 0
         assert reference_rows(st.db) == reference_rows(fresh.db)
         assert st.scalar("SELECT value FROM sync_state WHERE key = 'cursor'") == \

@@ -49,10 +49,15 @@ def _state(engine):
         return cursor, conn.execute(text("SELECT count(*) FROM person")).scalar()
 
 
-@pytest.mark.parametrize("fault", ["truncate", "corrupt", "drop", "stall", "fail", "unavailable", "bad_field",
-                                   "out_of_order", "bad_key"])
-def test_a_bad_page_never_touches_the_replica(setup, fault):
+@pytest.mark.parametrize("first_sync,fault", [
+    *(("snapshot", f) for f in ("truncate", "corrupt", "drop", "stall", "fail", "unavailable", "bad_field",
+                                "out_of_order", "bad_key")),
+    *(("feed", f) for f in ("truncate", "bad_field", "out_of_order", "bad_key"))])
+def test_a_bad_page_never_touches_the_replica(setup, first_sync, fault):
+    """A snapshot page or a feed page (a station from before snapshots) that is cut, corrupted or
+    breaks the protocol is refused whole: no row, no cursor, no progress."""
     srv, proxy, st, engine, loops, db = setup
+    loops.no_snapshot = first_sync == "feed"
     rewrites = {
         "bad_field": lambda b: b.replace(b'"last_name":', b'"last_name":1,"x":', 1),
         "out_of_order": lambda b: _swap_first_two(b),
@@ -68,6 +73,9 @@ def test_a_bad_page_never_touches_the_replica(setup, fault):
     with pytest.raises(ServerUnreachable):
         loops.pull_all(client)
     assert _state(engine) == (None, 0)              # nothing applied, no cursor
+    with engine.connect() as conn:
+        assert not conn.execute(text("SELECT value FROM sync_state WHERE key IN ('snapshot', 'pull_progress') "
+                                     "AND value != ''")).all()
     proxy.set("pass")
     loops.pull_all(client)                           # then the same pages apply whole
     client.close()
@@ -77,7 +85,10 @@ def test_a_bad_page_never_touches_the_replica(setup, fault):
 
 def _swap_first_two(body: bytes) -> bytes:
     page = json.loads(body)
-    page["changes"][0], page["changes"][1] = page["changes"][1], page["changes"][0]
+    if "rows" in page:   # a snapshot page: two rows swap their data, so each names the other's key
+        page["rows"][0]["data"], page["rows"][1]["data"] = page["rows"][1]["data"], page["rows"][0]["data"]
+    else:
+        page["changes"][0], page["changes"][1] = page["changes"][1], page["changes"][0]
     return json.dumps(page).encode()
 
 
@@ -108,14 +119,16 @@ def test_a_passage_the_server_rejects_is_parked_and_shown(setup, school):
     assert loops.push_all(loops.client()) == 0       # never sent again by itself
 
 
-def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
+@pytest.mark.parametrize("first_sync", ["snapshot", "feed"])
+def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template, first_sync):
     """SIGKILL `plateau sync --once` after the first page of a first sync: the next run resumes
-    from the stored cursor (pulls only the rest) and ends with the same replica."""
+    where the first stopped (pulls only the rest: the rest of the snapshot, or of the feed from
+    the stored cursor) and ends with the same replica as a station that was never killed."""
     db = tmp_path / "server.db"
     shutil.copy(seeded_template, db)
     with running_server(str(db)) as srv, FaultProxy(srv.port) as proxy:
         token = add_station(str(db), "self-1")
-        st = Station(tmp_path / "self-1", "self-1", proxy.url, token, timeout_seconds=30)
+        st = Station(tmp_path / "self-1", "self-1", proxy.url, token, timeout_seconds=30, first_sync=first_sync)
         proxy.script = ["pass", "stall"]             # the first page arrives, the second never does
         proxy.stall_seconds = 60
         import subprocess
@@ -125,24 +138,40 @@ def test_first_sync_resumes_after_a_kill(tmp_path, seeded_template):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             try:
-                st.wait_for("SELECT value FROM sync_state WHERE key = 'cursor'", "1000", timeout=90)
+                st.wait_for("SELECT substr(value, 1, 5) FROM sync_state WHERE key = 'pull_progress'", "1000/",
+                            timeout=90)
             except AssertionError as exc:
                 proc.kill()
                 out, err = proc.communicate(timeout=10)
                 raise AssertionError(f"{exc}; proxy {dict(proxy.counts)}; sync said: {err[-800:]!r}") from None
+            import time
+            deadline = time.monotonic() + 30
+            while proxy.counts["stall"] == 0 and time.monotonic() < deadline:   # killed while it waits for
+                time.sleep(0.02)                                               # its second page, not before
             progress = st.scalar("SELECT value FROM sync_state WHERE key = 'pull_progress'")
+            cursor = st.query("SELECT value FROM sync_state WHERE key = 'cursor'")
         finally:
             proc.kill()
             proc.wait(10)
-        assert progress.startswith("1000/")
         assert st.scalar("SELECT count(*) FROM sync_state WHERE key = 'first_sync_done'") == 0
+        # changed while the station was down, behind the page it reached: it comes through the feed
+        srv.admin("tariff", "add", "0691234X", "eleve", "--price-cents", "412")
         proxy.set("pass")
         done = st.sync_once(check=False)
         assert done.returncode == 0, (dict(proxy.counts), proxy.script, done.stderr[-500:])
-        total = int(st.scalar("SELECT value FROM sync_state WHERE key = 'cursor'"))
-        assert f"pulled {total - 1000} changes" in done.stdout
-        assert progress == f"1000/{total}"          # the server's head: "received/total"
-        fresh = Station(tmp_path / "fresh", "self-1", srv.url, token)
+        head = int(st.scalar("SELECT value FROM sync_state WHERE key = 'cursor'"))
+        total = int(progress.split("/")[1])
+        if first_sync == "snapshot":
+            assert cursor in ([], [("0",)])            # the snapshot's cursor is stored with its last page
+            assert f"pulled 1 changes after a snapshot of {total - 1000} rows" in done.stdout, done.stdout
+            assert total < head                        # the current state is smaller than the history
+        else:
+            assert cursor == [("1000",)]
+            assert f"pulled {head - 1000} changes" in done.stdout
+            assert total == head - 1                   # the server's head then: "received/total"
+        assert st.scalar("SELECT value FROM sync_state WHERE key = 'first_sync_done'") == "1"
+        assert st.scalar("SELECT price_cents FROM tariff WHERE category = 'eleve'") == 412
+        fresh = Station(tmp_path / "fresh", "self-1", srv.url, token, first_sync=first_sync)
         fresh.sync_once()
         assert reference_rows(st.db) == reference_rows(fresh.db)
 
