@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = "plateau-server.db"
+POOL_SIZE, MAX_OVERFLOW = 40, 10   # PostgreSQL connections per server process (see make_engine)
 ENV_DB = "PLATEAU_SERVER_DB"
 
 
@@ -96,7 +97,11 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r} (use a SQLite path or postgresql://)")
-    return create_engine(full, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    # Each process keeps POOL_SIZE connections open (plus MAX_OVERFLOW at a peak, closed again
+    # after use, and the feed listener's own): opening a PostgreSQL connection forks a backend,
+    # and a pool smaller than the request threads that use it (40) was measured opening and
+    # closing connections all the time under load. docs/install-server.md sizes max_connections.
+    return create_engine(full, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_pre_ping=True)
 
 
 def alembic_config() -> Config:
@@ -135,6 +140,10 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        # PostgreSQL reads that are not a transaction: no BEGIN and no ROLLBACK round trips. Under
+        # READ COMMITTED every statement sees its own snapshot anyway, so a read loses nothing.
+        self._autocommit = self._factory if self.is_sqlite else sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         # called with the set of site ids whose feed grew, after each commit (long-poll wake-up)
         self.commit_listeners: list = []
         # SQLite has one writer at a time. Writers of this process queue on this lock instead of
@@ -142,8 +151,10 @@ class Database:
         self._sqlite_writer = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with self._factory() as session:
+    def read(self, *, autocommit: bool = False) -> Iterator[Session]:
+        """A session that only reads. `autocommit`: for the hot paths' reads (the change feed,
+        token checks) on PostgreSQL, each statement on its own; never write through one."""
+        with (self._autocommit if autocommit else self._factory)() as session:
             yield session
             session.rollback()
 

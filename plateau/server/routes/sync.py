@@ -58,7 +58,7 @@ async def changes(request: Request, caller: Caller,
             if items and waited:
                 # the token was checked when the request began: it may have been revoked while
                 # the request waited (401 then, never the changes made since)
-                await authenticate_again(request)
+                await authenticate_again(request, told=notifier.was_told(site_id, cursor))
             if items or not wait:
                 # already valid (built from checked feed rows): skip re-validating a large page
                 return JSONResponse({"changes": items, "cursor": cursor, "more": more, "head": head})
@@ -84,7 +84,7 @@ def _site_id(db, code: str) -> int:
 
 
 def _read(db, site_id: int, since: int, limit: int):
-    with db.read() as s:
+    with db.read(autocommit=True) as s:
         items, cursor, more = feed.read_changes(s, site_id, since, limit)
         if not more:
             # the page ends the feed (its last item is never compacted away): the cursor is the
