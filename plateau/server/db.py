@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = "plateau-server.db"
-POOL_SIZE, MAX_OVERFLOW = 40, 10   # PostgreSQL connections per server process (see make_engine)
+# connections kept per server process, as many as the request threads that use them (see
+# make_engine); beyond, MAX_OVERFLOW more at a peak, closed after use
+POOL_SIZE, MAX_OVERFLOW = 40, 10
 ENV_DB = "PLATEAU_SERVER_DB"
 
 
@@ -91,7 +93,7 @@ def make_engine(url: str | None = None) -> Engine:
             raise DatabaseError(f"the folder for the server database does not exist: {Path(db).parent}")
         engine = create_engine(full, connect_args={"isolation_level": None, "check_same_thread": False,
                                                    "timeout": 30},
-                               pool_size=8, max_overflow=16)
+                               pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
