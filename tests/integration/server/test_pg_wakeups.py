@@ -120,6 +120,7 @@ def test_metrics_need_an_admin_token(pg_env):
         r = Api(srv.url, admin).get("/metrics")
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
         assert "plateau_db_pool_checked_out" in r.text and "plateau_push_seconds_bucket" in r.text
+        assert "plateau_push_commits_total" in r.text
 
 
 @pytest.mark.postgres
