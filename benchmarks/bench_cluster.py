@@ -18,113 +18,21 @@ PostgreSQL only (several processes are refused on SQLite); skipped when it is no
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from datetime import datetime, timezone
+import os
 
-from benchmarks.bench_server import _passage, _pct, _pg_cluster, _setup
+from benchmarks import load
+from benchmarks.bench_server import _pct, _pg_cluster, _setup
 from tests.support.server import running_server
 
 
-async def _station(host, port, token, stop, stats, ready, arrivals):
-    cursor = 0
-    reader = writer = None
-    while not stop.is_set():
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(host, port)
-            writer.write((f"GET /api/v1/sync/changes?since={cursor}&wait=25&limit=500 HTTP/1.1\r\n"
-                          f"Host: {host}\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
-            body = json.loads(await reader.readexactly(length))
-            now = time.time()
-            if cursor:   # the first page is the catch-up, not a wake-up
-                arrivals.extend((c["key"], now) for c in body["changes"] if c["kind"] == "passage")
-            cursor = body["cursor"]
-            ready.add(token)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - counted; the station reconnects as a real one would
-            stats["errors"] += 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
-            await asyncio.sleep(0.5)
-    if writer is not None:
-        writer.close()
-
-
-def _pusher(jobs, seconds, rate, out):
-    """Its own process: push one passage at a time at `rate`/s; {id: sent at}, latencies, errors."""
-    import random
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    import requests
-
-    local = threading.local()
-    rng = random.Random(5)
-    at = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)
-    sent = {}
-
-    def one(job):
-        url, station, token, person = job
-        http = getattr(local, "http", None) or requests.Session()
-        local.http = http
-        passage = _passage(person, station, at)
-        sent[passage["id"]] = time.time()
-        t0 = time.perf_counter()
-        try:
-            ok = http.post(url + "/api/v1/sync/passages", json={"passages": [passage]},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=60).status_code == 200
-        except requests.RequestException:
-            ok = False
-        return time.perf_counter() - t0, ok
-
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        futures, t_end, next_at = [], time.perf_counter() + seconds, time.perf_counter()
-        while time.perf_counter() < t_end:
-            futures.append(pool.submit(one, rng.choice(jobs)))
-            next_at += 1 / rate
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-        results = [f.result() for f in futures]
-    out.put((dict(sent), [r[0] for r in results], sum(1 for r in results if not r[1])))
-
-
-def _push(jobs, seconds, rate):
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_pusher, args=(jobs, seconds, rate, out))
-    proc.start()
-    result = out.get(timeout=seconds + 180)
-    proc.join(timeout=30)
-    return result
-
-
 async def _load(placed, jobs, seconds, rate):
-    stop, stats, ready = asyncio.Event(), {"errors": 0}, set()
-    arrivals: dict[str, list] = {}
-    tasks = []
-    for url, site, token in placed:
-        host, port = url.split("//")[1].split(":")
-        arrivals[token] = []
-        tasks.append(asyncio.create_task(_station(host, int(port), token, stop, stats, ready, arrivals[token])))
-    started = time.perf_counter()
-    while len(ready) < len(tasks) and time.perf_counter() - started < 180:
-        await asyncio.sleep(0.2)
-    caught_up, stats["errors"] = len(ready), 0
-    sent, latencies, errors = await asyncio.get_running_loop().run_in_executor(None, _push, jobs, seconds, rate)
+    tasks, stop, stats, ready, arrivals = await load.stations_polling(placed)
+    caught_up = len(ready)
+    sent, latencies, errors = await asyncio.get_running_loop().run_in_executor(
+        None, load.push_at_rate, jobs, seconds, rate)
     await asyncio.sleep(2)   # the last wake-ups arrive
-    stop.set()
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    wakes = [at - sent[pid] for got in arrivals.values() for pid, at in got if pid in sent]
-    return latencies, errors, stats["errors"], caught_up, wakes
+    await load.stop_polling(tasks, stop)
+    return latencies, errors, stats["errors"], caught_up, load.wakeups(sent, arrivals)
 
 
 def bench_cluster(db_url, stations, rate, seconds):
@@ -138,10 +46,10 @@ def bench_cluster(db_url, stations, rate, seconds):
             for station, token in tokens:
                 url = urls[k % 2]
                 k += 1
-                placed.append((url, code, token))
+                placed.append((url, token))
                 jobs += [(url, station, token, p) for p in persons[:2]]
         lat, errors, poll_errors, caught_up, wakes = asyncio.run(_load(placed, jobs, seconds, rate))
-        _sent, base, base_errors = _push(jobs, seconds / 2, rate)
+        _sent, base, base_errors = load.push_at_rate(jobs, seconds / 2, rate)
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
     return [f"| push latency p50 | {ms(_pct(lat, 50))} | {ms(_pct(base, 50))} |",
             f"| push latency p99 | {ms(_pct(lat, 99))} | {ms(_pct(base, 99))} |",
@@ -156,10 +64,13 @@ def main(quick: bool = False) -> str:
     cluster = _pg_cluster()
     if cluster is None:
         return "## Several server processes\n\nPostgreSQL is not installed: not measured.\n"
+    loadavg = os.getloadavg()[0]
     try:
         rows = bench_cluster(cluster.create_database("bench_cluster"), stations, rate, seconds)
     finally:
         cluster.stop()
+    rows.append(f"| load average of the machine (1 min), before / after | {loadavg:.1f} / "
+                f"{os.getloadavg()[0]:.1f} | |")
     return "\n".join([
         "## Several server processes (PostgreSQL)", "",
         f"Two `plateau server` processes on one throwaway PostgreSQL, {stations:,} stations "

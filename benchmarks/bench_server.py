@@ -17,7 +17,7 @@ fresh database and talks HTTP to it:
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import random
 import statistics
 import threading
@@ -29,6 +29,7 @@ from tempfile import TemporaryDirectory
 
 import requests
 
+from benchmarks import load
 from tests.support.server import running_server
 
 
@@ -39,11 +40,7 @@ def _pct(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def _passage(person_id, station, at, price=420):
-    return {"id": str(uuid.uuid4()), "station": station, "at": at.isoformat(), "local_date": at.date().isoformat(),
-            "service": "dejeuner", "card_uid": None, "person_id": person_id, "kind": "badge", "accepted": True,
-            "reason": "ok", "price_cents": price, "balance_after_cents": None, "staff_id": None, "motive": None,
-            "ref": None, "warnings": []}
+_passage = load.passage
 
 
 def _setup(db_url, sites=1, stations_per_site=2, persons_per_site=200):
@@ -111,6 +108,38 @@ def bench_push(db_url, batches, label):
             f"{replay * 1000:.0f} ms |")
 
 
+def statements_per_push(db_url, label):
+    """The statements a push costs (each one a round trip to PostgreSQL), counted in this process
+    with SQLAlchemy's events around the server's own push writer: a push of 1 passage and one of
+    1,000 (the database work must not grow with the batch)."""
+    import asyncio as aio
+
+    from sqlalchemy import event
+
+    from plateau.server.group_commit import PushWriter
+
+    db, [(_code, stations, persons)] = _setup(db_url, persons_per_site=1000)
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    writer, counts = PushWriter(db, writers=1), []
+    sent: list = []
+
+    def count(*_args):
+        sent.append(1)
+
+    try:
+        aio.run(writer.submit(1, "self-1", [_passage(p, "self-1", start) for p in persons]))  # balances exist
+        for n in (1, 1000):
+            sent.clear()
+            event.listen(db.engine, "before_cursor_execute", count)
+            aio.run(writer.submit(1, "self-1", [_passage(p, "self-1", start) for p in persons[:n]]))
+            event.remove(db.engine, "before_cursor_execute", count)
+            counts.append(len(sent))
+    finally:
+        writer.stop()
+        db.engine.dispose()
+    return f"| {label} | {counts[0]} | {counts[1]} |"
+
+
 # --- 2. change-feed latency ----------------------------------------------------------------------
 
 def bench_feed_latency(db_url, samples, label):
@@ -172,101 +201,27 @@ def bench_feed_latency(db_url, samples, label):
 
 # --- 3. 500 long-polling stations + 50 passages/s --------------------------------------------------
 #
-# The load generator must not be the bottleneck: 500 stations long-poll through a bare asyncio
-# HTTP/1.1 client (keep-alive, one connection each), and the pushes come from another process
-# (its own interpreter and GIL), paced at 50/s by a small thread pool, timed there.
+# The stations and the pusher are benchmarks/load.py's (shared with bench_cluster.py).
 
-async def _poll_forever(host, port, token, stop, stats, ready):
-    cursor = 0
-    reader = writer = None
-    while not stop.is_set():
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(host, port)
-            writer.write((f"GET /api/v1/sync/changes?since={cursor}&wait=25&limit=500 HTTP/1.1\r\n"
-                          f"Host: {host}\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
-            body = json.loads(await reader.readexactly(length))
-            cursor = body["cursor"]
-            stats["answers"] += 1
-            ready.add(token)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - counted; the station reconnects as a real one would
-            stats["errors"] += 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
-            await asyncio.sleep(0.5)
-    if writer is not None:
-        writer.close()
-
-
-def _pusher(url, sites, seconds, rate, out):
-    """Runs in its own process: push single passages at `rate` per second, time each."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    local = threading.local()
-    at = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)
-    rng = random.Random(3)
-
-    def one(job):
-        station, token, person = job
-        http = getattr(local, "http", None) or requests.Session()
-        local.http = http
-        t0 = time.perf_counter()
-        try:
-            r = http.post(url + "/api/v1/sync/passages", json={"passages": [_passage(person, station, at)]},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=60)
-            ok = r.status_code == 200
-        except requests.RequestException:
-            ok = False
-        return time.perf_counter() - t0, ok
-
-    futures = []
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        t_end = time.perf_counter() + seconds
-        next_at = time.perf_counter()
-        while time.perf_counter() < t_end:
-            _code, stations, persons = rng.choice(sites)
-            station, token = rng.choice(stations)
-            futures.append(pool.submit(one, (station, token, rng.choice(persons))))
-            next_at += 1 / rate
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-        results = [f.result() for f in futures]
-    out.put(([r[0] for r in results], sum(1 for r in results if not r[1])))
-
-
-def _run_pusher(url, sites, seconds, rate=50):
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_pusher, args=(url, sites, seconds, rate, out))
-    proc.start()
-    latencies, errors = out.get(timeout=seconds + 180)
-    proc.join(timeout=30)
-    return latencies, errors
+def _jobs(url, sites):
+    return [(url, station, token, person) for _code, stations, persons in sites
+            for station, token in stations for person in persons[:2]]
 
 
 async def _load(url, sites, seconds):
-    host, port = url.split("//")[1].split(":")
-    stop, stats, ready = asyncio.Event(), {"answers": 0, "errors": 0}, set()
-    tasks = [asyncio.create_task(_poll_forever(host, int(port), token, stop, stats, ready))
-             for _, stations, _ in sites for _, token in stations]
-    waited = time.perf_counter()
-    while len(ready) < len(tasks) and time.perf_counter() - waited < 120:
-        await asyncio.sleep(0.2)  # every station has caught up and waits
+    placed = [(url, token) for _code, stations, _persons in sites for _station, token in stations]
+    tasks, stop, stats, ready, arrivals = await load.stations_polling(placed, until_ready=120)
     caught_up = len(ready)
-    stats["answers"] = stats["errors"] = 0
-    latencies, errors = await asyncio.get_running_loop().run_in_executor(None, _run_pusher, url, sites, seconds)
-    stop.set()
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return latencies, errors, stats, caught_up
+    sent, latencies, errors = await asyncio.get_running_loop().run_in_executor(
+        None, load.push_at_rate, _jobs(url, sites), seconds, 50, 16)
+    await asyncio.sleep(1)   # the last wake-ups arrive
+    await load.stop_polling(tasks, stop)
+    return latencies, errors, stats, caught_up, load.wakeups(sent, arrivals)
+
+
+def _run_pusher(url, sites, seconds, rate=50):
+    _sent, latencies, errors = load.push_at_rate(_jobs(url, sites), seconds, rate, 16)
+    return latencies, errors
 
 
 def bench_load(db_url, seconds):
@@ -312,6 +267,13 @@ def main(quick: bool = False) -> str:
             lines += ["", "Goal: a station's whole lunch (1,500 passages) is absorbed in well under a second; "
                       "the work beyond the bare INSERT is validation, the idempotency check, the ledger "
                       "entries and balances, the feed items and HTTP/JSON.", "",
+                      "Statements a push sends to the database (each a round trip on PostgreSQL; besides "
+                      "them, BEGIN and COMMIT), whatever the number of passages:", "",
+                      "| database | push of 1 passage | push of 1,000 passages |", "|---|---|---|",
+                      statements_per_push(str(Path(tmp) / "count.db"), "SQLite")]
+            if cluster:
+                lines.append(statements_per_push(cluster.create_database("bench_count"), "PostgreSQL"))
+            lines += ["",
                       "### Change-feed latency (write started → long-polling station answered)", "",
                       "| path (write started → long-polling station answered) | p50 | p99 | samples |", "|---|---|---|---|"]
             lines += bench_feed_latency(str(Path(tmp) / "feed.db"), samples, "SQLite")
@@ -322,7 +284,10 @@ def main(quick: bool = False) -> str:
                       "feed watcher, which reads the feed heads every 0.25 s while someone waits; on PostgreSQL every "
                       "commit NOTIFYs the site's channel and the server's listener wakes the station at once.", "",
                       "### Load: 500 long-polling stations (50 sites × 10) and 50 passages/s", ""]
+            loadavg = os.getloadavg()[0]
             after, before, base = bench_load(str(Path(tmp) / "load.db"), load_seconds)
+            lines += [f"Load average of the machine (1 min) before / after: {loadavg:.1f} / "
+                      f"{os.getloadavg()[0]:.1f}.", ""]
             ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
             lines += ["| measure | shared wake-ups (now) | each woken station reads alone (before) | "
                       "baseline: same pushes, nobody polling |", "|---|---|---|---|"]
@@ -334,6 +299,8 @@ def main(quick: bool = False) -> str:
             lines.append("| long-poll answers/s (errors; stations waiting) | " + " | ".join(
                 f"{r[2]['answers'] / load_seconds:.0f} ({r[2]['errors']}; {r[3]} of 500)" for r in (after, before))
                 + " | |")
+            lines.append("| wake-ups (push sent → passage at each station of its site) p50 / p99 | " + " | ".join(
+                f"{ms(_pct(r[4], 50))} / {ms(_pct(r[4], 99))}" for r in (after, before)) + " | — |")
             lines += ["", "SQLite database. Each pushed passage wakes the 10 stations of its site, which ask again "
                       "at once. Now they share one read per site and cursor, and those asking again right after "
                       "their answer wait without reading; before, each read for itself, twice. Goal: p99 push "

@@ -53,7 +53,7 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         credentials.start()
         notifier = app.state.notifier = FeedNotifier(db, settings.feed_poll_interval,
                                                           shared=settings.shared_wakeups)
-        app.state.push_writer = PushWriter(db) if db.is_sqlite else None
+        app.state.push_writer = PushWriter(db)
         await notifier.start()
         credentials.notified = lambda: notifier.listening
         notifier.token_listeners.append(credentials.forget)
@@ -67,8 +67,7 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
             await compactor.stop()
             await credentials.stop()
             await app.state.notifier.stop()
-            if app.state.push_writer is not None:
-                app.state.push_writer.stop()
+            app.state.push_writer.stop()
             if database is None:
                 db.engine.dispose()
 

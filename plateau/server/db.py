@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = "plateau-server.db"
+# connections kept per server process, as many as the request threads that use them (see
+# make_engine); beyond, MAX_OVERFLOW more at a peak, closed after use
+POOL_SIZE, MAX_OVERFLOW = 40, 10
 ENV_DB = "PLATEAU_SERVER_DB"
 
 
@@ -90,13 +93,17 @@ def make_engine(url: str | None = None) -> Engine:
             raise DatabaseError(f"the folder for the server database does not exist: {Path(db).parent}")
         engine = create_engine(full, connect_args={"isolation_level": None, "check_same_thread": False,
                                                    "timeout": 30},
-                               pool_size=8, max_overflow=16)
+                               pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r} (use a SQLite path or postgresql://)")
-    return create_engine(full, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    # Each process keeps POOL_SIZE connections open (plus MAX_OVERFLOW at a peak, closed again
+    # after use, and the feed listener's own): opening a PostgreSQL connection forks a backend,
+    # and a pool smaller than the request threads that use it (40) was measured opening and
+    # closing connections all the time under load. docs/install-server.md sizes max_connections.
+    return create_engine(full, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_pre_ping=True)
 
 
 def alembic_config() -> Config:
@@ -135,6 +142,10 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        # PostgreSQL reads that are not a transaction: no BEGIN and no ROLLBACK round trips. Under
+        # READ COMMITTED every statement sees its own snapshot anyway, so a read loses nothing.
+        self._autocommit = self._factory if self.is_sqlite else sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         # called with the set of site ids whose feed grew, after each commit (long-poll wake-up)
         self.commit_listeners: list = []
         # SQLite has one writer at a time. Writers of this process queue on this lock instead of
@@ -142,8 +153,10 @@ class Database:
         self._sqlite_writer = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with self._factory() as session:
+    def read(self, *, autocommit: bool = False) -> Iterator[Session]:
+        """A session that only reads. `autocommit`: for the hot paths' reads (the change feed,
+        token checks) on PostgreSQL, each statement on its own; never write through one."""
+        with (self._autocommit if autocommit else self._factory)() as session:
             yield session
             session.rollback()
 

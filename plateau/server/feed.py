@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import event, inspect, select, text, update
+from sqlalchemy import case, event, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -47,6 +47,18 @@ def lock_site(session: Session, site_id: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT id FROM site WHERE id = :id FOR UPDATE"), {"id": site_id})
     locked.add(site_id)
+
+
+def lock_sites(session: Session, site_ids) -> dict[int, m.Site]:
+    """`lock_site` for several sites in one statement, in id order (so two writers of overlapping
+    sites never deadlock), returning them: {id: Site} (a site that does not exist is missing)."""
+    ids = sorted(set(site_ids))
+    query = select(m.Site).where(m.Site.id.in_(ids)).order_by(m.Site.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    sites = {site.id: site for site in session.execute(query).scalars()}
+    session.info.setdefault("locked_sites", set()).update(ids)
+    return sites
 
 
 def emit(session: Session, site_id: int, kind: str, op: str, data: dict | None = None,
@@ -86,8 +98,10 @@ def emit_many(session: Session, site_id: int,
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    # Seqs are handed out here, once per site and transaction: one UPDATE of the site row (which
-    # the transaction holds locked since its first emit) and one multi-row INSERT.
+    # Seqs are handed out here, once per transaction whatever the number of sites it wrote to
+    # (a group commit of pushes writes to many): one UPDATE of the site rows (which the
+    # transaction holds locked since its first emit), one multi-row INSERT and, on PostgreSQL,
+    # one SELECT of every site's pg_notify.
     pending = session.info.pop("feed_pending", None)
     if not pending:
         return
@@ -95,20 +109,25 @@ def _write_pending(session: Session) -> None:
     conn = session.connection()
     at = now()
     postgres = conn.dialect.name == "postgresql"
-    for site_id, rows in pending.items():
-        last = conn.execute(update(m.Site).where(m.Site.id == site_id)
-                            .values(feed_seq=m.Site.feed_seq + len(rows))
-                            .returning(m.Site.feed_seq)).scalar_one()
+    sites = sorted(pending)
+    grown = case({site_id: len(pending[site_id]) for site_id in sites}, value=m.Site.id)
+    lasts = dict(conn.execute(update(m.Site).where(m.Site.id.in_(sites))
+                              .values(feed_seq=m.Site.feed_seq + grown)
+                              .returning(m.Site.id, m.Site.feed_seq)).all())
+    changes, notes = [], []
+    for site_id in sites:
+        rows, last = pending[site_id], lasts[site_id]
         loaded = session.identity_map.get(identity_key(m.Site, site_id))
         if loaded is not None:  # a Core UPDATE leaves a loaded Site as it was: keep it true
             set_committed_value(loaded, "feed_seq", last)
         first = last - len(rows) + 1
-        conn.execute(m.Change.__table__.insert(), [
-            {"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
-            for i, (k, op, key, data) in enumerate(rows)])
-        if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py)
-            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                         {"channel": pg_listen.channel(site_id), "payload": pg_listen.payload(last)})
+        changes += [{"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
+                    for i, (k, op, key, data) in enumerate(rows)]
+        notes.append((pg_listen.channel(site_id), pg_listen.payload(last)))
+    conn.execute(m.Change.__table__.insert(), changes)
+    if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py)
+        params = {f"c{i}": c for i, (c, _p) in enumerate(notes)} | {f"p{i}": p for i, (_c, p) in enumerate(notes)}
+        conn.execute(text("SELECT " + ", ".join(f"pg_notify(:c{i}, :p{i})" for i in range(len(notes)))), params)
     session.info.setdefault("feed_sites", set()).update(pending)
 
 

@@ -1,13 +1,19 @@
-"""Group commit of station pushes on SQLite: many pushes, one transaction, one fsync.
+"""Group commit of station pushes: many pushes, one transaction, one commit.
 
-SQLite has a single writer, and each commit waits for an fsync. When many stations push at
-once, serialising one transaction per push caps the server at roughly one push per commit
-time and queues the rest. `PushWriter` instead runs on its own thread (``plateau-push-writer``):
-it takes every push waiting in its queue, stores them in ONE unit of work, commits once, and
-answers each push with its own results. If that combined unit of work fails (a bug, a full
-disk), each push of the group is retried alone, so one bad push cannot fail the others.
+When many stations push at once, one transaction per push costs each push its own round trips,
+its own commit (an fsync on SQLite, a WAL flush on PostgreSQL) and, on PostgreSQL, its own wait
+for the site's row lock while the previous push of that site commits. `PushWriter` instead runs
+on writer threads of its own (``plateau-push-writer-N``): a writer takes every push waiting in
+the queue, stores them all in ONE unit of work (`push.push_many`: a handful of statements for
+the whole group, whatever its number of pushes and passages), commits once, and answers each
+push with its own per-item results. If that combined unit of work fails (a bug, a full disk, a
+deadlock with another process), each push of the group is retried alone, so one bad push cannot
+fail the others; every check of `trust.py` applies to every item, grouped or not.
 
-PostgreSQL writes concurrently, so the server uses this only for SQLite.
+SQLite has one writer: one writer thread. PostgreSQL: `POSTGRES_WRITERS` threads, so that a group
+waiting for a site locked by another server process does not hold up the next group. Either way
+a push is answered only once its group has committed: a push retried after a kill is a
+`duplicate` the second time, never stored twice.
 """
 
 from __future__ import annotations
@@ -19,53 +25,65 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import update
-
-from plateau.server import feed, push
-from plateau.server import models as m
+from plateau.server import push
 from plateau.server.db import Database
 
 log = logging.getLogger(__name__)
 
 MAX_GROUP_ITEMS = 5000  # passages per combined transaction
+POSTGRES_WRITERS = 2
 
 
 class PushWriter:
-    """The one thread that writes pushed passages (SQLite). `submit` is thread-safe."""
+    """The threads that write pushed passages. `submit` may be awaited from the event loop."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, writers: int | None = None):
         self.db = db
         self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="plateau-push-writer", daemon=True)
-        self._stopping = False
-        self._thread.start()
+        count = writers or (1 if db.is_sqlite else POSTGRES_WRITERS)
+        self._threads = [threading.Thread(target=self._run, name=f"plateau-push-writer-{n + 1}", daemon=True)
+                         for n in range(count)]
+        self.groups = 0   # transactions committed (metrics, tests)
+        for thread in self._threads:
+            thread.start()
 
     async def submit(self, site_id: int, station_id: str, items: list[Any]):
+        """(per-item results, balances) of this push, once its group has committed."""
+        return await asyncio.wrap_future(self.submit_future(site_id, station_id, items))
+
+    def submit_future(self, site_id: int, station_id: str, items: list[Any]) -> Future:
         fut: Future = Future()
         self._queue.put((site_id, station_id, items, fut))
-        return await asyncio.wrap_future(fut)
+        return fut
 
     def stop(self, timeout: float = 10) -> None:
-        self._stopping = True
-        self._queue.put(None)
-        self._thread.join(timeout)
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _take(self) -> list | None:
+        job = self._queue.get()
+        if job is None:
+            return None
+        group, size = [job], len(job[2])
+        while size < MAX_GROUP_ITEMS:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self._queue.put(None)
+                break
+            group.append(nxt)
+            size += len(nxt[2])
+        return group
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is None:
+            group = self._take()
+            if group is None:
                 return
-            group, size = [job], len(job[2])
-            while size < MAX_GROUP_ITEMS:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)
-                    break
-                group.append(nxt)
-                size += len(nxt[2])
             try:
                 answers = self._write(group)
             except Exception:
@@ -84,11 +102,7 @@ class PushWriter:
                     fut.set_result(answer)
 
     def _write(self, group) -> list:
-        answers = []
         with self.db.write() as s:
-            for site_id, station_id, items, _fut in group:
-                site = s.get(m.Site, site_id)
-                answers.append(push.push(s, site, station_id, items))
-                s.execute(update(m.Station).where(m.Station.site_id == site_id, m.Station.station_id == station_id)
-                          .values(last_seen_at=feed.now()))
+            answers = push.push_many(s, [(site_id, station_id, items) for site_id, station_id, items, _ in group])
+        self.groups += 1
         return answers

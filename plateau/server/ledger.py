@@ -54,10 +54,14 @@ def post(session: Session, site_id: int, person_id: int, amount_cents: int, kind
     return entry
 
 
-def post_many(session: Session, site_id: int, entries: list[dict], *, emit_balance: bool = True) -> list[bool]:
-    """Post many movements at once (a pushed batch, an import): the same rules as `post`, in a
-    handful of statements. Each entry is a dict with person_id, amount_cents, kind, cause and
-    optionally label and at. Returns, per entry, whether it was posted (False: already was)."""
+def post_many(session: Session, entries: list[dict], *, emit_balance: bool = True,
+              read_also: Iterable[int] = ()) -> tuple[list[bool], dict[int, tuple[int, int]]]:
+    """Post many movements at once, of one site or several (a group commit of pushes, an
+    import): the same rules as `post`, in a handful of statements whatever their number. Each
+    entry is a dict with site_id, person_id, amount_cents, kind, cause and optionally label and
+    at. Returns, per entry, whether it was posted (False: already was), and the balance and
+    version after them of each person they name and of each person of `read_also` (persons
+    without entries: 0, 0), read in the same statement."""
     for e in entries:
         if e["kind"] not in m.LEDGER_KINDS:
             raise LedgerError(f"unknown ledger kind {e['kind']!r}")
@@ -65,28 +69,32 @@ def post_many(session: Session, site_id: int, entries: list[dict], *, emit_balan
             raise LedgerError(f"amount out of range: {e['amount_cents']!r}")
         if not e["cause"] or len(e["cause"]) > 100:
             raise LedgerError("a ledger entry needs a cause reference of at most 100 characters")
-    if not entries:
-        return []
-    feed.lock_site(session, site_id)
+    person_ids = sorted({e["person_id"] for e in entries} | set(read_also))
+    if not person_ids:
+        return [], {}
+    sites = {e["site_id"] for e in entries}
+    unlocked = sites - session.info.get("locked_sites", set())
+    if unlocked:
+        feed.lock_sites(session, unlocked)
     session.flush()
     conn = session.connection()
-    done: set[tuple[str, str]] = set()
-    for kind in {e["kind"] for e in entries}:
-        causes = [e["cause"] for e in entries if e["kind"] == kind]
-        for i in range(0, len(causes), 500):
-            done.update((kind, c) for c in conn.execute(select(m.LedgerEntry.cause).where(
-                m.LedgerEntry.site_id == site_id, m.LedgerEntry.kind == kind,
-                m.LedgerEntry.cause.in_(causes[i:i + 500]))).scalars())
-    person_ids = sorted({e["person_id"] for e in entries})
+    done: set[tuple[int, str, str]] = set()
+    for kind in sorted({e["kind"] for e in entries}):
+        causes = sorted({e["cause"] for e in entries if e["kind"] == kind})
+        for chunk in _chunks(causes):
+            done.update((site_id, kind, cause) for site_id, cause in conn.execute(
+                select(m.LedgerEntry.site_id, m.LedgerEntry.cause).where(
+                    m.LedgerEntry.site_id.in_(sites), m.LedgerEntry.kind == kind, m.LedgerEntry.cause.in_(chunk))))
     balances: dict[int, list[int]] = {}
-    for i in range(0, len(person_ids), 500):
+    for chunk in _chunks(person_ids):
         for row in conn.execute(select(m.Balance.person_id, m.Balance.balance_cents, m.Balance.version)
-                                .where(m.Balance.person_id.in_(person_ids[i:i + 500]))):
+                                .where(m.Balance.person_id.in_(chunk))):
             balances[row.person_id] = [int(row.balance_cents), row.version]
     known = set(balances)
     rows, posted, at = [], [], feed.now()
+    touched: dict[int, int] = {}   # person -> site
     for e in entries:
-        key = (e["kind"], e["cause"])
+        key = (e["site_id"], e["kind"], e["cause"])
         if key in done:
             posted.append(False)
             continue
@@ -94,28 +102,42 @@ def post_many(session: Session, site_id: int, entries: list[dict], *, emit_balan
         bal = balances.setdefault(e["person_id"], [0, 0])
         bal[0] += e["amount_cents"]
         bal[1] += 1
-        rows.append({"site_id": site_id, "person_id": e["person_id"], "amount_cents": e["amount_cents"],
+        touched[e["person_id"]] = e["site_id"]
+        rows.append({"site_id": e["site_id"], "person_id": e["person_id"], "amount_cents": e["amount_cents"],
                      "kind": e["kind"], "cause": e["cause"], "label": (e.get("label") or "")[:200],
                      "at": e.get("at") or at, "version": bal[1]})
         posted.append(True)
+    after = {p: (balances[p][0], balances[p][1]) if p in balances else (0, 0) for p in person_ids}
     if not rows:
-        return posted
-    touched = {r["person_id"] for r in rows}
+        return posted, after
     conn.execute(m.LedgerEntry.__table__.insert(), rows)
-    updates = [{"pid": p, "b": balances[p][0], "v": balances[p][1]} for p in touched if p in known]
+    updates = [{"pid": p, "b": balances[p][0], "v": balances[p][1]} for p in sorted(touched) if p in known]
     if updates:
         conn.execute(update(m.Balance.__table__).where(m.Balance.__table__.c.person_id == bindparam("pid"))
                      .values(balance_cents=bindparam("b"), version=bindparam("v")), updates)
-    inserts = [{"person_id": p, "site_id": site_id, "balance_cents": balances[p][0], "version": balances[p][1]}
-               for p in touched if p not in known]
+    inserts = [{"person_id": p, "site_id": touched[p], "balance_cents": balances[p][0], "version": balances[p][1]}
+               for p in sorted(touched) if p not in known]
     if inserts:
         conn.execute(m.Balance.__table__.insert(), inserts)
     for obj in list(session.identity_map.values()):  # ORM copies of these balances are now stale
         if isinstance(obj, m.Balance) and obj.person_id in touched:
             session.expire(obj)
     if emit_balance:
-        emit_balances(session, site_id, touched)
-    return posted
+        for site_id in sorted(set(touched.values())):
+            feed.emit_many(session, site_id, [
+                ("balance", "upsert", {"person_id": p, "balance_cents": after[p][0], "version": after[p][1]}, None)
+                for p in sorted(touched) if touched[p] == site_id])
+    return posted, after
+
+
+# As many values in one IN (...) as both databases take in a statement (SQLite 3.32+: 32,766
+# variables; PostgreSQL: 65,535), so a whole pushed batch (push.MAX_BATCH) is one query.
+IN_CHUNK = 5000
+
+
+def _chunks(seq: list, size: int = IN_CHUNK):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
 
 
 def emit_balances(session: Session, site_id: int, person_ids: Iterable[int]) -> None:

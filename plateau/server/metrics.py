@@ -43,6 +43,7 @@ class Metrics:
     def __init__(self) -> None:
         self.pushes = 0                 # push requests answered
         self.passages_pushed = 0        # passages in them
+        self.push_commits = 0           # transactions that stored them (group commit: fewer than pushes)
         self.push_seconds = Histogram()
         self.long_polls_waiting = 0     # requests waiting for their site's next change right now
         self.wakeups = 0                # site wake-ups handed to waiting long-polls
@@ -54,6 +55,8 @@ class Metrics:
             "# TYPE plateau_pushes_total counter", f"plateau_pushes_total{{{labels}}} {self.pushes}",
             "# TYPE plateau_passages_pushed_total counter",
             f"plateau_passages_pushed_total{{{labels}}} {self.passages_pushed}",
+            "# TYPE plateau_push_commits_total counter",
+            f"plateau_push_commits_total{{{labels}}} {self.push_commits}",
             "# TYPE plateau_push_seconds histogram", *self.push_seconds.lines("plateau_push_seconds", labels),
             "# TYPE plateau_long_polls_waiting gauge",
             f"plateau_long_polls_waiting{{{labels}}} {self.long_polls_waiting}",

@@ -48,6 +48,7 @@ class FeedNotifier:
         self.listener: FeedListener | None = None
         self.token_listeners: list = []   # called (event loop) when tokens changed (PostgreSQL)
         self.heads: dict[int, int] = {}
+        self.told: dict[int, int] = {}     # the highest seq each site's NOTIFYs told (PostgreSQL)
         self._events: dict[int, asyncio.Event] = {}
         self._generation: dict[int, int] = {}
         self._reads: dict[tuple, asyncio.Future] = {}
@@ -110,6 +111,8 @@ class FeedNotifier:
         for site_id, (seq, stamp) in heads.items():
             if self.heads.get(site_id, -1) < seq:
                 self.heads[site_id] = seq
+            if self.told.get(site_id, -1) < seq:
+                self.told[site_id] = seq
             if site_id in self._events and stamp:
                 self.metrics.wakeup_seconds.observe(now - stamp)
         self.wake(heads)
@@ -117,6 +120,12 @@ class FeedNotifier:
     def _tokens_changed(self, _none) -> None:
         for listener in self.token_listeners:
             listener()
+
+    def was_told(self, site_id: int, seq: int) -> bool:
+        """Whether a NOTIFY already told this process of the commit of `site_id`'s change `seq`
+        (and so, before it, of every token change committed earlier: `auth.authenticate_again`).
+        Once true it stays true: a lost connection later does not undo what was heard."""
+        return self.told.get(site_id, -1) >= seq
 
     @property
     def listening(self) -> bool:
@@ -172,7 +181,7 @@ class FeedNotifier:
             await asyncio.to_thread(self.listener.stop)
 
     def _read_heads(self) -> dict[int, int]:
-        with self.db.read() as s:
+        with self.db.read(autocommit=True) as s:
             return feed.head_seqs(s)
 
     async def _watch(self) -> None:

@@ -88,3 +88,18 @@ class ImportRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins of one key (an account or a client address, of the office or the Espace
+    Famille), shared by every server process (`plateau.server.throttle`). `failures` counts those
+    of the window begun at `window_start`; `locks` how many times the key was locked (each lock
+    lasts longer, up to a ceiling). Rows of keys quiet for long are deleted."""
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)   # e.g. office:account:EMAIL
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locks: Mapped[int] = mapped_column(Integer, default=0)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -17,13 +17,13 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from plateau.domain.reasons import PassageKind, Reason
 from plateau.server import feed, ledger
 from plateau.server import models as m
-from plateau.server.trust import ItemRejected, PassageJudge, record_rejections
+from plateau.server.trust import ItemRejected, PassageJudge, prices_of, rejection_rows
 from plateau.sync.protocol import ProtocolError, check_passage
 
 MAX_BATCH = 5000
@@ -80,67 +80,104 @@ def _check_item(raw: Any, station_id: str) -> dict:
 
 def push(session: Session, site: m.Site, station_id: str, items: list[Any]) -> tuple[list[dict], list[dict]]:
     """Store a station's batch; return (per-item results, balances of the persons involved)."""
-    feed.lock_site(session, site.id)
-    results: list[dict] = []
-    valid: list[tuple[int, dict]] = []
-    for index, raw in enumerate(items):
-        pid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-        try:
-            valid.append((index, _check_item(raw, station_id)))
-            results.append({"id": pid.lower() if pid else pid, "status": "stored"})
-        except ItemRejected as exc:
-            results.append(exc.result((pid or "")[:64]))
+    return push_many(session, [(site.id, station_id, items)])[0]
 
-    ids = [p["id"] for _, p in valid]
-    person_ids = {p["person_id"] for _, p in valid if p["person_id"] is not None}
-    existing = {}
-    for chunk in range(0, len(ids), 500):
+
+def push_many(session: Session, jobs: list[tuple[int, str, list[Any]]]) -> list[tuple[list[dict], list[dict]]]:
+    """Store the batches of several pushes, (site id, station id, items) each, in this unit of
+    work; answer each as `push` would, in order. The database work does not grow with the number
+    of items or of pushes: one statement for each step, for them all (lock the sites, find the
+    ids already stored, the persons named, the tariffs, insert the passages, post the ledger,
+    keep the rejections, note the stations seen; then the feed's hook at commit). The sites are
+    locked in id order, so two groups of overlapping sites never deadlock."""
+    sites = feed.lock_sites(session, {site_id for site_id, _, _ in jobs})
+    missing = {site_id for site_id, _, _ in jobs} - set(sites)
+    if missing:   # deleted since its station's token was checked: that push fails (alone: group_commit)
+        raise KeyError(f"no site with id {sorted(missing)[0]}")
+    checked: list[tuple[list[dict], list[tuple[int, dict]]]] = []
+    for _site_id, station_id, items in jobs:
+        results: list[dict] = []
+        valid: list[tuple[int, dict]] = []
+        for index, raw in enumerate(items):
+            pid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+            try:
+                valid.append((index, _check_item(raw, station_id)))
+                results.append({"id": pid.lower() if pid else pid, "status": "stored"})
+            except ItemRejected as exc:
+                results.append(exc.result((pid or "")[:64]))
+        checked.append((results, valid))
+
+    every = [p for _, valid in checked for _, p in valid]
+    existing: dict[str, int] = {}   # passage id -> its site
+    for chunk in _chunks(sorted({p["id"] for p in every})):
         existing.update(session.execute(select(m.Passage.id, m.Passage.site_id)
-                                        .where(m.Passage.id.in_(ids[chunk:chunk + 500]))).all())
-    known: dict[int, str] = {}   # the site's persons named by the batch: id -> category
-    for chunk_ids in _chunks(sorted(person_ids), 500):
-        known.update(session.execute(select(m.Person.id, m.Person.category).where(
-            m.Person.site_id == site.id, m.Person.id.in_(chunk_ids))).all())
+                                        .where(m.Passage.id.in_(chunk))).all())
+    known: dict[int, dict[int, str]] = {site_id: {} for site_id in sites}   # site -> person -> category
+    for chunk in _chunks(sorted({p["person_id"] for p in every if p["person_id"] is not None})):
+        for person_id, site_id, category in session.execute(select(m.Person.id, m.Person.site_id, m.Person.category)
+                                                            .where(m.Person.id.in_(chunk))):
+            if site_id in known:
+                known[site_id][person_id] = category
+    prices = prices_of(session, list(sites.values()), feed.now())
+    judges: dict[int, PassageJudge] = {}
+    for site_id, site in sites.items():
+        fresh = [p for (job_site, _, _), (_, valid) in zip(jobs, checked) if job_site == site_id
+                 for _, p in valid if p["id"] not in existing]
+        judges[site_id] = PassageJudge(session, site, fresh, known[site_id], prices[site_id])
 
     received = feed.now()
     new_rows: list[dict] = []
-    seen: set[str] = set()
-    involved: set[int] = set()
-    judge = PassageJudge(session, site, [p for _, p in valid if p["id"] not in existing], known)
-    for index, p in valid:
-        pid = p["id"]
-        if pid in existing or pid in seen:
-            if existing.get(pid, site.id) != site.id:
-                results[index] = ItemRejected("id_used_elsewhere", "passage id already used elsewhere").result(pid)
+    seen: dict[str, int] = {}   # passage id -> site, stored earlier in this group
+    involved: list[set[int]] = []
+    for (site_id, station_id, items), (results, valid) in zip(jobs, checked):
+        site, persons, mine = sites[site_id], known[site_id], set()
+        involved.append(mine)
+        for index, p in valid:
+            pid = p["id"]
+            if pid in existing or pid in seen:
+                if existing.get(pid, seen.get(pid)) != site_id:
+                    results[index] = ItemRejected("id_used_elsewhere", "passage id already used elsewhere").result(pid)
+                    continue
+                results[index] = {"id": pid, "status": "duplicate"}
+                if p["person_id"] in persons:
+                    mine.add(p["person_id"])
                 continue
-            results[index] = {"id": pid, "status": "duplicate"}
-            if p["person_id"] in known:
-                involved.add(p["person_id"])
-            continue
-        try:
-            if p["person_id"] is not None and p["person_id"] not in known:
-                raise ItemRejected("unknown_person",
-                                   f"passage: person {p['person_id']} is not a person of site {site.code}")
-            judge.check(p)
-        except ItemRejected as exc:
-            results[index] = exc.result(pid)
-            continue
-        seen.add(pid)
-        new_rows.append({**p, "site_id": site.id, "received_at": received})
-        if p["person_id"] is not None:
-            involved.add(p["person_id"])
+            try:
+                if p["person_id"] is not None and p["person_id"] not in persons:
+                    raise ItemRejected("unknown_person",
+                                       f"passage: person {p['person_id']} is not a person of site {site.code}")
+                judges[site_id].check(p)
+            except ItemRejected as exc:
+                results[index] = exc.result(pid)
+                continue
+            seen[pid] = site_id
+            new_rows.append({**p, "site_id": site_id, "received_at": received})
+            if p["person_id"] is not None:
+                mine.add(p["person_id"])
 
     if new_rows:
         session.execute(m.Passage.__table__.insert(), new_rows)
-        charges = [{"person_id": row["person_id"], "amount_cents": -row["price_cents"], "kind": "passage",
-                    "cause": row["id"], "at": row["at"],
-                    "label": f"{row['kind']} {row['local_date'].isoformat()} {row['service'] or ''}".strip()}
-                   for row in new_rows if row["person_id"] is not None and row["price_cents"]]
-        ledger.post_many(session, site.id, charges, emit_balance=False)
-        feed.emit_many(session, site.id, [("passage", "upsert", _wire(row), None) for row in new_rows])
-        ledger.emit_balances(session, site.id, {c["person_id"] for c in charges})
-    record_rejections(session, site.id, station_id, "passage", items, results)
-    return results, ledger.balances_of(session, involved)
+    charges = [{"site_id": row["site_id"], "person_id": row["person_id"], "amount_cents": -row["price_cents"],
+                "kind": "passage", "cause": row["id"], "at": row["at"],
+                "label": f"{row['kind']} {row['local_date'].isoformat()} {row['service'] or ''}".strip()}
+               for row in new_rows if row["person_id"] is not None and row["price_cents"]]
+    for site_id in sorted({row["site_id"] for row in new_rows}):
+        feed.emit_many(session, site_id, [("passage", "upsert", _wire(row), None)
+                                          for row in new_rows if row["site_id"] == site_id])
+    _posted, balances = ledger.post_many(session, charges, read_also=set().union(*involved))
+    rejected = [row for (site_id, station_id, items), (results, _) in zip(jobs, checked)
+                for row in rejection_rows(site_id, station_id, "passage", items, results)]
+    if rejected:
+        session.execute(m.RejectedItem.__table__.insert(), rejected)
+    seen_at = [{"site": site_id, "station": station_id, "at": received}
+               for site_id, station_id in sorted({(site_id, station_id) for site_id, station_id, _ in jobs})]
+    station = m.Station.__table__
+    session.execute(update(station).where(station.c.site_id == bindparam("site"),
+                                          station.c.station_id == bindparam("station"))
+                    .values(last_seen_at=bindparam("at")), seen_at)
+    return [(results, [{"person": p, "balance_cents": balances[p][0], "version": balances[p][1]}
+                       for p in sorted(mine)])
+            for (results, _), mine in zip(checked, involved)]
 
 
 def _wire(row: dict) -> dict:
@@ -152,6 +189,6 @@ def _wire(row: dict) -> dict:
     return out
 
 
-def _chunks(seq: list, size: int):
+def _chunks(seq: list, size: int = ledger.IN_CHUNK):
     for i in range(0, len(seq), size):
         yield seq[i:i + size]

@@ -90,14 +90,17 @@ class _Tariff:
 class Prices:
     """The prices a station may have charged each category at a site, as of `now`."""
 
-    def __init__(self, session: Session, site: m.Site, now: datetime):
+    def __init__(self, session: Session | None, site: m.Site, now: datetime, rows: list | None = None):
+        """`rows`: the site's tariff history (`prices_of`, which reads several sites at once);
+        else read here."""
         policy = policy_from_settings(site.settings or {})
         self.policy = policy
         self.window_start = now - timedelta(days=policy.price_history_days)
-        rows = session.execute(select(m.TariffHistory.category, m.TariffHistory.price_cents,
-                                      m.TariffHistory.valid_from).where(
-            m.TariffHistory.site_id == site.id,
-            or_(m.TariffHistory.valid_until.is_(None), m.TariffHistory.valid_until >= self.window_start))).all()
+        if rows is None:
+            rows = session.execute(select(m.TariffHistory.category, m.TariffHistory.price_cents,
+                                          m.TariffHistory.valid_from).where(
+                m.TariffHistory.site_id == site.id,
+                or_(m.TariffHistory.valid_until.is_(None), m.TariffHistory.valid_until >= self.window_start))).all()
         self.rows = [_Tariff(*r) for r in rows]
         self._cache: dict[str, frozenset[int]] = {}
 
@@ -111,6 +114,24 @@ class Prices:
             surcharge = self.policy.for_category(category).unreserved_surcharge_cents
             self._cache[category] = frozenset(bases | {b + surcharge for b in bases})
         return self._cache[category]
+
+
+def prices_of(session: Session, sites: list[m.Site], now: datetime) -> dict[int, Prices]:
+    """`Prices` of several sites from one read of their tariff histories (a group commit)."""
+    oldest = now - timedelta(days=max(policy_from_settings(s.settings or {}).price_history_days for s in sites))
+    rows: dict[int, list] = {s.id: [] for s in sites}
+    for site_id, *row in session.execute(select(
+            m.TariffHistory.site_id, m.TariffHistory.category, m.TariffHistory.price_cents,
+            m.TariffHistory.valid_from, m.TariffHistory.valid_until).where(
+            m.TariffHistory.site_id.in_(list(rows)),
+            or_(m.TariffHistory.valid_until.is_(None), m.TariffHistory.valid_until >= oldest))):
+        rows[site_id].append(row)
+    out = {}
+    for site in sites:
+        window_start = now - timedelta(days=policy_from_settings(site.settings or {}).price_history_days)
+        out[site.id] = Prices(None, site, now, rows=[(c, p, f) for c, p, f, until in rows[site.id]
+                                                     if until is None or until >= window_start])
+    return out
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -128,9 +149,11 @@ class _Known:
 class PassageJudge:
     """Checks the new passages of one push, in order (a batch may hold a passage and its cancel)."""
 
-    def __init__(self, session: Session, site: m.Site, new_items: list[dict], categories: dict[int, str]):
-        """`categories`: the category of each person of the site the items name."""
-        self.prices = Prices(session, site, feed.now())
+    def __init__(self, session: Session, site: m.Site, new_items: list[dict], categories: dict[int, str],
+                 prices: Prices | None = None):
+        """`categories`: the category of each person of the site the items name; `prices`: the
+        site's (`prices_of`), else read here."""
+        self.prices = prices or Prices(session, site, feed.now())
         self.categories = categories
         refs = sorted({p["ref"].lower() for p in new_items if p["ref"]})
         self.known: dict[str, _Known] = {}
@@ -209,6 +232,15 @@ class PassageJudge:
 def record_rejections(session: Session, site_id: int, station: str, item_kind: str,
                       items: list[Any], results: Iterable[dict]) -> int:
     """Keep every `rejected` result of a push (with its raw item) for the office; return how many."""
+    rows = rejection_rows(site_id, station, item_kind, items, results)
+    if rows:
+        session.execute(m.RejectedItem.__table__.insert(), rows)
+    return len(rows)
+
+
+def rejection_rows(site_id: int, station: str, item_kind: str, items: list[Any],
+                   results: Iterable[dict]) -> list[dict]:
+    """The `rejected_item` rows `record_rejections` inserts (a group commit inserts many pushes' at once)."""
     received = feed.now()
     rows = []
     for raw, result in zip(items, results):
@@ -222,9 +254,7 @@ def record_rejections(session: Session, site_id: int, station: str, item_kind: s
                      "code": storable(result.get("code", "malformed"), 40),
                      "reason": storable(str(result.get("error", "")), 300),
                      "raw": text[:RAW_MAX], "received_at": received})
-    if rows:
-        session.execute(m.RejectedItem.__table__.insert(), rows)
-    return len(rows)
+    return rows
 
 
 def storable(text: str, limit: int) -> str:

@@ -1,5 +1,5 @@
-"""The office's pure parts: French order and folding, sign-in throttling (on a fake clock),
-desk amounts, the role table, money on screen."""
+"""The office's pure parts: French order and folding, desk amounts, the role table, money on screen
+(sign-in throttling, kept in the database, is tested in tests/integration/server/test_throttle.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from plateau.server.web.collation import fold, french_key
 from plateau.server.web.office.person_actions import FormProblem, desk_amount
 from plateau.server.web.office.roles import PAGES, PERMISSIONS, ROLES, allowed
 from plateau.server.web.templating import euros
-from plateau.server.web.throttle import Limits, Throttle
 
 
 def test_names_sort_in_french_order_with_accents_case_and_hyphens_ignored():
@@ -21,49 +20,6 @@ def test_names_sort_in_french_order_with_accents_case_and_hyphens_ignored():
     # ties broken by the spelling, so the order is total and stable
     same = ["Éric", "eric", "Eric", "éric"]
     assert sorted(same, key=french_key) == sorted(reversed(same), key=french_key) == ["Eric", "eric", "Éric", "éric"]
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1000.0
-
-    def __call__(self):
-        return self.t
-
-
-def test_failures_slow_down_then_lock_and_the_lock_expires():
-    clock = Clock()
-    throttle = Throttle(Limits(slow_after=2, lock_after=5, lock_seconds=60, max_lock_seconds=240), clock)
-    keys = throttle.keys("Marie@Example.org", "10.0.0.1")
-    delays = [throttle.failed(keys) for _ in range(4)]
-    assert delays[:2] == [0, 0] and 0 < delays[2] < delays[3] <= 2
-    assert throttle.retry_after(keys) == 0
-    throttle.failed(keys)                                       # the 5th: locked
-    assert throttle.retry_after(keys) == 60
-    assert throttle.retry_after(throttle.keys("other@example.org", "10.0.0.2")) == 0
-    clock.t += 61                                               # a lock always ends
-    assert throttle.retry_after(keys) == 0
-    for _ in range(5):
-        throttle.failed(keys)
-    assert throttle.retry_after(keys) == 120                   # the next lock is longer...
-    for _ in range(4):
-        clock.t += 10_000
-        for _ in range(5):
-            throttle.failed(keys)
-    assert throttle.retry_after(keys) == 240                   # ...up to a ceiling
-
-
-def test_a_success_forgets_the_accounts_failures_but_the_address_limit_stays_higher():
-    throttle = Throttle(Limits(lock_after=3, lock_after_address=6), Clock())
-    a = throttle.keys("a@example.org", "10.0.0.1")
-    throttle.failed(a), throttle.failed(a)
-    throttle.succeeded(a[0])
-    throttle.failed(a), throttle.failed(a)
-    assert throttle.retry_after(a) == 0                         # 2 since the success, not 4
-    for i in range(2):                                          # 6 failures from one address: locked
-        throttle.failed(throttle.keys(f"user{i}@example.org", "10.0.0.1"))
-    assert throttle.retry_after(throttle.keys("new@example.org", "10.0.0.1")) > 0
-    assert throttle.retry_after(throttle.keys("new@example.org", "10.0.0.9")) == 0
 
 
 @pytest.mark.parametrize("typed, cents", [("12,50", 1250), ("12.5", 1250), ("12,50 €", 1250), ("7", 700),

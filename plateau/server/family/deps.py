@@ -20,7 +20,6 @@ from plateau.server import models as m
 from plateau.server.errors import ApiError
 from plateau.server.family.accounts import Family, family_of_token
 from plateau.server.family.mail import MailSettings
-from plateau.server.family.throttle import Throttle
 from plateau.server.tokens import hash_token
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -29,13 +28,6 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 def now_of(request: Request) -> datetime:
     clock = getattr(request.app.state, "family_clock", None)
     return clock() if clock is not None else feed.now()
-
-
-def throttle_of(request: Request) -> Throttle:
-    state = request.app.state
-    if getattr(state, "family_throttle", None) is None:
-        state.family_throttle = Throttle()
-    return state.family_throttle
 
 
 def mail_settings_of(request: Request) -> MailSettings:

@@ -22,13 +22,13 @@ from plateau.server.auth import Db
 from plateau.server.errors import ApiError, responses
 from plateau.server.family import accounts, mail
 from plateau.server.family import calendar as cal
-from plateau.server.family.deps import FamilyCaller, mail_settings_of, now_of, throttle_of
+from plateau.server.family.deps import FamilyCaller, mail_settings_of, now_of
 from plateau.server.family.schemas import (Accepted, CalendarDay, CalendarOut, ChangeOut, ChildOut, CodeIn, EmailIn,
                                            FamilyReservationOut, PasswordSet, PatternDay, PatternIn, PatternOut,
                                            SessionIn, SessionOut)
-from plateau.server.family.throttle import sign_in_limits
 from plateau.domain.services import parse_weekdays
 from plateau.server.schemas import Day, PersonId
+from plateau.server.throttle import CODES, FAMILY_PER_ADDRESS, account_key, sign_in_keys, throttle_of
 
 router = APIRouter(prefix="/family", tags=["family"])
 
@@ -61,7 +61,7 @@ def sign_in(body: SessionIn, request: Request, db: Db) -> SessionOut:
     counted per account and per address: past the limit, 429 with `Retry-After`."""
     throttle, now = throttle_of(request), now_of(request)
     email = body.email.strip().lower()
-    limits = sign_in_limits(email, _address(request))
+    limits = sign_in_keys("family", email, _address(request), FAMILY_PER_ADDRESS)
     wait = throttle.retry_after(limits)
     if wait:
         raise _too_many(wait, "wrong sign-ins")
@@ -71,11 +71,13 @@ def sign_in(body: SessionIn, request: Request, db: Db) -> SessionOut:
             and account is not None and accounts.has_access(s, account.email)
         account_id = account.id if account else None
     if not ok:
-        throttle.fail(*limits)
+        # counted, not slowed here: this route holds a thread while it runs (the pages, which
+        # do not, also make the answer wait)
+        throttle.failed(limits)
         raise ApiError(401, "unauthorized", "wrong e-mail or password")
     with db.write() as s:
         token, expires = accounts.issue_token(s, s.get(m.FamilyAccount, account_id), now)
-    throttle.forget(f"account:{email}")
+    throttle.succeeded(account_key("family", email))
     return SessionOut(token=token, expires_at=expires)
 
 
@@ -87,8 +89,8 @@ def sign_out(family: FamilyCaller, db: Db) -> None:
 
 
 def _redeem(request: Request, db, body: CodeIn, purposes: tuple[str, ...]) -> PasswordSet:
-    throttle, key = throttle_of(request), f"code:{_address(request)}"
-    wait = throttle.retry_after({key: CODE_TRIES_PER_ADDRESS})
+    throttle, key = throttle_of(request, CODES), f"family:code:{_address(request)}"
+    wait = throttle.retry_after([key])
     if wait:
         raise _too_many(wait, "wrong codes")
     try:
@@ -96,7 +98,7 @@ def _redeem(request: Request, db, body: CodeIn, purposes: tuple[str, ...]) -> Pa
             account = accounts.redeem_code(s, body.code, purposes, body.password, now_of(request), body.email)
             email = account.email
     except accounts.BadCode as exc:
-        throttle.fail(key)
+        throttle.failed({key: CODE_TRIES_PER_ADDRESS})
         raise ApiError(400, "invalid_code", str(exc)) from None
     except accounts.FamilyError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
@@ -113,11 +115,11 @@ def activate(body: CodeIn, request: Request, db: Db) -> PasswordSet:
 def ask_password_reset(body: EmailIn, request: Request, db: Db) -> Accepted:
     """Ask for a password reset: always 202 (whether the e-mail is known is never told); when a
     guardian has this e-mail, a one-time code is e-mailed to it."""
-    throttle, key = throttle_of(request), f"reset:{_address(request)}"
-    wait = throttle.retry_after({key: RESET_ASKS_PER_ADDRESS})
+    throttle, key = throttle_of(request, CODES), f"family:reset:{_address(request)}"
+    wait = throttle.retry_after([key])
     if wait:
         raise _too_many(wait, "password reset requests")
-    throttle.fail(key)  # every ask counts: this sends e-mails
+    throttle.failed({key: RESET_ASKS_PER_ADDRESS})  # every ask counts: this sends e-mails
     settings = mail_settings_of(request)
     code = None
     try:

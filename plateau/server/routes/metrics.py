@@ -23,5 +23,6 @@ async def metrics(request: Request, _admin: Admin) -> PlainTextResponse:
     extra = {"plateau_background_leader": int(notifier.is_leader),
              "plateau_feed_listener_connected": int(listener.connected) if listener is not None else 1,
              "plateau_feed_channels": listener.channels if listener is not None else 0}
+    notifier.metrics.push_commits = state.push_writer.groups   # counted on the writer threads
     return PlainTextResponse(notifier.metrics.render(state.db.engine, extra),
                              media_type="text/plain; version=0.0.4; charset=utf-8")

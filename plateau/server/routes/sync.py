@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
-from plateau.server import card_events, feed, push, snapshot
+from plateau.server import card_events, feed, snapshot
 from plateau.server import models as m
 from plateau.server.auth import Caller, Db, StationCaller, authenticate_again
 from plateau.server.errors import ApiError, responses
@@ -62,7 +62,7 @@ async def changes(request: Request, caller: Caller,
             if items and waited:
                 # the token was checked when the request began: it may have been revoked while
                 # the request waited (401 then, never the changes made since)
-                await authenticate_again(request)
+                await authenticate_again(request, told=notifier.was_told(site_id, cursor))
             if items or not wait:
                 # already valid (built from checked feed rows): skip re-validating a large page
                 return JSONResponse({"changes": items, "cursor": cursor, "more": more, "head": head})
@@ -127,7 +127,7 @@ def _site_id(db, code: str) -> int:
 
 
 def _read(db, site_id: int, since: int, limit: int):
-    with db.read() as s:
+    with db.read(autocommit=True) as s:
         items, cursor, more = feed.read_changes(s, site_id, since, limit)
         if not more:
             # the page ends the feed (its last item is never compacted away): the cursor is the
@@ -139,7 +139,7 @@ def _read(db, site_id: int, since: int, limit: int):
 
 
 @router.post("/passages", response_model=PushAnswer, responses=responses(401, 403, 413, 422))
-async def push_passages(request: Request, body: PushRequest, caller: StationCaller, db: Db) -> JSONResponse:
+async def push_passages(request: Request, body: PushRequest, caller: StationCaller) -> JSONResponse:
     """Store the station's passages, idempotent by passage id, answered per item."""
     for item in body.passages:
         station = item.get("station") if isinstance(item, dict) else None
@@ -147,26 +147,14 @@ async def push_passages(request: Request, body: PushRequest, caller: StationCall
             raise ApiError(403, "forbidden", f"station {caller.station_id!r} may not push passages of "
                                              f"station {station[:64]!r}")
     started = time.monotonic()
-    writer = request.app.state.push_writer
-    if writer is not None:  # SQLite: concurrent pushes share one transaction (group_commit.py)
-        results, balances = await writer.submit(caller.site_id, caller.station_id, body.passages)
-    else:
-        results, balances = await run_in_threadpool(_push, db, caller, body.passages)
+    # concurrent pushes share one transaction and one commit (group_commit.py)
+    results, balances = await request.app.state.push_writer.submit(caller.site_id, caller.station_id,
+                                                                   body.passages)
     metrics = request.app.state.notifier.metrics
     metrics.pushes += 1
     metrics.passages_pushed += len(body.passages)
     metrics.push_seconds.observe(time.monotonic() - started)
     return JSONResponse({"results": results, "balances": balances})
-
-
-def _push(db, caller, items):
-    # one trip to the thread pool for the whole unit of work (async endpoint, sync database)
-    with db.write() as s:
-        site = s.get(m.Site, caller.site_id)
-        results, balances = push.push(s, site, caller.station_id, items)
-        s.execute(update(m.Station).where(m.Station.site_id == site.id, m.Station.station_id == caller.station_id)
-                  .values(last_seen_at=feed.now()))
-    return results, balances
 
 
 @router.post("/card-events", response_model=CardEventsAnswer, responses=responses(401, 403, 413, 422))

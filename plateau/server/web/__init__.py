@@ -1,5 +1,5 @@
 """The web pages served by `plateau server`: the shared foundation (templates, static files,
-sessions, CSRF, password hashing, sign-in throttling, i18n, French collation) and, in their own
+sessions, CSRF, password hashing, i18n, French collation) and, in their own
 packages, the office (`office/`, under `/office/`) and the Espace Famille (`famille/`, under
 `/famille/`).
 
@@ -20,9 +20,6 @@ def mount(app) -> None:
     from plateau.server.web.famille import router as famille_router
     from plateau.server.web.office import router as office_router
 
-    from plateau.server.web.throttle import Throttle
-
-    app.state.web_throttle = Throttle()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the portal first: the office's router ends with its own catch-all 404 for `/office/...`, and
     # the office's page of online payments lives with the portal's money pages

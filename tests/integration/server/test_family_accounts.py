@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from plateau.server.throttle import Throttle
 from tests.integration.server.family_world import PARIS, Inbox, world  # noqa: F401 (fixture)
 from tests.support.server import plateau_cmd
 
@@ -33,9 +34,9 @@ def inbox(world):
 @pytest.fixture(autouse=True)
 def fresh_throttle(world):
     world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
-    world.app.state.family_throttle = None
+    Throttle(world.db).clear()   # the failures of one test do not lock the next one out
     yield
-    world.app.state.family_throttle = None
+    Throttle(world.db).clear()
 
 
 def body_of(message) -> str:

@@ -120,6 +120,7 @@ def test_metrics_need_an_admin_token(pg_env):
         r = Api(srv.url, admin).get("/metrics")
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
         assert "plateau_db_pool_checked_out" in r.text and "plateau_push_seconds_bucket" in r.text
+        assert "plateau_push_commits_total" in r.text
 
 
 @pytest.mark.postgres
@@ -144,10 +145,17 @@ def test_workers_serve_one_port_and_a_write_through_one_wakes_a_poll_on_another(
     db_url, db, tokens, admin = pg_env
     with running_server(db_url, extra_args=("--workers", "2")) as srv:
         pids = set()
-        for _ in range(40):   # fresh connections: the kernel spreads them over the workers
-            text = requests.get(srv.url + "/metrics", timeout=10, headers={"Authorization": f"Bearer {admin}"}).text
-            pids.add(text.split('pid="', 1)[1].split('"', 1)[0])
-        assert len(pids) == 2
+
+        def both_answer() -> bool:
+            # fresh connections: the kernel spreads them over the workers (the second may still be
+            # starting when the first answers the health check, on a loaded machine)
+            for _ in range(40):
+                text = requests.get(srv.url + "/metrics", timeout=10,
+                                    headers={"Authorization": f"Bearer {admin}"}).text
+                pids.add(text.split('pid="', 1)[1].split('"', 1)[0])
+            return len(pids) == 2
+
+        assert wait_for(both_answer, 20, interval=0.2)
         station = Api(srv.url, tokens["self-2"])
         since = _head(station)
         got: dict = {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
+import pytest
 import requests
 
 from tests.integration.server.conftest import SITE_A, seed_env
@@ -56,7 +58,17 @@ def test_a_revocation_by_another_process_takes_effect_within_a_feed_poll(tmp_pat
 
 
 def test_a_long_poll_opened_before_a_revocation_never_answers_a_change_made_after_it(tmp_path):
-    db_url = str(tmp_path / "server.db")
+    _long_poll_across_a_revocation(str(tmp_path / "server.db"))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_too_where_the_token_change_is_told_by_notify(pg_cluster):
+    # there the woken long-poll does not read the token tables again: it relies on PostgreSQL
+    # telling the token change before the feed change that follows it (auth.authenticate_again)
+    _long_poll_across_a_revocation(pg_cluster.create_database(f"revoke_{uuid.uuid4().hex[:8]}"))
+
+
+def _long_poll_across_a_revocation(db_url: str) -> None:
     db, *_ = seed_env(db_url, pupils=10)
     db.engine.dispose()
     with running_server(db_url, extra_args=("--auth-cache-seconds", "30")) as srv:

@@ -8,6 +8,7 @@ Forms before a session carry a double-submit CSRF token (a cookie and a hidden f
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from fastapi import APIRouter, Request
@@ -16,9 +17,8 @@ from pydantic import ValidationError
 
 from plateau.server.errors import ApiError
 from plateau.server.family import accounts
-from plateau.server.family.deps import throttle_of
 from plateau.server.family.schemas import CodeIn, EmailIn
-from plateau.server.family.throttle import sign_in_limits
+from plateau.server.throttle import FAMILY_PER_ADDRESS, account_key, sign_in_keys, throttle_of
 from plateau.server.routes import family as api
 from plateau.server.web import sessions
 from plateau.server.web.errors import WebError
@@ -75,8 +75,8 @@ async def login(request: Request):
     form = await _door_form(request)
     email, password = form.get("email", "").strip().lower()[:254], form.get("password", "")
     nxt = _safe_next(form.get("next"))
-    throttle, limits = throttle_of(request), sign_in_limits(email, _address(request))
-    wait = throttle.retry_after(limits)
+    throttle, limits = throttle_of(request), sign_in_keys("family", email, _address(request), FAMILY_PER_ADDRESS)
+    wait = await in_thread(throttle.retry_after, limits)
     if wait:
         return _login_page(request, email=email, next=nxt, status=429, headers={"Retry-After": str(wait)},
                            error=_("Too many failed attempts. Try again in {n} min.", n=max(1, (wait + 59) // 60)))
@@ -91,9 +91,9 @@ async def login(request: Request):
 
     account_id = await in_thread(check)
     if account_id is None:
-        throttle.fail(*limits)
+        await asyncio.sleep(await in_thread(throttle.failed, limits))
         return _login_page(request, email=email, next=nxt, status=401, error=_("Wrong e-mail or password."))
-    throttle.forget(f"account:{email}")
+    await in_thread(throttle.succeeded, account_key("family", email))
 
     def open_session():
         with db.write() as s:

@@ -2,7 +2,8 @@
 
 The sign-in form is protected against CSRF by a double-submit token (a cookie and a hidden
 field that must match; there is no session yet). Wrong passwords are slowed, then refused with
-429 for a while (`plateau.server.web.throttle`), per account and per client address.
+429 for a while (`plateau.server.throttle`), per account and per client address, counted in
+the database for every server process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import update
 
 from plateau.server import accounts, audit
 from plateau.server.office_models import WebSession
+from plateau.server.throttle import OFFICE_PER_ADDRESS, account_key, sign_in_keys, throttle_of
 from plateau.server.web import sessions
 from plateau.server.web.errors import WebError
 from plateau.server.web.i18n import gettext, request_lang
@@ -55,9 +57,9 @@ async def login(request: Request):
         raise WebError(403, _("This form has expired or did not come from this office. Reload the page and "
                               "try again."))
     email, password = str(form.get("email") or "")[:254], str(form.get("password") or "")
-    throttle = request.app.state.web_throttle
-    keys = throttle.keys(email, request.client.host if request.client else None)
-    wait = throttle.retry_after(keys)
+    throttle = throttle_of(request)
+    keys = sign_in_keys("office", email, request.client.host if request.client else None, OFFICE_PER_ADDRESS)
+    wait = await in_thread(throttle.retry_after, keys)
     if wait:
         minutes = max(1, (wait + 59) // 60)
         return _login_page(request, status=429, email=email, headers={"Retry-After": str(wait)},
@@ -72,9 +74,9 @@ async def login(request: Request):
 
     found = await in_thread(check)
     if found is None:
-        await asyncio.sleep(throttle.failed(keys))
+        await asyncio.sleep(await in_thread(throttle.failed, keys))
         return _login_page(request, status=401, email=email, error=_("Wrong e-mail or password."))
-    throttle.succeeded(keys[0])
+    await in_thread(throttle.succeeded, account_key("office", email))
     user_id, user_email, site_code = found
 
     def open_session():
