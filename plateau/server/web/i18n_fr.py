@@ -26,7 +26,16 @@ FR = {
     "remaining": "restants", "no-shows": "absents", "refusals": "refus", "unexpected": "non prévus",
     "Passages per 15 minutes": "Passages par tranche de 15 minutes",
     "Refusals by reason": "Refus par motif", "Reason": "Motif", "Refusals": "Refus",
-    "then let in": "puis admis", "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
+    "then let in": "puis admis",
+    "served twice": "en double", "Served twice (offline stations)": "Passages en double (postes hors ligne)",
+    "Two offline stations served the same pupil: each accepted them without knowing of the other, and each "
+    "charged what it decided. The passage marked extra may be refunded at the desk (see the person's page).":
+        "Deux postes hors ligne ont servi le même élève : chacun l'a accepté sans savoir que l'autre l'avait "
+        "déjà servi, et chacun a débité ce qu'il a décidé. Le passage marqué en trop peut être remboursé au "
+        "guichet (voir la fiche de la personne).",
+    "Two offline stations served the same pupil.": "Deux postes hors ligne ont servi le même élève.",
+    "extra": "en trop", "phone": "téléphone", "card": "badge",
+    "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
     "Station": "Borne", "State": "État", "Last contact": "Dernier contact", "revoked": "révoquée",
     "online": "en ligne", "offline": "hors ligne", "No station yet.": "Aucune borne pour l'instant.",
     # today: what each station says of itself (web/office/station_state.py)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from plateau.domain.uid import FORMATS as UID_FORMATS
 from plateau.server import audit, feed, ledger, store
+from plateau.server.headcount_source import person_doubles
 from plateau.server import models as m
 from plateau.server.web.collation import fold, french_key
 from plateau.server.web.errors import WebError
@@ -153,7 +154,9 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
             "services": services, "today": today,
             "oppositions": oppositions, "balance_cents": None, "months": [],
             "history": audit.latest(s, [ctx.site_id], limit=50, target=f"person:{person.id}"),
-            "phone_badge": s.get(m.PhoneBadge, person.id)}
+            "phone_badge": s.get(m.PhoneBadge, person.id),
+            # passages of a double (two offline stations served the pupil): flagged in the list
+            "doubles": person_doubles(s, s.get(m.Site, person.site_id), person, {p.local_date for p in passages})}
     if money:
         view["balance_cents"] = ledger.balances_of(s, [person.id])[0]["balance_cents"]
         entries = list(s.execute(select(m.LedgerEntry).where(m.LedgerEntry.person_id == person.id)
