@@ -119,3 +119,34 @@ def test_the_pages_with_a_double_pass_axe(office, day, browser):
                        ("person served twice", f"/office/persons/{day['twice']}")):
         browser.get(office.url + path)
         accessible_at_both_sizes(browser, name)
+
+
+def test_the_bursar_refunds_the_extra_passage_once_and_it_is_audited(office, day):
+    from tests.integration.sync.harness import server_balances
+    from tests.web.conftest import csrf_of
+
+    db = Database(open_database(office.db_url))
+    with db.read() as s:
+        [double] = compute(load_day(s, UAI, datetime.fromisoformat(SCHOOL_DAY).date())).service("dejeuner").doubles
+    db.engine.dispose()
+    first, extra = (p["passage_id"] for p in double["passages"])
+    price = double["extra_cents"]
+    pupil = day["twice"]
+    http = office.session("gestionnaire")
+    page = http.get(f"{office.url}/office/persons/{pupil}").text
+    assert f'data-refund="{extra}"' in page and f'data-refund="{first}"' not in page
+    before = server_balances(office.db_url)[pupil][0]
+    url = f"{office.url}/office/persons/{pupil}/passages/{{}}/refund"
+    refused = http.post(url.format(first), data={"csrf": csrf_of(page)})   # the first passage is no double
+    assert refused.status_code == 422 and "Seul le passage en trop" in refused.text
+    done = http.post(url.format(extra), data={"csrf": csrf_of(page)})
+    assert done.status_code == 200 and "Passage en trop remboursé" in done.text
+    assert server_balances(office.db_url)[pupil][0] == before + price
+    assert f'data-refund="{extra}"' not in done.text and "remboursé</span>" in done.text
+    again = http.post(url.format(extra), data={"csrf": csrf_of(page)})        # a second click, another tab
+    assert "déjà remboursé" in again.text and server_balances(office.db_url)[pupil][0] == before + price
+    audit = office.session("admin").get(f"{office.url}/office/audit").text
+    assert audit.count("passage en double remboursé") == 1
+    cook = office.session("cuisine")
+    cook_csrf = csrf_of(cook.get(f"{office.url}/office/reports").text)
+    assert cook.post(url.format(extra), data={"csrf": cook_csrf}).status_code == 403   # no money for the kitchen
