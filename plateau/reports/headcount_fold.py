@@ -4,7 +4,8 @@
 then folds in passages that reached the server since, and `result()` is what `compute` would
 give over all of them (tests/unit/test_headcount_fold.py checks it on random days). Folding a
 passage costs in proportion to that passage, not to the day: the persons, bookings and
-oppositions are looked at once, when the fold is built.
+oppositions are looked at once, when the fold is built. (A served passage also makes its
+person's double-passages entry again: in proportion to that person's passages in the service.)
 
 Passages arrive in any order: a cancel or an override may come before the passage it names
 (another station's push, a batch sent again). So each passage's contribution depends on the

@@ -1,9 +1,10 @@
 """The daily headcount PDF (A4, French by default) and the week/month view, with reportlab.
 
 `render_daily(headcount, path)` lays out: the school's name and date, a summary table per
-service, the double passages (persons served twice by offline stations), the refusals by reason, a bar chart of arrivals per 15-minute slot, the table by class
-(and by category and station), the overrides with staff and motive, the cancellations, then on a
-new page the no-shows by class for the vie scolaire. Page numbers on every page. Runs on the
+service, the double passages (persons served twice by offline stations), the refusals by reason,
+a bar chart of arrivals per 15-minute slot, the table by class (and by category and station),
+the overrides with staff and motive, the cancellations, then on a new page the no-shows by class
+for the vie scolaire. Page numbers on every page. Runs on the
 caller's thread; a 1,500-passage day renders in well under a second (benchmarks/bench_reports.py).
 """
 

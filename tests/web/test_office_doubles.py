@@ -43,7 +43,8 @@ def day(office, tmp_path_factory):
                         wait_seconds=1) for name in ("self-1", "self-2"))
     st1.sync_once()
     st2.sync_once()
-    pupils = [p for p in ticket_pupils(office.school) if check(st1, office.school.cards[p], _at("12:00:00"))["accepted"]]
+    pupils = [p for p in ticket_pupils(office.school)
+              if check(st1, office.school.cards[p], _at("12:00:00"))["accepted"]]
     twice, once, cancelled = pupils[:3]
     cards = office.school.cards
     _served(st1, cards[twice], _at("12:03:10"))
