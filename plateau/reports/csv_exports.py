@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from plateau.domain.collation import text_key
-from plateau.reports.headcount import DayData, DayHeadcount, person_row
+from plateau.reports.headcount import DayData, DayHeadcount, compute, person_row
 from plateau.reports.periods import ForecastRow, PeriodView
 
 BOM = "\ufeff"
@@ -60,7 +60,10 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 PASSAGE_HEADER = ("date", "heure", "poste", "service", "type", "accepte", "motif_refus", "id_personne",
                   "identifiant", "nom", "prenom", "classe", "categorie", "prix_euros", "solde_apres_euros",
-                  "id_personnel", "personnel", "commentaire", "passage_lie", "id_passage")
+                  "id_personnel", "personnel", "commentaire", "passage_lie", "id_passage", "en_double")
+# the last column: the passage is part of a double (two offline stations served the person in one
+# service beyond their allowance): "oui", or "en trop" for the one(s) beyond the allowance
+DOUBLE_FR = {False: "oui", True: "en trop"}
 
 
 def passages_csv(data: DayData) -> bytes:
@@ -68,6 +71,8 @@ def passages_csv(data: DayData) -> bytes:
     tz = ZoneInfo(data.timezone)
     rows = []
     day = data.day.isoformat()
+    doubles = {p["passage_id"]: DOUBLE_FR[p["extra"]] for s in compute(data).services
+               for d in s.doubles for p in d["passages"]}
     for p in sorted((p for p in data.passages if str(p["local_date"]) == day), key=lambda p: (str(p["at"]), p["id"])):
         at = p["at"] if isinstance(p["at"], datetime) else datetime.fromisoformat(p["at"])
         who = person_row(p["person_id"], data.persons)
@@ -76,7 +81,7 @@ def passages_csv(data: DayData) -> bytes:
                      p["person_id"], who["external_id"], who["last_name"], who["first_name"],
                      who["class_name"], who["category"], euros(p["price_cents"]),
                      euros(p["balance_after_cents"]), p["staff_id"], data.staff.get(p["staff_id"], ""),
-                     p["motive"], p["ref"], p["id"]))
+                     p["motive"], p["ref"], p["id"], doubles.get(p["id"], "")))
     return to_csv(PASSAGE_HEADER, rows)
 
 

@@ -18,6 +18,13 @@ Definitions (per service open that day):
   by name; "phone": the phone badge's QR code);
 - refusals: refused passages by reason; `overridden` says how many of them staff then let in,
   so a pupil refused then overridden appears in both the refusals and the served figures.
+- double passages ("passages en double"): persons served more times than their category's
+  `max_passages_per_service` allows (the site policy the station's rule 6 applies). Online, the
+  station refuses them `already_served`; two stations offline at once (or a phone code replayed at
+  a second offline station) may each accept the same pupil, and both passages are kept. Each entry
+  lists the passages involved; those beyond the allowance, in time order, are the `extra` ones.
+  An override of an `already_served` refusal is staff letting the pupil in knowingly: it is
+  counted in served and overrides, not as a double.
 Everything is also broken down by class, category, station and 15-minute slot (local time).
 """
 
@@ -112,6 +119,8 @@ class ServiceHeadcount:
     unexpected: list[dict] = field(default_factory=list)
     overrides: list[dict] = field(default_factory=list)
     cancellations: list[dict] = field(default_factory=list)
+    # persons served more times than allowed (offline stations): see `double_entry`
+    doubles: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -128,6 +137,7 @@ class ServiceHeadcount:
             "by_medium": {k: {"served": v.served, "refusals": v.refusals} for k, v in sorted(self.by_medium.items())},
             "no_shows": list(self.no_shows), "unexpected": list(self.unexpected),
             "overrides": list(self.overrides), "cancellations": list(self.cancellations),
+            "doubles": list(self.doubles),
         }
 
 
@@ -147,10 +157,15 @@ class DayHeadcount:
     def service(self, code: str) -> ServiceHeadcount:
         return next(s for s in self.services if s.code == code)
 
+    @property
+    def doubles(self) -> int:
+        """Persons served more times than allowed, summed over the services."""
+        return sum(len(s.doubles) for s in self.services)
+
     def to_json(self) -> dict:
         return {"site": self.site_code, "site_name": self.site_name, "timezone": self.timezone,
                 "date": self.day.isoformat(), "closed": self.closed, **self.totals.to_json(),
-                "services": [s.to_json() for s in self.services]}
+                "doubles": self.doubles, "services": [s.to_json() for s in self.services]}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -230,6 +245,29 @@ def listing_key(row: dict) -> tuple:
             name_key(row["last_name"], row["first_name"], row["person_id"] or 0))
 
 
+def counts_as_double(p: Mapping[str, Any], overridden_reason: str) -> bool:
+    """Whether a served passage counts toward the person's allowance: every one except an
+    override of an `already_served` refusal (staff let the pupil in again knowingly)."""
+    return p["person_id"] is not None and not (p["kind"] == "override" and overridden_reason == "already_served")
+
+
+def double_entry(pid: int, served: Sequence[Mapping[str, Any]], data: DayData, tz: ZoneInfo) -> dict | None:
+    """The double-passages entry of `pid` in one service, given its served passages (those for
+    which `counts_as_double`), or None when they are within the allowance of the person's category."""
+    person = data.persons.get(pid) or {}
+    allowed = data.policy.for_category(person.get("category")).max_passages_per_service
+    if len(served) <= allowed:
+        return None
+    ordered = sorted(served, key=lambda p: (as_instant(p["at"]), p["id"]))
+    rows = [{"passage_id": p["id"], "at": as_instant(p["at"]).astimezone(tz).strftime("%H:%M:%S"),
+             "station": p["station"], "medium": p.get("medium") or "card", "kind": p["kind"],
+             "price_cents": int(p.get("price_cents") or 0), "extra": i >= allowed}
+            for i, p in enumerate(ordered)]
+    return {**person_row(pid, data.persons), "allowed": allowed, "served": len(rows),
+            "stations": sorted({r["station"] for r in rows}),
+            "extra_cents": sum(r["price_cents"] for r in rows if r["extra"]), "passages": rows}
+
+
 # -- the computation -------------------------------------------------------------------------
 
 def expected_persons(data: DayData, service: ServiceInfo) -> tuple[dict[int, str], dict[str, int]]:
@@ -304,6 +342,7 @@ def compute(data: DayData) -> DayHeadcount:
         return out
 
     served_persons: dict[str, set[int]] = {}
+    counted: dict[str, dict[int, list]] = {}   # service -> person -> passages toward the allowance
     for p in sorted(passages, key=lambda p: (as_instant(p["at"]), p["id"])):
         sh = bucket(p["service"])
         local = as_instant(p["at"]).astimezone(tz)
@@ -336,8 +375,10 @@ def compute(data: DayData) -> DayHeadcount:
             c.served += 1
         if pid is not None:
             served_persons.setdefault(sh.code, set()).add(pid)
+        refused = by_id.get(p.get("ref")) if p["kind"] == "override" else None
+        if counts_as_double(p, refused["reason"] if refused else ""):
+            counted.setdefault(sh.code, {}).setdefault(pid, []).append(p)
         if p["kind"] == "override":
-            refused = by_id.get(p.get("ref"))
             for c in groups(sh, pid, p["station"]):
                 c.overrides += 1
             sh.overrides.append({**row, "staff_id": p.get("staff_id"),
@@ -360,8 +401,13 @@ def compute(data: DayData) -> DayHeadcount:
             plan = row["plan"] or "inconnu"
             sh.unexpected_by_plan[plan] = sh.unexpected_by_plan.get(plan, 0) + 1
             sh.unexpected.append(row)
+        for pid, served_passages in counted.get(code, {}).items():
+            entry = double_entry(pid, served_passages, data, tz)
+            if entry is not None:
+                sh.doubles.append(entry)
         sh.no_shows.sort(key=listing_key)
         sh.unexpected.sort(key=listing_key)
+        sh.doubles.sort(key=listing_key)
 
     ordered = sorted(services.values(), key=lambda s: (s.start is None, s.start or "", s.code))
     totals = Counts()

@@ -4,7 +4,8 @@
 then folds in passages that reached the server since, and `result()` is what `compute` would
 give over all of them (tests/unit/test_headcount_fold.py checks it on random days). Folding a
 passage costs in proportion to that passage, not to the day: the persons, bookings and
-oppositions are looked at once, when the fold is built.
+oppositions are looked at once, when the fold is built. (A served passage also makes its
+person's double-passages entry again: in proportion to that person's passages in the service.)
 
 Passages arrive in any order: a cancel or an override may come before the passage it names
 (another station's push, a batch sent again). So each passage's contribution depends on the
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from plateau.domain.services import ServiceInfo
 from plateau.reports.headcount import (
     OUT_OF_SERVICE, SERVED_KINDS, Counts, DayData, DayHeadcount, ServiceHeadcount, as_date, as_instant, closed_label,
-    expected_persons, listing_key, person_row, service_slots, slot_of,
+    counts_as_double, double_entry, expected_persons, listing_key, person_row, service_slots, slot_of,
 )
 
 _GROUPS = ("by_class", "by_category", "by_station")
@@ -49,6 +50,9 @@ class HeadcountFold:
         # service -> person -> (place in the list, row): see _listed
         self._no_shows: dict[str, dict[int, tuple[tuple, dict]]] = {}
         self._unexpected: dict[str, dict[int, tuple[tuple, dict]]] = {}
+        # (service, person) -> id -> the served passages toward the allowance; service -> person -> entry
+        self._allowance: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
+        self._doubles: dict[str, dict[int, tuple[tuple, dict]]] = {}
         self._rows: dict[str, dict[str, dict[str, tuple]]] = {}   # service -> overrides|cancellations -> id
         for svc in sorted(data.services, key=lambda s: s.start):
             if data.day.weekday() in svc.weekdays:
@@ -135,6 +139,8 @@ class HeadcountFold:
             self._served[(sh.code, person)] = before + sign
             if before + sign == 0 or before == 0:
                 self._now_served(sh, person, sign)
+        if counts_as_double(p, state[1]):
+            self._double(sh, person, p, sign)
         if p["kind"] == "override":
             self._count(sh, person, p["station"], "overrides", sign)
             self._row(sh, "overrides", p["id"], sign, order, {
@@ -161,6 +167,24 @@ class HeadcountFold:
             self._unexpected[sh.code][person] = _listed(row)
         else:
             del self._unexpected[sh.code][person]
+
+    def _double(self, sh: ServiceHeadcount, person: int, p: Mapping[str, Any], sign: int) -> None:
+        """`p` now counts (+1) or no longer counts (-1) toward `person`'s allowance: their entry in
+        the double passages is made again from their passages (a few), as `compute` makes it."""
+        key = (sh.code, person)
+        served = self._allowance.setdefault(key, {})
+        if sign > 0:
+            served[p["id"]] = p
+        else:
+            del served[p["id"]]
+        entry = double_entry(person, list(served.values()), self._data, self._tz)
+        listed = self._doubles.setdefault(sh.code, {})
+        if entry is None:
+            listed.pop(person, None)
+        else:
+            listed[person] = _listed(entry)
+        if not served:
+            del self._allowance[key]
 
     def _count(self, sh: ServiceHeadcount, person: int | None, station: str | None, name: str, sign: int) -> None:
         """Change one figure in the service's totals and in its class, category (and station) group.
@@ -231,7 +255,8 @@ class HeadcountFold:
                 by_medium={k: copy(v) for k, v in sh.by_medium.items()},
                 no_shows=_in_order(self._no_shows[code]), unexpected=_in_order(self._unexpected[code]),
                 overrides=_in_order(rows.get("overrides", {})),
-                cancellations=_in_order(rows.get("cancellations", {}))))
+                cancellations=_in_order(rows.get("cancellations", {})),
+                doubles=_in_order(self._doubles.get(code, {}))))
         out.sort(key=lambda s: (s.start is None, s.start or "", s.code))
         totals = Counts()
         for sh in out:

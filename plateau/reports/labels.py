@@ -37,6 +37,14 @@ _FR = {
                       "self, classe par classe. Les élèves en opposition ne sont pas attendus.",
     "name": "Nom", "first_name": "Prénom", "expected_by": "Prévu par", "id": "Identifiant",
     "basis": {"forfait": "forfait", "reservation": "réservation"}, "day": "Jour",
+    "doubles_title": "Passages en double : deux postes hors ligne ont servi le même élève",
+    "doubles_intro": "Deux postes hors ligne en même temps ont chacun accepté la personne pour le même service "
+                     "sans savoir que l'autre l'avait déjà servie. Les deux passages sont conservés (le repas a été "
+                     "servi) et chaque poste a débité ce qu'il a décidé. Le passage « en trop » (au-delà du nombre "
+                     "permis pour sa catégorie) peut être remboursé au guichet.",
+    "doubles_note": "Passages en double (postes hors ligne) : {n} personne(s), détail plus bas.",
+    "charged": "Débité", "extra": "en trop", "allowed": "permis",
+    "media_short": {"card": "Badge", "phone": "Téléphone"},
     "reasons": {"unknown_card": "Badge inconnu", "card_blocked": "Badge bloqué ou perdu",
                 "person_inactive": "Inscription inactive", "no_service": "Aucun service en cours",
                 "closed_day": "Jour de fermeture", "opposition": "Opposition (absence, impayé…)",
@@ -72,6 +80,13 @@ _EN = {
     "no_shows_intro": "Expected persons (plan day or booking) who did not come, class by class.",
     "name": "Last name", "first_name": "First name", "expected_by": "Expected by", "id": "Id",
     "basis": {"forfait": "plan", "reservation": "booking"}, "day": "Day",
+    "doubles_title": "Served twice: two offline stations served the same pupil",
+    "doubles_intro": "Two stations offline at the same time each accepted the person for the same service without "
+                     "knowing the other had served them. Both passages are kept (the meal was served) and each "
+                     "station charged what it decided. The extra passage (beyond what the category allows) may "
+                     "be refunded at the desk.",
+    "doubles_note": "Served twice (offline stations): {n} person(s), listed below.",
+    "charged": "Charged", "extra": "extra", "allowed": "allowed", "media_short": {"card": "Badge", "phone": "Phone"},
 }
 _EN["reasons"] = {**{k: k.replace("_", " ") for k in _FR["reasons"]}, "no_service": "No service open"}
 _WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

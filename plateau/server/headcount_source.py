@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from plateau.domain.policy import policy_from_settings
 from plateau.domain.services import ServiceInfo, parse_hhmm, parse_weekdays
-from plateau.reports.headcount import DayData
+from plateau.reports.headcount import DayData, compute
 from plateau.server import feed, store
 from plateau.server import models as m
 
@@ -50,3 +50,24 @@ def load_day(session: Session, site_code: str, day: date) -> DayData:
     return DayData(site_code=site.code, site_name=site.name, timezone=site.timezone, day=day, services=services,
                    policy=policy_from_settings(site.settings or {}), persons=persons, reservations=reservations,
                    oppositions=oppositions, closures=closures, passages=passages, staff=staff)
+
+
+def person_doubles(session: Session, site: m.Site, person: m.Person, days: set[date]) -> dict[str, dict]:
+    """The passages of `person` on `days` that are part of a double passage (served more times in
+    a service than their category allows), by id -> the entry's passage row (`extra`: the one(s)
+    beyond the allowance). The same `compute` as the headcount, over this person's passages only."""
+    if not days:
+        return {}
+    rows = [feed.passage_data(p) for p in session.execute(
+        _columns(m.Passage).where(m.Passage.site_id == site.id, m.Passage.person_id == person.id,
+                                  m.Passage.local_date.in_(sorted(days))))]
+    policy = policy_from_settings(site.settings or {})
+    who = {person.id: feed.person_data(person)}
+    out: dict[str, dict] = {}
+    for day in days:
+        data = DayData(site_code=site.code, site_name=site.name, timezone=site.timezone, day=day, services=(),
+                       policy=policy, persons=who, passages=[p for p in rows if p["local_date"] == day.isoformat()])
+        for sh in compute(data).services:
+            for entry in sh.doubles:
+                out.update({p["passage_id"]: p for p in entry["passages"]})
+    return out

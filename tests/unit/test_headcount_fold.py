@@ -1,5 +1,6 @@
 """The live headcount (`HeadcountFold`) equals the full computation (`compute`) after any series of
-passages, cancels and overrides, arriving in any order and in batches of any size."""
+passages, cancels and overrides, arriving in any order and in batches of any size, double passages
+(the same pupil served by two offline stations) included."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from plateau.domain.policy import SitePolicy
+from plateau.domain.policy import CategoryPolicy, SitePolicy
 from plateau.domain.services import ServiceInfo
 from plateau.reports.headcount import DayData, compute
 from plateau.reports.headcount_fold import HeadcountFold
@@ -18,6 +19,8 @@ PARIS = ZoneInfo("Europe/Paris")
 DAY = date(2026, 11, 26)   # a Thursday
 LUNCH = ServiceInfo("dejeuner", "Déjeuner", time(11, 15), time(13, 45))
 DINNER = ServiceInfo("diner", "Dîner", time(18, 45), time(19, 30), frozenset({0, 1, 2}))   # not on Thursdays
+# commensals may pass twice per service (staff on duty): a third passage is their double
+POLICY = SitePolicy(categories={"commensal": CategoryPolicy(max_passages_per_service=2)})
 REASONS = ("no_reservation", "insufficient_balance", "already_served", "opposition", "unknown_card")
 
 
@@ -42,14 +45,15 @@ def _day(rng: random.Random, persons: dict, passages: list[dict]) -> DayData:
     oppositions = [{"id": f"o{pid}", "person_id": pid, "starts_at": start.isoformat(),
                     "ends_at": (start + timedelta(hours=8)).isoformat(), "motive": "Absent", "source": "absence"}
                    for pid in opposed]
-    return DayData("0691234X", "Collège", "Europe/Paris", DAY, [LUNCH, DINNER], SitePolicy(), persons,
+    return DayData("0691234X", "Collège", "Europe/Paris", DAY, [LUNCH, DINNER], POLICY, persons,
                    reservations=reservations, oppositions=oppositions, passages=passages,
                    staff={1: "Mme Martin", 2: "M. Durand"})
 
 
 def _series(rng: random.Random, n: int) -> list[dict]:
     """A lunch: badges accepted or refused, forgotten badges, overrides of refusals, cancels (at most
-    one per passage, as the server's push allows), unknown badges, stray services and days."""
+    one per passage, as the server's push allows), unknown badges, stray services and days, and
+    doubles: a pupil served at one station then accepted again at the other, offline, seconds later."""
     out: list[dict] = []
     t = datetime.combine(DAY, time(11, 20), PARIS)
     for i in range(n):
@@ -79,6 +83,11 @@ def _series(rng: random.Random, n: int) -> list[dict]:
                         price_cents=0, staff_id=rng.choice([1, 2]), motive="Erreur")
         elif roll < 0.7:
             base.update(kind="forgotten", staff_id=1)
+        elif roll < 0.85 and served:
+            target = rng.choice(served)
+            base.update(person_id=target["person_id"], service=target["service"], local_date=target["local_date"],
+                        station="self-2" if target["station"] == "self-1" else "self-1",
+                        price_cents=rng.choice([0, 350]))
         out.append(base)
     return out
 
@@ -103,6 +112,17 @@ def test_folding_passages_in_any_order_gives_the_full_computation(seed):
         full = compute(_day(random.Random(seed), persons, known))
         assert fold.result().to_json() == full.to_json(), f"after {i} passages"
         assert fold.passages == sum(p["local_date"] == DAY.isoformat() for p in known)
+
+
+def test_the_generated_days_hold_double_passages():
+    """The property above is only worth something if the series do hold doubles, cancelled ones too."""
+    doubles = 0
+    for seed in range(12):
+        rng = random.Random(seed)
+        persons = _persons(rng)
+        series = _series(rng, rng.randint(20, 160))
+        doubles += compute(_day(random.Random(seed), persons, series)).doubles
+    assert doubles >= 12
 
 
 def test_a_result_is_not_changed_by_later_passages():

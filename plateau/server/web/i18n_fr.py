@@ -26,7 +26,22 @@ FR = {
     "remaining": "restants", "no-shows": "absents", "refusals": "refus", "unexpected": "non prévus",
     "Passages per 15 minutes": "Passages par tranche de 15 minutes",
     "Refusals by reason": "Refus par motif", "Reason": "Motif", "Refusals": "Refus",
-    "then let in": "puis admis", "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
+    "then let in": "puis admis",
+    "served twice": "en double", "Served twice (offline stations)": "Passages en double (postes hors ligne)",
+    "Two offline stations served the same pupil: each accepted them without knowing of the other, and each "
+    "charged what it decided. The passage marked extra may be refunded at the desk (see the person's page).":
+        "Deux postes hors ligne ont servi le même élève : chacun l'a accepté sans savoir que l'autre l'avait "
+        "déjà servi, et chacun a débité ce qu'il a décidé. Le passage marqué en trop peut être remboursé au "
+        "guichet (voir la fiche de la personne).",
+    "Two offline stations served the same pupil.": "Deux postes hors ligne ont servi le même élève.",
+    "extra": "en trop", "phone": "téléphone", "card": "badge",
+    "refunded": "remboursé", "Refund {amount}": "Rembourser {amount}",
+    "Extra passage refunded: {amount}. New balance: {balance}.":
+        "Passage en trop remboursé : {amount}. Nouveau solde : {balance}.",
+    "This passage was already refunded: nothing changed.": "Ce passage était déjà remboursé : rien n'a changé.",
+    "Only the extra passage of a double passage, when it was charged, may be refunded.":
+        "Seul le passage en trop d'un passage en double, s'il a été débité, peut être remboursé.",
+    "None.": "Aucun.", "By class": "Par classe", "Class": "Classe",
     "Station": "Borne", "State": "État", "Last contact": "Dernier contact", "revoked": "révoquée",
     "online": "en ligne", "offline": "hors ligne", "No station yet.": "Aucune borne pour l'instant.",
     # today: what each station says of itself (web/office/station_state.py)
@@ -218,7 +233,8 @@ FR = {
     "Write the days as DD/MM/YYYY.": "Écrivez les jours sous la forme JJ/MM/AAAA.",
     "message.write": "message écrit", "message.edit": "message modifié", "message.withdraw": "message retiré",
     # audit actions
-    "payment.record": "paiement enregistré", "opposition.add": "opposition ajoutée",
+    "payment.record": "paiement enregistré", "passage.refund": "passage en double remboursé",
+    "opposition.add": "opposition ajoutée",
     "opposition.lift": "opposition levée", "import.apply": "import appliqué", "user.add": "utilisateur créé",
     "user.disable": "utilisateur désactivé", "user.set_password": "mot de passe changé",
     "session.sign_in": "connexion",
@@ -227,7 +243,8 @@ FR = {
 
 # English words for the codes the pages show (audit actions): the code itself is the key
 EN = {
-    "payment.record": "payment recorded", "opposition.add": "opposition added", "opposition.lift": "opposition lifted",
+    "payment.record": "payment recorded", "passage.refund": "double passage refunded",
+    "opposition.add": "opposition added", "opposition.lift": "opposition lifted",
     "import.apply": "import applied", "user.add": "user created", "user.disable": "user disabled",
     "user.set_password": "password changed", "session.sign_in": "sign-in", "card.enrol": "card enrolled",
     "card.lost": "card declared lost", "reservation.book": "meal booked", "reservation.cancel": "booking cancelled",

@@ -162,3 +162,57 @@ def test_a_day_without_overrides_says_aucune_and_names_come_in_french_order(tmp_
     assert "Dérogations accordées Aucune." in text and "Aucun." not in text.split("Dérogations accordées")[1][:10]
     absent = text.split("Absents au repas")[1]
     assert absent.index("BAILLY") < absent.index("BÉNARD") < absent.index("BRUN")
+
+
+def _doubled_day():
+    """A lunch where self-1 and self-2, both offline, each served Léa BRUN (a ticket pupil, charged
+    twice), and Hugo BAILLY was served once."""
+    from datetime import date, datetime, time, timezone
+    from zoneinfo import ZoneInfo
+
+    from plateau.domain.policy import SitePolicy
+    from plateau.domain.services import ServiceInfo
+    from plateau.reports.headcount import DayData
+
+    lunch = ServiceInfo("dejeuner", "Déjeuner", time(11, 15), time(13, 45))
+    day = date(2026, 11, 25)
+    persons = {i: {"id": i, "external_id": f"E{i}", "last_name": n, "first_name": f, "class_name": "6A",
+                   "category": "eleve", "regime": None, "plan": "ticket", "forfait_days": None,
+                   "status": "active", "arrival_date": None, "leaving_date": None, "photo": None}
+               for i, (n, f) in enumerate((("BRUN", "Léa"), ("BAILLY", "Hugo")), 1)}
+
+    def passage(pid, station, hh, mm, ss, medium="card"):
+        at = datetime(2026, 11, 25, hh, mm, ss, tzinfo=ZoneInfo("Europe/Paris")).astimezone(timezone.utc)
+        return {"id": f"{station}-{pid}-{hh}{mm}{ss}", "station": station, "at": at.isoformat(),
+                "local_date": day.isoformat(), "service": "dejeuner", "card_uid": None, "person_id": pid,
+                "kind": "badge", "accepted": True, "reason": "ok", "price_cents": 420, "balance_after_cents": 0,
+                "staff_id": None, "motive": None, "ref": None, "warnings": [], "medium": medium}
+
+    passages = [passage(1, "self-1", 12, 4, 10), passage(1, "self-2", 12, 4, 52, "phone"),
+                passage(2, "self-1", 12, 5, 0)]
+    return DayData(SITE, "Collège", "Europe/Paris", day, [lunch], SitePolicy(), persons, passages=passages)
+
+
+def test_double_passages_have_their_section_in_the_daily_pdf_and_a_column_in_the_csv(tmp_path):
+    from plateau.reports.csv_exports import passages_csv
+    from plateau.reports.headcount import compute
+    from plateau.reports.pdf import render_daily
+
+    data = _doubled_day()
+    hc = compute(data)
+    render_daily(hc, tmp_path / "day.pdf")
+    text = " ".join(" ".join(pdf_pages(tmp_path / "day.pdf")).split())
+    assert "Passages en double (postes hors ligne) : 1 personne(s)" in text
+    section = text.split("Passages en double : deux postes hors ligne ont servi le même élève")[1]
+    assert "12:04:10 self-1 BRUN Léa (2/1 permis) 6A Déjeuner Badge 4,20 €" in section
+    assert "12:04:52 self-2 Téléphone 4,20 € en trop" in section and "BAILLY" not in section.split("Refus")[0]
+    render_daily(hc, tmp_path / "day-en.pdf", lang="en")
+    english = " ".join(" ".join(pdf_pages(tmp_path / "day-en.pdf")).split())
+    assert "Served twice: two offline stations served the same pupil" in english and "€4.20 extra" in english
+    subprocess.run(["pdftoppm", "-r", "70", "-f", "1", "-l", "1", "-png", str(tmp_path / "day.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    assert (tmp_path / "page-1.png").stat().st_size > 8_000
+    rows = csv_rows(passages_csv(data))
+    assert rows[0][-1] == "en_double"
+    assert [(r[2], r[9], r[-1]) for r in rows[1:]] == [("self-1", "BRUN", "oui"), ("self-2", "BRUN", "en trop"),
+                                                       ("self-1", "BAILLY", "")]

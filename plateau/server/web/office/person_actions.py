@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from plateau.domain.money import AmountError, parse_euros
 from plateau.server import audit, feed, ledger, store, store_days
+from plateau.server.headcount_source import person_doubles
 from plateau.server import models as m
 from plateau.server.imports.values import ValueProblem, parse_date
 from plateau.server.schemas import OppositionIn, PaymentIn
@@ -182,3 +183,46 @@ async def lift_opposition(request: Request, ctx: Office, form: Form, person_id: 
     if form.get("back") == "absences":  # lifted from the day's list: back to it
         return RedirectResponse("/office/oppositions", status_code=303)
     return redirect_to_person(person_id, flash="lifted")
+
+
+@router.post("/office/persons/{person_id}/passages/{passage_id}/refund")
+async def refund_double(request: Request, ctx: Office, form: Form, person_id: int, passage_id: str):
+    """Refund what the extra passage of a double (two offline stations served the person) charged:
+    a `refund` ledger entry caused by that passage, so it is refunded at most once whoever clicks,
+    audited like a desk payment. Only a passage that is the extra one of a double now, and was
+    charged, may be refunded."""
+    need(request, ctx, "payments")
+    _ = gettext(request_lang(request))
+
+    def write():
+        with db_of(request).write() as s:
+            site = s.get(m.Site, ctx.site_id)
+            person = get_person_of(s, request, ctx, person_id)
+            p = s.get(m.Passage, passage_id[:36])
+            double = None if p is None or p.person_id != person.id or p.site_id != site.id else \
+                person_doubles(s, site, person, {p.local_date}).get(p.id)
+            charged = None if double is None or not double["extra"] else s.execute(
+                select(func.sum(m.LedgerEntry.amount_cents)).where(
+                    m.LedgerEntry.site_id == site.id, m.LedgerEntry.kind == "passage",
+                    m.LedgerEntry.cause == p.id)).scalar()
+            if not charged or charged >= 0:
+                return None
+            before = ledger.balances_of(s, [person.id])[0]["balance_cents"]
+            label = f"remboursement du passage en double du {p.local_date.strftime('%d/%m/%Y')} ({p.station})"
+            entry = ledger.post(s, site.id, person.id, -charged, "refund", p.id, label=label)
+            if entry is None:
+                return 0
+            after = ledger.balances_of(s, [person.id])[0]["balance_cents"]
+            audit.record(s, ctx.actor, "passage.refund", site_id=site.id, target=f"person:{person.id}",
+                         before={"balance_cents": before},
+                         after={"balance_cents": after, "amount_cents": -charged, "passage": p.id,
+                                "entry": entry.id})
+            return -charged
+
+    refunded = await in_thread(write)
+    if refunded is None:
+        return show_person(request, ctx, person_id, status=422, error=_(
+            "Only the extra passage of a double passage, when it was charged, may be refunded."))
+    if refunded == 0:
+        return redirect_to_person(person_id, flash="refunded_before")
+    return redirect_to_person(person_id, flash="refunded", amount=refunded)

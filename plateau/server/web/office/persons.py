@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from plateau.domain.uid import FORMATS as UID_FORMATS
 from plateau.server import audit, feed, ledger, store
+from plateau.server.headcount_source import person_doubles
 from plateau.server import models as m
 from plateau.server.web.collation import fold, french_key
 from plateau.server.web.errors import WebError
@@ -153,8 +154,14 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
             "services": services, "today": today,
             "oppositions": oppositions, "balance_cents": None, "months": [],
             "history": audit.latest(s, [ctx.site_id], limit=50, target=f"person:{person.id}"),
-            "phone_badge": s.get(m.PhoneBadge, person.id)}
+            "phone_badge": s.get(m.PhoneBadge, person.id),
+            # passages of a double (two offline stations served the pupil): flagged in the list
+            "doubles": person_doubles(s, s.get(m.Site, person.site_id), person, {p.local_date for p in passages})}
     if money:
+        # the double passages already refunded (`refund_double`): their button is gone
+        view["refunded"] = set(s.execute(select(m.LedgerEntry.cause).where(
+            m.LedgerEntry.person_id == person.id, m.LedgerEntry.kind == "refund",
+            m.LedgerEntry.cause.in_(list(view["doubles"])))).scalars())
         view["balance_cents"] = ledger.balances_of(s, [person.id])[0]["balance_cents"]
         entries = list(s.execute(select(m.LedgerEntry).where(m.LedgerEntry.person_id == person.id)
                                  .order_by(m.LedgerEntry.version, m.LedgerEntry.id)).scalars())
@@ -197,7 +204,9 @@ FLASHES = {"paid": "Payment of {amount} recorded. New balance: {balance}.",
            "opposition": "Opposition added from {first} to {last}.", "lifted": "Opposition lifted.",
            "booked": "Meal booked on {first}.", "cancelled": "Meal of {first} cancelled.",
            "card": "Card {uid} enrolled.", "lost": "Card {uid} declared lost: the stations refuse it.",
-           "phone_off": "Phone badge turned off: the stations refuse its codes after their next sync."}
+           "phone_off": "Phone badge turned off: the stations refuse its codes after their next sync.",
+           "refunded": "Extra passage refunded: {amount}. New balance: {balance}.",
+           "refunded_before": "This passage was already refunded: nothing changed."}
 
 
 def show_person(request: Request, ctx, person_id: int, *, error: str | None = None, form: dict | None = None,

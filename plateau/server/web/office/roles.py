@@ -40,6 +40,7 @@ PAGES: tuple[tuple[str, str, str, dict], ...] = (
     ("GET", "/office/persons", "persons", {}),
     ("GET", "/office/persons/{person}", "persons", {}),
     ("POST", "/office/persons/{person}/payments", "payments", {}),
+    ("POST", "/office/persons/{person}/passages/none/refund", "payments", {}),
     ("POST", "/office/persons/{person}/oppositions", "oppositions", {}),
     ("POST", "/office/persons/{person}/cards", "cards", {}),
     ("POST", "/office/persons/{person}/phone-badge/off", "cards", {}),

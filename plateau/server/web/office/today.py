@@ -44,6 +44,8 @@ def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
                     for name, c in sorted(sh.by_class.items())],
         "slots": [(k, v["served"], v["refusals"], round(100 * v["served"] / peak),
                    round(100 * v["refusals"] / peak)) for k, v in slots],
+        # persons served beyond their allowance: two offline stations each let them in
+        "doubles": [{**d, "class_label": d["class_name"] or L["no_class"]} for d in sh.doubles],
     }
 
 
