@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from plateau.domain.reasons import PassageKind, Reason
@@ -157,10 +157,13 @@ def push_many(session: Session, jobs: list[tuple[int, str, list[Any]]]) -> list[
 
     if new_rows:
         session.execute(m.Passage.__table__.insert(), new_rows)
-    charges = [{"site_id": row["site_id"], "person_id": row["person_id"], "amount_cents": -row["price_cents"],
+    refunded = _refunded_by_office(session, new_rows)
+    charges = [{"site_id": row["site_id"], "person_id": row["person_id"],
+                "amount_cents": -row["price_cents"] - refunded.get((row["ref"] or "").lower(), 0),
                 "kind": "passage", "cause": row["id"], "at": row["at"],
                 "label": f"{row['kind']} {row['local_date'].isoformat()} {row['service'] or ''}".strip()}
                for row in new_rows if row["person_id"] is not None and row["price_cents"]]
+    charges = [c for c in charges if c["amount_cents"]]
     for site_id in sorted({row["site_id"] for row in new_rows}):
         feed.emit_many(session, site_id, [("passage", "upsert", _wire(row), None)
                                           for row in new_rows if row["site_id"] == site_id])
@@ -178,6 +181,22 @@ def push_many(session: Session, jobs: list[tuple[int, str, list[Any]]]) -> list[
     return [(results, [{"person": p, "balance_cents": balances[p][0], "version": balances[p][1]}
                        for p in sorted(mine)])
             for (results, _), mine in zip(checked, involved)]
+
+
+def _refunded_by_office(session: Session, new_rows: list[dict]) -> dict[str, int]:
+    """What the office already refunded of each meal a new cancel names (the extra passage of a
+    double, refunded from the person's page before the kiosk's cancel reached the server): the
+    cancel is stored as the station decided it, but credits only what was not refunded yet, so a
+    meal is never refunded twice. One read, and only when the push holds a cancel."""
+    refs = sorted({row["ref"].lower() for row in new_rows
+                   if row["kind"] == PassageKind.CANCEL.value and row["ref"] and row["price_cents"]})
+    refunded: dict[str, int] = {}
+    for chunk in _chunks(refs):
+        refunded.update(session.execute(
+            select(m.LedgerEntry.cause, func.sum(m.LedgerEntry.amount_cents))
+            .where(m.LedgerEntry.kind == "refund", m.LedgerEntry.cause.in_(chunk))
+            .group_by(m.LedgerEntry.cause)).all())
+    return refunded
 
 
 def _wire(row: dict) -> dict:

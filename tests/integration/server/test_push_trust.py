@@ -16,7 +16,7 @@ from plateau.db.engine import open_replica
 from plateau.station.services import Recorder
 from plateau.demo.school import seed_replica
 
-from plateau.server import feed, store
+from plateau.server import feed, ledger, store
 from plateau.server import models as m
 from plateau.sync.protocol import passage_to_wire
 from tests.conftest import paris
@@ -75,6 +75,23 @@ def test_three_cancels_of_one_meal_credit_it_back_once(env):
     assert _balance(env, pid) == before
     # replays of what was stored stay duplicates (idempotency), not rejections
     assert _push(env, meal, cancels[0]) == [("duplicate", None), ("duplicate", None)]
+    assert _balance(env, pid) == before
+
+
+def test_a_kiosk_cancel_of_a_meal_the_office_refunded_credits_nothing_more(env):
+    """The office refunds the extra passage of a double (person page, a `refund` ledger entry
+    caused by the passage); the kiosk's cancel of that meal reaches the server afterwards: it is
+    stored as the station decided it, but the meal is not refunded a second time."""
+    pid = ticket_persons(env.school, 1, offset=9)[0]
+    before = _balance(env, pid)
+    meal = passage(pid, price=PRICE)
+    assert _push(env, meal) == [("stored", None)]
+    with env.db.write() as s:
+        site = s.execute(select(m.Site).where(m.Site.code == SITE_A)).scalar_one()
+        ledger.post(s, site.id, pid, PRICE, "refund", meal["id"], label="remboursement du passage en double")
+    assert _balance(env, pid) == before
+    cancel = passage(pid, price=-PRICE, kind="cancel", ref=meal["id"])
+    assert _push(env, cancel) == [("stored", None)]
     assert _balance(env, pid) == before
 
 
