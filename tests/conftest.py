@@ -42,3 +42,16 @@ def recorder(replica):
     from plateau.station.services import Recorder
 
     return Recorder(replica, "self-1")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster per test process (an unprivileged user's, in a temp dir),
+    shared by every test that runs against PostgreSQL; skipped where PostgreSQL is not installed."""
+    from tests.support.postgres import PostgresCluster, find_pg_bin
+
+    if find_pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed")
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.e2e.test_sync_e2e import pg_cluster, school, seeded_template, server_db  # noqa: F401  (fixtures)
+from tests.e2e.test_sync_e2e import school, seeded_template, server_db  # noqa: F401  (fixtures)
 from tests.integration.sync.harness import Station, add_station, server_passages
 from tests.support.server import admin, free_port, running_server
 

@@ -40,16 +40,6 @@ def school():
     return generate(pupils=PUPILS)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    from tests.support.postgres import PostgresCluster, find_pg_bin
-
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
 
 def server_db(backend: str, tmp_path, request, template) -> str:
     if backend == "sqlite":

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from tests.e2e.test_sync_e2e import pg_cluster, school, seeded_template  # noqa: F401  (fixtures)
+from tests.e2e.test_sync_e2e import school, seeded_template  # noqa: F401  (fixtures)
 from tests.integration.sync.harness import fault_scenario
 from tests.support.server import running_server
 

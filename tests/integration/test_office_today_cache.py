@@ -23,16 +23,6 @@ UAI = "0691234X"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@pytest.fixture(scope="module")
-def pg_cluster():
-    from tests.support.postgres import PostgresCluster, find_pg_bin
-
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def world(request, tmp_path):

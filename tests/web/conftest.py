@@ -67,16 +67,6 @@ def seed(db_url: str, roles: tuple[str, ...]) -> tuple[object, dict[str, str]]:
     return school, users
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    from tests.support.postgres import PostgresCluster, find_pg_bin
-
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
 
 @pytest.fixture(scope="module")
 def office(request, tmp_path_factory):

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 
-from tests.support.postgres import PostgresCluster, find_pg_bin
 
 from .conftest import DATA, OFFICIAL_CSV, SITE, persons, run, table_counts
 
@@ -14,23 +13,17 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def pg_db():
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
+def pg_db(pg_cluster):
     from plateau.server import store
     from plateau.server.db import Database, open_database
 
-    cluster = PostgresCluster().start()
-    try:
-        db = Database(open_database(cluster.create_database(f"imports_{uuid.uuid4().hex[:6]}")))
-        with db.write() as s:
-            site = store.create_site(s, SITE, "Collège Jean Moulin", "Europe/Paris", "Zone A")
-            store.upsert_service(s, site, "dejeuner", "Déjeuner", "11:15", "13:45", "mon,tue,thu,fri")
-            store.upsert_tariff(s, site, "passager", 750)
-        yield db
-        db.engine.dispose()
-    finally:
-        cluster.stop()
+    db = Database(open_database(pg_cluster.create_database(f"imports_{uuid.uuid4().hex[:6]}")))
+    with db.write() as s:
+        site = store.create_site(s, SITE, "Collège Jean Moulin", "Europe/Paris", "Zone A")
+        store.upsert_service(s, site, "dejeuner", "Déjeuner", "11:15", "13:45", "mon,tue,thu,fri")
+        store.upsert_tariff(s, site, "passager", 750)
+    yield db
+    db.engine.dispose()
 
 
 def test_every_kind_applies_then_reimports_unchanged(pg_db):

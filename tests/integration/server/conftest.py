@@ -16,21 +16,12 @@ from datetime import date, datetime, timezone
 import pytest
 import requests
 
-from tests.support.postgres import PostgresCluster, find_pg_bin
 from tests.support.server import running_server
 
 SITE_A = "0691234X"
 SITE_B = "0699999Z"
 _counter = itertools.count(1)
 
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
 
 
 @dataclass
