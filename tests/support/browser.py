@@ -76,3 +76,13 @@ def serious_violations(driver) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "help": v.get("help", ""),
              "nodes": [n.get("target") for n in v.get("nodes", [])][:5]}
             for v in result if v.get("impact") in ("serious", "critical")]
+
+
+def accessible_at_both_sizes(driver, name: str) -> None:
+    """axe-core on the current page at the desktop and the phone size: no serious or critical
+    violation at either (then back to the desktop size)."""
+    for size, (w, h) in SIZES.items():
+        resize(driver, w, h)
+        found = serious_violations(driver)
+        assert found == [], f"{name} at {size}: {found}"
+    resize(driver, *SIZES["desktop"])

@@ -11,7 +11,7 @@ import pytest
 
 from plateau.server.web.templating import euros
 from tests.integration.sync.harness import Station, add_station, server_balances
-from tests.support.browser import SIZES, resize, serious_violations
+from tests.support.browser import SIZES, accessible_at_both_sizes, resize
 from tests.web.conftest import UAI, browser, csrf_of  # noqa: F401 (fixture)
 from tests.web.famille_world import PASSWORD, TEST_FAMILY, famille  # noqa: F401 (fixture)
 from tests.web.test_office_browser import by_css, check, wait
@@ -153,14 +153,14 @@ def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browse
     browser.delete_all_cookies()
     for path in PAGES_SIGNED_OUT:
         browser.get(famille.url + path)
-        accessible(browser, path)
+        accessible_at_both_sizes(browser, path)
     sign_in(browser, famille)
     for path in PAGES:
         browser.get(famille.url + path)
-        accessible(browser, path)
+        accessible_at_both_sizes(browser, path)
     browser.get(f"{famille.url}/famille/calendrier?enfant={famille.second_pupil}")
     by_css(browser, "details.pattern summary").click()
-    accessible(browser, "calendar with the week pattern open")
+    accessible_at_both_sizes(browser, "calendar with the week pattern open")
     # the office's view of the day's online payments
     browser.delete_all_cookies()
     browser.get(famille.url + "/office/login")
@@ -169,12 +169,5 @@ def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browse
     by_css(browser, "form button[type=submit]").click()
     wait(browser, lambda d: d.current_url.endswith("/office/"))
     browser.get(famille.url + "/office/online-payments")
-    accessible(browser, "/office/online-payments")
+    accessible_at_both_sizes(browser, "/office/online-payments")
 
-
-def accessible(driver, name: str) -> None:
-    for size, (w, h) in SIZES.items():
-        resize(driver, w, h)
-        found = serious_violations(driver)
-        assert found == [], f"{name} at {size}: {found}"
-    resize(driver, *SIZES["desktop"])

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.support.browser import SIZES, resize, serious_violations
+from tests.support.browser import accessible_at_both_sizes
 from tests.web.conftest import browser, csrf_of, sign_in as office_sign_in  # noqa: F401 (fixture)
 from tests.web.famille_world import OTHER_FAMILY, PASSWORD, TEST_FAMILY, famille  # noqa: F401 (fixture)
 from tests.web.test_office_browser import by_css, wait
@@ -90,13 +90,6 @@ def test_a_withdrawn_message_leaves_the_portal_at_once(famille):
     assert family.get(f"{famille.url}/famille/messages/{gone}", timeout=30).status_code == 404
 
 
-def accessible(driver, name: str) -> None:
-    for size, (w, h) in SIZES.items():
-        resize(driver, w, h)
-        found = serious_violations(driver)
-        assert found == [], f"{name} at {size}: {found}"
-    resize(driver, *SIZES["desktop"])
-
 
 def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser):
     from selenium.webdriver.support.ui import Select
@@ -110,10 +103,10 @@ def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser)
     wait(browser, lambda d: d.current_url.endswith("/office/"))
     by_css(browser, "a[href='/office/messages']").click()
     wait(browser, lambda d: d.current_url.endswith("/office/messages"))
-    accessible(browser, "/office/messages")
+    accessible_at_both_sizes(browser, "/office/messages")
     by_css(browser, "#write-message").click()
     wait(browser, lambda d: d.current_url.endswith("/office/messages/new"))
-    accessible(browser, "/office/messages/new")
+    accessible_at_both_sizes(browser, "/office/messages/new")
     by_css(browser, "#title").send_keys(f"Sortie au musée des {klass}")
     by_css(browser, "#body").send_keys("Départ à 8 h 30.\nPrévoir un pique-nique.")
     by_css(browser, "input[name=audience][value=classes]").click()
@@ -132,14 +125,14 @@ def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser)
     assert "nouveau" in by_css(browser, "#new-messages").text
     by_css(browser, "#new-messages a").click()
     wait(browser, lambda d: d.current_url.endswith("/famille/messages"))
-    accessible(browser, "/famille/messages")
+    accessible_at_both_sizes(browser, "/famille/messages")
     mine = next(li for li in browser.find_elements("css selector", "#messages li")
                 if f"Sortie au musée des {klass}" in li.text)
     assert mine.get_attribute("data-read") == "false" and "Nouveau" in mine.text
     mine.find_element("css selector", "a").click()
     wait(browser, lambda d: "/famille/messages/" in d.current_url)
     assert by_css(browser, ".message-body").text == "Départ à 8 h 30.\nPrévoir un pique-nique."
-    accessible(browser, "/famille/messages/{id}")
+    accessible_at_both_sizes(browser, "/famille/messages/{id}")
     browser.get(famille.url + "/famille/messages")
     mine = next(li for li in browser.find_elements("css selector", "#messages li")
                 if f"Sortie au musée des {klass}" in li.text)

@@ -16,7 +16,7 @@ import pytest
 from plateau.server.web.collation import fold
 from plateau.server.web.templating import euros
 from tests.integration.sync.harness import Station, add_station, plateau, server_balances
-from tests.support.browser import SIZES, resize, serious_violations
+from tests.support.browser import accessible_at_both_sizes
 
 pytestmark = pytest.mark.timeout(300)
 SCHOOL_DAY = "2027-01-11"   # a Monday of term (no holiday, the lunch service open at 12:03)
@@ -74,13 +74,6 @@ def check(st: Station, uid: str, at: str) -> dict:
     done = plateau("check", uid, "--at", at, "--json", "--config", str(st.config), check=False)
     return json.loads(done.stdout)
 
-
-def accessible_at_both_sizes(driver, name: str) -> None:
-    for size, (w, h) in SIZES.items():
-        resize(driver, w, h)
-        found = serious_violations(driver)
-        assert found == [], f"{name} at {size}: {found}"
-    resize(driver, *SIZES["desktop"])
 
 
 def test_sign_in_find_a_pupil_and_a_desk_payment_reaches_the_station(office, browser, station):

@@ -17,7 +17,8 @@ from plateau.reports.headcount import compute
 from plateau.server.db import Database, open_database
 from plateau.server.headcount_source import load_day
 from tests.integration.sync.harness import Station, add_station
-from tests.web.test_office_browser import accessible_at_both_sizes, check, sign_in, ticket_pupils
+from tests.support.browser import accessible_at_both_sizes
+from tests.web.test_office_browser import check, sign_in, ticket_pupils
 
 pytestmark = pytest.mark.timeout(300)
 SCHOOL_DAY = "2027-01-11"   # a Monday of term, lunch open at 12:03
