@@ -130,12 +130,12 @@ def upsert_service(session: Session, site: m.Site, code: str, label: str, start:
     feed.lock_site(session, site.id)
     code = service_code(check_text("service code", code, 32))
     if not CODE.match(code):
-        raise StoreError(f"service code {code!r}: use lower-case letters, digits, - or _")
+        raise StoreError(Said("service_code_bad", service=code))
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, str) or not HHMM.match(value):
-            raise StoreError(f"{name} must be HH:MM, got {value!r}")
+            raise StoreError(Said("service_time_bad", name=name, value=value if isinstance(value, str) else str(value)))
     if end <= start:
-        raise StoreError(f"the service ends ({end}) before it starts ({start})")
+        raise StoreError(Said("service_ends_before_start", start=start, end=end))
     try:
         days = format_weekdays(parse_weekdays(weekdays))
     except ValueError as exc:
@@ -157,7 +157,7 @@ def upsert_tariff(session: Session, site: m.Site, category: str, price_cents: in
     feed.lock_site(session, site.id)
     category = check_text("category", category, 40)
     if not isinstance(price_cents, int) or not 0 <= price_cents <= 100_000:
-        raise StoreError(f"price must be 0 to 100000 cents, got {price_cents!r}")
+        raise StoreError(Said("price_out_of_range", price=price_cents if isinstance(price_cents, int) else str(price_cents)))
     t = session.execute(select(m.Tariff).where(m.Tariff.site_id == site.id, m.Tariff.category == category)
                         ).scalar_one_or_none()
     before = feed.tariff_data(t) if t else None
@@ -224,7 +224,7 @@ def upsert_person(session: Session, site: m.Site, *, id: int | None = None, **fi
     for name, value in fields.items():
         setattr(person, name, _person_value(name, value))
     if not person.last_name or not person.first_name:
-        raise StoreError("a person needs a last and a first name")
+        raise StoreError(Said("person_needs_names"))
     if person.plan == "forfait" and not person.forfait_days:
         person.forfait_days = "mon,tue,thu,fri"
     person.updated_at = feed.now()
@@ -245,11 +245,11 @@ def _person_value(name: str, value):
         return check_text(name, value, limits[name], required=name in ("last_name", "first_name", "category"))
     if name == "plan":
         if value not in PLANS:
-            raise StoreError(f"plan must be one of {', '.join(PLANS)}, got {value!r}")
+            raise StoreError(Said("person_plan_bad", plans=", ".join(PLANS), value=str(value)))
         return value
     if name == "status":
         if value not in PERSON_STATUSES:
-            raise StoreError(f"status must be active or archived, got {value!r}")
+            raise StoreError(Said("person_status_bad", value=str(value)))
         return value
     if name == "forfait_days":
         if value in (None, ""):
@@ -264,7 +264,7 @@ def _person_value(name: str, value):
         try:
             return date.fromisoformat(value)
         except (TypeError, ValueError):
-            raise StoreError(f"{name} must be an ISO date, got {value!r}") from None
+            raise StoreError(Said("person_date_bad", name=name, value=str(value))) from None
     if name == "no_class":
         return bool(value)
     return value
@@ -275,7 +275,7 @@ def upsert_card(session: Session, site: m.Site, uid: str, person_id: int, status
     feed.lock_site(session, site.id)
     uid = check_text("uid", uid, 32).upper()
     if not re.fullmatch(r"[0-9A-F]{2,32}", uid):
-        raise StoreError(f"{uid!r} is not a canonical hex UID")
+        raise StoreError(Said("card_uid_bad", uid=str(uid)))
     if status not in CARD_STATUSES:
         raise StoreError(f"card status must be one of {', '.join(CARD_STATUSES)}, got {status!r}")
     get_person(session, site, person_id)
@@ -296,7 +296,7 @@ def upsert_staff(session: Session, site: m.Site, name: str, role: str, pin_hash:
                  badge_uid: str | None = None, active: bool = True) -> m.Staff:
     feed.lock_site(session, site.id)
     if role not in ROLES:
-        raise StoreError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise StoreError(Said("staff_role_bad", roles=", ".join(ROLES), value=str(role)))
     st = session.get(m.Staff, id) if id is not None else None
     if st is not None and st.site_id != site.id:
         raise StoreError(f"staff {id} belongs to another site")
@@ -322,7 +322,7 @@ def record_payment(session: Session, site: m.Site, person_id: int, amount_cents:
     get_person(session, site, person_id)
     reference = check_text("reference", reference, 100)
     if not isinstance(amount_cents, int) or amount_cents == 0:
-        raise StoreError("a payment needs a non-zero amount in cents")
+        raise StoreError(Said("payment_amount_zero"))
     try:
         return ledger.post(session, site.id, person_id, amount_cents, "payment", reference, label=label, at=at)
     except ledger.LedgerError as exc:

@@ -17,6 +17,8 @@ FIELDS = {  # field names in messages ({x!f}): (English, French with its article
     "leaving date (DATE_SORTIE)": ("leaving date (DATE_SORTIE)", "la date de sortie (DATE_SORTIE)"),
     # columns the store checks (store_checks.check_text): English keeps the column's name
     "last_name": ("last_name", "le nom"), "first_name": ("first_name", "le prénom"),
+    "start": ("start", "le début"), "end": ("end", "la fin"),
+    "arrival_date": ("arrival_date", "la date d'arrivée"), "leaving_date": ("leaving_date", "la date de départ"),
     "class_name": ("class_name", "la classe"), "category": ("category", "la catégorie"),
     "external_id": ("external_id", "l'identifiant"), "ine": ("ine", "l'INE"), "regime": ("regime", "le régime"),
     # the kinds of import
@@ -339,6 +341,22 @@ TEXT: dict[str, tuple[str, str]] = {
                        "aucune personne {ref!r} dans cet établissement (nommez une personne par l'identifiant "
                        "de son import, par exemple son ELEVE_ID de SIÈCLE, ou par son INE ; importez d'abord "
                        "les élèves)"),
+    # the store's checks of a form's values (office pages word them in French)
+    "service_code_bad": ("service code {service!r}: use lower-case letters, digits, - or _",
+                         "code de service {service!r} : lettres minuscules, chiffres, - ou _ seulement"),
+    "service_time_bad": ("{name!f} must be HH:MM, got {value!r}", "{name!f} doit être au format HH:MM, pas {value!r}"),
+    "service_ends_before_start": ("the service ends ({end}) before it starts ({start})",
+                                  "le service finit ({end}) avant de commencer ({start})"),
+    "price_out_of_range": ("price must be 0 to 100000 cents, got {price!r}",
+                           "le prix doit être entre 0 et 1 000 € (en centimes : 0 à 100000), pas {price!r}"),
+    "person_plan_bad": ("plan must be one of {plans}, got {value!r}", "le régime doit être l'un de {plans}, pas {value!r}"),
+    "person_status_bad": ("status must be active or archived, got {value!r}",
+                          "le statut doit être active ou archived, pas {value!r}"),
+    "person_date_bad": ("{name!f} must be an ISO date, got {value!r}",
+                        "{name!f} doit être une date (AAAA-MM-JJ), pas {value!r}"),
+    "card_uid_bad": ("{uid!r} is not a canonical hex UID", "{uid!r} n'est pas un numéro de badge (UID hexadécimal)"),
+    "staff_role_bad": ("role must be one of {roles}, got {value!r}", "le rôle doit être l'un de {roles}, pas {value!r}"),
+    "payment_amount_zero": ("a payment needs a non-zero amount in cents", "un paiement doit avoir un montant non nul"),
 }
 
 TEXT.update(CALENDAR_TEXT)

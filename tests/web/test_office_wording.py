@@ -113,3 +113,17 @@ def test_an_import_refused_at_apply_time_says_why_in_the_readers_language(office
         with engine.begin() as conn:
             conn.execute(text("UPDATE site SET zone = :z"), {"z": zone})
         engine.dispose()
+
+
+def test_a_service_ending_before_it_starts_is_refused_in_the_pages_language(office):
+    """The store's own checks of a form (here the services' hours) are worded like the importer's:
+    French on French pages, English with the English choice; nothing is written."""
+    form = {"code": "gouter", "label": "Goûter", "start": "16:30", "end": "16:00", "day_mon": "on"}
+    for http, words in ((office.session("admin"), "le service finit (16:00) avant de commencer (16:30)"),
+                        (_english(office.session("admin"), office.url),
+                         "the service ends (16:00) before it starts (16:30)")):
+        csrf = csrf_of(http.get(f"{office.url}/office/settings", timeout=30).text)
+        page = http.post(f"{office.url}/office/settings/services", data={**form, "csrf": csrf}, timeout=30)
+        assert page.status_code == 422 and words in html.unescape(page.text)
+    settings = html.unescape(office.session("admin").get(f"{office.url}/office/settings", timeout=30).text)
+    assert "Goûter" not in settings
