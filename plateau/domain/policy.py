@@ -14,7 +14,12 @@ from typing import Any, Mapping
 
 
 class PolicyError(ValueError):
-    """A setting with an unknown key or an invalid value (message for a person)."""
+    """A setting with an unknown key or an invalid value (message for a person: English words,
+    plus `code` and `params` when it has them, for the office to word it in its page's language)."""
+
+    def __init__(self, message: str, code: str | None = None, **params: Any):
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -80,28 +85,30 @@ def _convert(key: str, kind: Any, raw: Any) -> Any:
             return True
         if text.lower() in ("0", "false", "no", "non", "off"):
             return False
-        raise PolicyError(f"{key}: expected true or false, got {text!r}")
+        raise PolicyError(f"{key}: expected true or false, got {text!r}", "policy_not_bool", key=key, value=text)
     if kind is int or kind == "int":
         if isinstance(raw, bool) or not re.fullmatch(r"-?\d{1,9}", text):
-            raise PolicyError(f"{key}: expected a whole number, got {text!r}")
+            raise PolicyError(f"{key}: expected a whole number, got {text!r}", "policy_not_int", key=key, value=text)
         return int(text)
     return text
 
 
 def _check(key: str, name: str, value: Any) -> None:
     if name in _CHOICES and value not in _CHOICES[name]:
-        raise PolicyError(f"{key}: expected one of {', '.join(_CHOICES[name])}, got {value!r}")
+        raise PolicyError(f"{key}: expected one of {', '.join(_CHOICES[name])}, got {value!r}", "policy_not_a_choice",
+                          key=key, choices=", ".join(_CHOICES[name]), value=str(value))
     if name == "cutoff_mode" and value not in ("day_before", "same_day", "days_ahead"):
-        raise PolicyError(f"{key}: expected day_before, same_day or days_ahead, got {value!r}")
+        raise PolicyError(f"{key}: expected day_before, same_day or days_ahead, got {value!r}", "policy_not_a_choice",
+                          key=key, choices="day_before, same_day, days_ahead", value=str(value))
     if name == "cutoff_time" and not _HHMM.match(value):
-        raise PolicyError(f"{key}: expected HH:MM, got {value!r}")
+        raise PolicyError(f"{key}: expected HH:MM, got {value!r}", "policy_not_hhmm", key=key, value=str(value))
     if name in ("overdraft_cents", "low_balance_cents", "unreserved_surcharge_cents",
                 "cutoff_days", "booking_horizon_days", "topup_min_cents", "price_history_days") and value < 0:
-        raise PolicyError(f"{key}: must not be negative")
+        raise PolicyError(f"{key}: must not be negative", "policy_negative", key=key)
     if name == "phone_badge_digits" and not 6 <= value <= 8:
-        raise PolicyError(f"{key}: must be 6, 7 or 8")
+        raise PolicyError(f"{key}: must be 6, 7 or 8", "policy_digits", key=key)
     if name == "max_passages_per_service" and value < 1:
-        raise PolicyError(f"{key}: must be at least 1")
+        raise PolicyError(f"{key}: must be at least 1", "policy_below_one", key=key)
     if name == "regime_plans":
         from plateau.domain.regimes import RegimeMappingError, parse_mapping
 

@@ -107,7 +107,7 @@ def set_settings(session: Session, site: m.Site, pairs: dict, *, remove: tuple[s
             merged.pop(key, None)
         policy_from_settings(merged)
     except PolicyError as exc:
-        raise StoreError(str(exc)) from None
+        raise StoreError(Said(exc.code, **exc.params) if exc.code else str(exc)) from None
     site.settings = merged
     session.flush()
     emit_if_changed(session, site.id, "site", feed.site_data(site), before)

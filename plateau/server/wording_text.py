@@ -357,6 +357,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_uid_bad": ("{uid!r} is not a canonical hex UID", "{uid!r} n'est pas un numéro de badge (UID hexadécimal)"),
     "staff_role_bad": ("role must be one of {roles}, got {value!r}", "le rôle doit être l'un de {roles}, pas {value!r}"),
     "payment_amount_zero": ("a payment needs a non-zero amount in cents", "un paiement doit avoir un montant non nul"),
+    # the site's settings (plateau.domain.policy): the key as the settings name it
+    "policy_not_bool": ("{key}: expected true or false, got {value!r}", "{key} : oui ou non attendu, pas {value!r}"),
+    "policy_not_int": ("{key}: expected a whole number, got {value!r}", "{key} : nombre entier attendu, pas {value!r}"),
+    "policy_not_a_choice": ("{key}: expected one of {choices}, got {value!r}",
+                            "{key} : l'une de ces valeurs est attendue : {choices} ; pas {value!r}"),
+    "policy_not_hhmm": ("{key}: expected HH:MM, got {value!r}", "{key} : une heure HH:MM est attendue, pas {value!r}"),
+    "policy_negative": ("{key}: must not be negative", "{key} : ne peut pas être négatif"),
+    "policy_digits": ("{key}: must be 6, 7 or 8", "{key} : 6, 7 ou 8"),
+    "policy_below_one": ("{key}: must be at least 1", "{key} : au moins 1"),
 }
 
 TEXT.update(CALENDAR_TEXT)

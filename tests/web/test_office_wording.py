@@ -127,3 +127,20 @@ def test_a_service_ending_before_it_starts_is_refused_in_the_pages_language(offi
         assert page.status_code == 422 and words in html.unescape(page.text)
     settings = html.unescape(office.session("admin").get(f"{office.url}/office/settings", timeout=30).text)
     assert "Goûter" not in settings
+
+
+def test_a_bad_setting_value_is_refused_in_the_pages_language(office):
+    """A site setting's value checked by the policy (the same check the stations apply) is worded
+    in French on French pages and in English with the English choice."""
+    form = {"key": "booking_horizon_days", "value": "-3"}
+    for http, words in ((office.session("admin"), "booking_horizon_days : ne peut pas être négatif"),
+                        (_english(office.session("admin"), office.url),
+                         "booking_horizon_days: must not be negative")):
+        csrf = csrf_of(http.get(f"{office.url}/office/settings", timeout=30).text)
+        page = http.post(f"{office.url}/office/settings/policy", data={**form, "csrf": csrf}, timeout=30)
+        assert page.status_code == 422 and words in html.unescape(page.text), page.text[-2000:]
+    form = {"key": "cutoff_time", "value": "25h"}
+    http = office.session("admin")
+    csrf = csrf_of(http.get(f"{office.url}/office/settings", timeout=30).text)
+    page = http.post(f"{office.url}/office/settings/policy", data={**form, "csrf": csrf}, timeout=30)
+    assert page.status_code == 422 and "cutoff_time : une heure HH:MM est attendue, pas '25h'" in html.unescape(page.text)
