@@ -61,13 +61,16 @@ async def get_db(request: Request) -> Database:
 Db = Annotated[Database, Depends(get_db)]
 
 
-# Valid tokens are remembered for a second (and for as long as the watcher below keeps finding
-# the token tables unchanged, each of its checks confirming them all): a station long-polling answers and asks again many
+# Valid tokens are remembered for a second: a station long-polling answers and asks again many
 # times a second under load, and each check would otherwise be a trip to the thread pool and
 # the database (measured: 500 long-polling stations + 50 pushes/s, push p50 276 ms with the
 # cache, 465 ms without). Refusals are not cached. Tokens are revoked or re-issued by
 # `plateau admin`, another process: `CredentialWatcher` notices within a feed-poll interval
 # (0.25 s) and forgets every remembered token, so a revocation never waits the whole second.
+# Each of its checks that finds the tables unchanged confirms every remembered token, which then
+# stays good for a second from that check (`remembered`): while the watcher works, stations
+# polling about once a second are not looked up again each time (they were a tenth of a
+# 500-station server's thread-pool work and sent half their long-polls off the fast path).
 # On PostgreSQL the change NOTIFYs every server process instead (`feed._notify_token_change`,
 # `pg_listen.py`), and the watcher reads the tables only while that listener is disconnected.
 CACHE_SECONDS = 1.0

@@ -132,5 +132,6 @@ def test_one_batch_writes_each_station_s_own_columns_and_skips_the_older_observa
     ])
     assert row(env, "self-1").reader_state == before.reader_state
     two = row(env, "self-2")
-    assert (two.version, two.reader_state, two.waiting, two.parked, two.clock_skew_seconds) == ("9.9.9", "ready", 3, 1, -7)
+    assert (two.version, two.reader_state, two.waiting, two.parked, two.clock_skew_seconds) == \
+        ("9.9.9", "ready", 3, 1, -7)
     assert row(env, "old").contact_at is not None
