@@ -79,7 +79,10 @@ def main(quick: bool = False) -> str:
         f"| measure | with {stations:,} stations long-polling | baseline: same pushes, nobody polling |",
         "|---|---|---|", *rows, "",
         "Goals: push p99 ≤ 100 ms, no error, every station's wake-up p99 ≤ 1 s. Each push wakes the 10 "
-        "stations of its site, in both processes (PostgreSQL NOTIFY on commit)."]) + "\n"
+        "stations of its site, in both processes (PostgreSQL NOTIFY on commit).", "",
+        "Before the fast path of station long-polls (`plateau/server/fast_changes.py`) and the batched "
+        "telemetry writes, on the same machine, quiet, 2,000 stations and 100 passages/s: push p50 206 ms, "
+        "p99 653 ms (baseline 34 ms), wake-ups p99 1,178 ms, no error."]) + "\n"
 
 
 if __name__ == "__main__":

@@ -304,7 +304,13 @@ def main(quick: bool = False) -> str:
             lines += ["", "SQLite database. Each pushed passage wakes the 10 stations of its site, which ask again "
                       "at once. Now they share one read per site and cursor, and those asking again right after "
                       "their answer wait without reading; before, each read for itself, twice. Goal: p99 push "
-                      "latency ≤ 100 ms, no errors."]
+                      "latency ≤ 100 ms, no errors.", "",
+                      "The stations' long-polls are answered by a fast path (`plateau/server/fast_changes.py`: no "
+                      "FastAPI routing, the page's JSON encoded once per shared read), the remembered tokens are "
+                      "confirmed by each check of the credential watcher, and the stations' telemetry rows are "
+                      "written in batches. Before these, on the same machine, quiet: push p50 8 ms, p99 143 ms "
+                      "(baseline 13 ms), wake-ups p99 176 ms; the server's event loop was ~93 % busy answering "
+                      "woken long-polls (~2 ms of Python each)."]
         finally:
             if cluster:
                 cluster.stop()

@@ -18,6 +18,7 @@ from plateau.server.auth import CredentialWatcher
 from plateau.server.db import Database, open_database
 from plateau.server.errors import install_handlers
 from plateau.server.family.deps import family_caller
+from plateau.server.fast_changes import ChangesFastPath
 from plateau.server.group_commit import PushWriter
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
@@ -81,6 +82,8 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
 
     web.mount(app)
     app.include_router(metrics.router)   # /metrics, where Prometheus looks by default
+    # inside the gate (it runs after it): station long-polls answered without FastAPI's routing
+    app.add_middleware(ChangesFastPath)
     imports_limit = max(settings.max_import_bytes, settings.max_body_bytes)
     app.add_middleware(RequestGate, limit=settings.max_body_bytes,
                        streamed={f"{API_PREFIX}/admin/imports/": imports_limit,

@@ -67,6 +67,11 @@ Db = Annotated[Database, Depends(get_db)]
 # cache, 465 ms without). Refusals are not cached. Tokens are revoked or re-issued by
 # `plateau admin`, another process: `CredentialWatcher` notices within a feed-poll interval
 # (0.25 s) and forgets every remembered token, so a revocation never waits the whole second.
+# Each of its checks that finds the tables unchanged confirms every remembered token, which then
+# stays good for a second from that check (`remembered`): while the watcher works, stations
+# polling about once a second are not looked up again each time (measured, 500 stations: the
+# lookups were over a third of the thread pool's work, each long-poll looked up going the slow
+# way, through the route instead of `fast_changes.py`).
 # On PostgreSQL the change NOTIFYs every server process instead (`feed._notify_token_change`,
 # `pg_listen.py`), and the watcher reads the tables only while that listener is disconnected.
 CACHE_SECONDS = 1.0
@@ -142,6 +147,12 @@ class CredentialWatcher(BackgroundTask):
                 log.info("tokens changed (added, revoked or re-issued): remembered tokens forgotten")
         self._seen = seen
 
+    @property
+    def fresh_since(self) -> float:
+        """When the latest completed check began (monotonic): every token remembered now is as
+        the tables were then, or fresher."""
+        return self._fresh_since
+
     def forget(self) -> None:
         """Tokens changed (a NOTIFY from any process): forget every remembered one. Event loop.
         The fingerprint stays as it was: the next check (if any) finds it changed and forgets
@@ -159,7 +170,9 @@ class CredentialWatcher(BackgroundTask):
                     self.forget()
                 self._was_notified = notified
                 if (self.cache or self._seen is None) and not notified:
-                    await self.check()
+                    if self._checking is None:   # shared with the waiters' checks (`refresh`)
+                        self._checking = asyncio.ensure_future(self._timed_check())
+                    await asyncio.shield(self._checking)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not stop the watcher; the TTL still holds
@@ -179,33 +192,57 @@ async def authenticate(request: Request) -> Principal:
     return await check_bearer(request)
 
 
-async def check_bearer(request: Request, *, any_age: bool = False) -> Principal:
-    """Check the request's bearer token (remembered for the cache's TTL); 401 if not valid.
-    `any_age`: the remembered tokens were just confirmed (`authenticate_again`), a remembered
-    one is good whatever its age."""
-    header = request.headers.get("authorization", "")
+def bearer_digest(header: str) -> str:
+    """The hash of an `Authorization` header's bearer token (401 `ApiError` if there is none)."""
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "missing bearer token", _CHALLENGE)
     if len(token) > 200:
         raise ApiError(401, "unauthorized", "unknown token", _CHALLENGE)
-    digest = hash_token(token)
-    ttl = getattr(request.app.state, "auth_cache_seconds", CACHE_SECONDS)
-    cache: dict = request.app.state.auth_cache
+    return hash_token(token)
+
+
+def remembered(state, digest: str, now: float) -> Principal | None:
+    """The caller of token `digest` if it is remembered and still fresh, else None (no I/O: the
+    event loop's cheap check, also the fast path's of station long-polls)."""
+    if getattr(state, "auth_cache_seconds", CACHE_SECONDS) <= 0:
+        return None
+    hit = state.auth_cache.get(digest)
+    if hit is None:
+        return None
+    if hit[1] > now:
+        return hit[0]
+    # every completed check of the watcher that found the tables unchanged confirms every token
+    # remembered (a change forgets them all): a token stays good until CACHE_SECONDS after the
+    # latest confirmation, so stations polling every second are not looked up again each time
+    watcher = getattr(state, "credentials", None)
+    ttl = getattr(state, "auth_cache_seconds", CACHE_SECONDS)
+    return hit[0] if watcher is not None and watcher.fresh_since + ttl > now else None
+
+
+async def check_bearer(request: Request, *, any_age: bool = False) -> Principal:
+    """Check the request's bearer token (remembered for the cache's TTL); 401 if not valid.
+    `any_age`: the remembered tokens were just confirmed (`authenticate_again`), a remembered
+    one is good whatever its age."""
+    digest = bearer_digest(request.headers.get("authorization", ""))
+    state = request.app.state
+    ttl = getattr(state, "auth_cache_seconds", CACHE_SECONDS)
+    cache: dict = state.auth_cache
     now = time.monotonic()
-    if ttl > 0:
+    found = remembered(state, digest, now)
+    if found is not None:
+        return found
+    if ttl > 0 and any_age:
         hit = cache.get(digest)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        if hit is not None and any_age:   # confirmed now: remembered afresh from now
+        if hit is not None:   # confirmed now: remembered afresh from now
             cache[digest] = (hit[0], now + ttl)
             return hit[0]
-    watcher = getattr(request.app.state, "credentials", None)
+    watcher = getattr(state, "credentials", None)
     if ttl > 0 and watcher is not None and watcher.notified():
         ttl = max(ttl, NOTIFIED_CACHE_SECONDS)
     generation = watcher.generation if watcher else 0
-    principal = await run_in_threadpool(_lookup, request.app.state.db, digest)
+    principal = await run_in_threadpool(_lookup, state.db, digest)
     if ttl > 0 and (watcher.generation if watcher else 0) == generation:
         if len(cache) >= _CACHE_MAX:
             cache.clear()

@@ -24,7 +24,7 @@ import time
 from typing import Annotated, Callable, Mapping
 
 from fastapi import Depends, Request
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from starlette.concurrency import run_in_threadpool
 
 from plateau.server import feed
@@ -64,7 +64,8 @@ class TelemetryRecorder:
         self.wall, self.now, self.monotonic = wall, now, monotonic
         self._written: dict[tuple[int, str], tuple[float, tuple, int | None]] = {}
         self._logged: dict[tuple[int, str], float] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()   # at most one write at a time
+        self._pending: dict[tuple[int, str], dict] = {}   # due while it runs
 
     def observe(self, site_id: int, station_id: str, headers: Mapping[str, str]) -> dict | None:
         """The station's row values if they are due for a write, else None."""
@@ -93,32 +94,59 @@ class TelemetryRecorder:
 
     def write(self, site_id: int, station_id: str, row: dict) -> None:
         """Store `row` in the station's row, unless a newer observation is already there."""
+        self.write_many([((site_id, station_id), row)])
+
+    def write_many(self, rows) -> None:
+        """`write` for several stations' rows [((site id, station id), row)], in one transaction:
+        one statement per set of columns, each executed for all its rows."""
+        groups: dict[tuple, list[dict]] = {}
+        for (site_id, station_id), row in rows:
+            groups.setdefault(tuple(sorted(row)), []).append(
+                {"b_site": site_id, "b_station": station_id, **{f"b_{k}": v for k, v in row.items()}})
+        table = m.Station.__table__
         with self.db.write() as s:
-            s.execute(update(m.Station)
-                      .where(m.Station.site_id == site_id, m.Station.station_id == station_id,
-                             or_(m.Station.contact_at.is_(None), m.Station.contact_at < row["contact_at"]))
-                      .values(**row))
+            conn = s.connection()
+            for columns, params in groups.items():
+                conn.execute(update(table)
+                             .where(table.c.site_id == bindparam("b_site"),
+                                    table.c.station_id == bindparam("b_station"),
+                                    or_(table.c.contact_at.is_(None), table.c.contact_at < bindparam("b_contact_at")))
+                             .values({k: bindparam(f"b_{k}") for k in columns}), params)
 
     def note(self, site_id: int, station_id: str, headers: Mapping[str, str]) -> None:
-        """On the event loop: observe, and when due start the write without waiting for it."""
+        """On the event loop: observe, and when due start the write without waiting for it. Rows
+        due while a write runs wait for the next, which writes them all in one transaction: when
+        hundreds of stations are due at once (they started together), the database sees a few
+        transactions, not hundreds competing with the pushes for SQLite's write lock."""
         row = self.observe(site_id, station_id, headers)
         if row is None:
             return
-        task = asyncio.get_running_loop().create_task(run_in_threadpool(self.write, site_id, station_id, row))
-        self._tasks.add(task)   # a task nobody references may be collected before it ran
-        task.add_done_callback(lambda done: self._done(done, (site_id, station_id)))
+        self._pending[(site_id, station_id)] = row   # the latest observation of a station wins
+        if not self._tasks:
+            self._start()
 
-    def _done(self, task: asyncio.Task, key: tuple[int, str]) -> None:
+    def _start(self) -> None:
+        batch, self._pending = list(self._pending.items()), {}
+        task = asyncio.get_running_loop().create_task(run_in_threadpool(self.write_many, batch))
+        self._tasks.add(task)   # a task nobody references may be collected before it ran
+        task.add_done_callback(lambda done: self._done(done, [key for key, _row in batch]))
+
+    def _done(self, task: asyncio.Task, keys: list[tuple[int, str]]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            # advisory: forget this write, so that the station's next request tries again
-            log.warning("station %s: cannot store its telemetry: %s", key[1], task.exception())
-            self._written.pop(key, None)
+            # advisory: forget these writes, so that the stations' next requests try again
+            log.warning("stations %s: cannot store their telemetry: %s",
+                        ", ".join(key[1] for key in keys[:5]) + (", ..." if len(keys) > 5 else ""), task.exception())
+            for key in keys:
+                self._written.pop(key, None)
+        if self._pending and not self._tasks:
+            self._start()
 
     async def drain(self) -> None:
-        """Wait for the writes started so far (tests, shutdown)."""
-        if self._tasks:
+        """Wait for the writes started or due so far (tests, shutdown)."""
+        while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.sleep(0)   # let `_done` start the writes that were waiting
 
 
 def recorder(app) -> TelemetryRecorder:

@@ -4,13 +4,14 @@ starts from, the passage push and the card-event push (cards declared lost at a 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import date
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
@@ -38,16 +39,24 @@ async def changes(request: Request, caller: Caller,
     """The caller's site changes after `since`, oldest first. With `wait`, an empty answer waits up
     to `wait` seconds for the next change (woken as soon as one commits). `head` is the site's
     latest seq when the page was read (a first sync's total; older servers do not send it)."""
-    db = request.app.state.db
-    notifier = request.app.state.notifier
     site_id = caller.site_id
     if caller.is_admin:
         if not site:
             raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
-        site_id = await run_in_threadpool(_site_id, db, site)
+        site_id = await run_in_threadpool(_site_id, request.app.state.db, site)
     elif site and site.upper() != caller.site_code:
         # another site answers like a site that does not exist: no existence oracle
         raise ApiError(404, "not_found", "no such site")
+    body = await feed_page(request.app, lambda: request, site_id, since, limit, wait)
+    return Response(body, media_type="application/json")
+
+
+async def feed_page(app, request_of, site_id: int, since: int, limit: int, wait: float) -> bytes:
+    """The long-poll's answer, JSON-encoded (what `JSONResponse` would send, byte for byte): shared
+    by the route above and the fast path of station long-polls (`fast_changes.py`).
+    `request_of()`: the request, for the token's check again after a wait."""
+    db = app.state.db
+    notifier = app.state.notifier
     deadline = time.monotonic() + wait
     waited = False
     while True:
@@ -55,20 +64,20 @@ async def changes(request: Request, caller: Caller,
         generation = notifier.generation(site_id)
         known = notifier.heads.get(site_id)
         if known is None or known > since or not wait:
-            items, cursor, more, head = await notifier.shared_read(site_id, generation, (since, limit),
-                                                                   partial(_read, db, site_id, since, limit))
+            items, cursor, more, head, body = await notifier.shared_read(
+                site_id, generation, (since, limit), partial(_read, db, site_id, since, limit))
             if not more:
                 notifier.read_to_head(site_id, generation, cursor)
             if items and waited:
                 # the token was checked when the request began: it may have been revoked while
                 # the request waited (401 then, never the changes made since)
-                await authenticate_again(request, told=notifier.was_told(site_id, cursor))
+                await authenticate_again(request_of(), told=notifier.was_told(site_id, cursor))
             if items or not wait:
-                # already valid (built from checked feed rows): skip re-validating a large page
-                return JSONResponse({"changes": items, "cursor": cursor, "more": more, "head": head})
+                # encoded once per shared read (on the thread pool), not once per woken station
+                return body
         left = deadline - time.monotonic()
         if left <= 0:  # nothing after `since` committed meanwhile: the station is at the head
-            return JSONResponse({"changes": [], "cursor": since, "more": False, "head": since})
+            return encode_page([], since, False, since)
         metrics = notifier.metrics
         metrics.long_polls_waiting += 1
         try:
@@ -78,6 +87,12 @@ async def changes(request: Request, caller: Caller,
         finally:
             metrics.long_polls_waiting -= 1
         waited = True
+
+
+def encode_page(items: list[dict], cursor: int, more: bool, head: int) -> bytes:
+    # exactly `JSONResponse.render`: the page is built from checked feed rows, no re-validation
+    return json.dumps({"changes": items, "cursor": cursor, "more": more, "head": head}, ensure_ascii=False,
+                      allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
 @router.get("/snapshot", response_model=SnapshotPage, responses=responses(401, 403, 404, 422))
@@ -132,10 +147,10 @@ def _read(db, site_id: int, since: int, limit: int):
         if not more:
             # the page ends the feed (its last item is never compacted away): the cursor is the
             # head, no second query on the hot path of long-polls
-            return items, cursor, more, cursor
-        # a first sync's page: the site's latest seq, in the same read, for "received/total"
-        head = max(cursor, s.execute(select(m.Site.feed_seq).where(m.Site.id == site_id)).scalar() or 0)
-        return items, cursor, more, head
+            head = cursor
+        else:   # a first sync's page: the site's latest seq, in the same read, for "received/total"
+            head = max(cursor, s.execute(select(m.Site.feed_seq).where(m.Site.id == site_id)).scalar() or 0)
+    return items, cursor, more, head, encode_page(items, cursor, more, head)
 
 
 @router.post("/passages", response_model=PushAnswer, responses=responses(401, 403, 413, 422))

@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import select
 
 from plateau import __version__
+from plateau.server import feed
 from plateau.server import models as m
 from plateau.server.station_telemetry import TelemetryRecorder
 from plateau.sync import telemetry as tm
@@ -113,3 +114,24 @@ def test_two_server_processes_keep_the_newest_observation(env):
     TelemetryRecorder(env.db).write(site_id, "self-1", {"contact_at": older, "reader_state": "stopped"})
     assert row(env, "self-1").reader_state == "ready"
 
+
+
+def test_one_batch_writes_each_station_s_own_columns_and_skips_the_older_observations(env):
+    # the recorder writes the rows due together in one transaction (hundreds of stations started
+    # together are due together): rows with and without telemetry, and a stale one, in one batch
+    with env.db.read() as s:
+        site_id = s.execute(select(m.Site.id).where(m.Site.code == SITE_A)).scalar_one()
+    before = row(env, "self-1")
+    stale = before.contact_at - timedelta(seconds=1)
+    now = feed.now()
+    TelemetryRecorder(env.db).write_many([
+        ((site_id, "self-1"), {"contact_at": stale, "reader_state": "stopped"}),
+        ((site_id, "self-2"), {"contact_at": now, "version": "9.9.9", "reader_state": "ready", "reader_detail": None,
+                               "waiting": 3, "parked": 1, "clock_skew_seconds": -7}),
+        ((site_id, "old"), {"contact_at": now}),
+    ])
+    assert row(env, "self-1").reader_state == before.reader_state
+    two = row(env, "self-2")
+    assert (two.version, two.reader_state, two.waiting, two.parked, two.clock_skew_seconds) == \
+        ("9.9.9", "ready", 3, 1, -7)
+    assert row(env, "old").contact_at is not None
