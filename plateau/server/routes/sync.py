@@ -39,14 +39,7 @@ async def changes(request: Request, caller: Caller,
     """The caller's site changes after `since`, oldest first. With `wait`, an empty answer waits up
     to `wait` seconds for the next change (woken as soon as one commits). `head` is the site's
     latest seq when the page was read (a first sync's total; older servers do not send it)."""
-    site_id = caller.site_id
-    if caller.is_admin:
-        if not site:
-            raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
-        site_id = await run_in_threadpool(_site_id, request.app.state.db, site)
-    elif site and site.upper() != caller.site_code:
-        # another site answers like a site that does not exist: no existence oracle
-        raise ApiError(404, "not_found", "no such site")
+    site_id = await _callers_site(request, caller, site)
     body = await feed_page(request.app, lambda: request, site_id, since, limit, wait)
     return Response(body, media_type="application/json")
 
@@ -112,13 +105,7 @@ async def snapshot_page(request: Request, caller: Caller,
     new station reads instead of the whole change feed, then it pulls the feed from `cursor`
     (docs/protocol.md)."""
     db = request.app.state.db
-    site_id = caller.site_id
-    if caller.is_admin:
-        if not site:
-            raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
-        site_id = await run_in_threadpool(_site_id, db, site)
-    elif site and site.upper() != caller.site_code:
-        raise ApiError(404, "not_found", "no such site")
+    site_id = await _callers_site(request, caller, site)
     # the app's clock, when a test holds it (the family routes' `family_clock`): "today" is its date
     clock = getattr(request.app.state, "family_clock", None)
     now = clock() if clock is not None else feed.now()
@@ -132,6 +119,18 @@ async def snapshot_page(request: Request, caller: Caller,
 def _read_snapshot(db, site_id: int, cursor, day, after, limit, now) -> dict:
     with db.read() as s:
         return snapshot.read_page(s, s.get(m.Site, site_id), cursor, day, after, limit, now=now)
+
+
+async def _callers_site(request: Request, caller, site: str | None) -> int:
+    """The site a sync request reads: a station's own (naming another answers like a site that
+    does not exist: no existence oracle); an admin token must name it (`?site=UAI`)."""
+    if caller.is_admin:
+        if not site:
+            raise ApiError(422, "invalid_request", "an admin token must name the site (?site=UAI)")
+        return await run_in_threadpool(_site_id, request.app.state.db, site)
+    if site and site.upper() != caller.site_code:
+        raise ApiError(404, "not_found", "no such site")
+    return caller.site_id
 
 
 def _site_id(db, code: str) -> int:
