@@ -24,6 +24,8 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.db import Database
 from plateau.server.tasks import BackgroundTask
@@ -279,7 +281,7 @@ def _lookup(db: Database, digest: str) -> Principal:
         row = s.execute(select(m.Station.revoked, m.Station.station_id, m.Site.id, m.Site.code)
                         .join(m.Site, m.Site.id == m.Station.site_id)
                         .where(m.Station.token_hash == digest)).first()
-        family = row is None and s.execute(select(m.FamilyToken.id).where(m.FamilyToken.token_hash == digest)
+        family = row is None and s.execute(select(fm.FamilyToken.id).where(fm.FamilyToken.token_hash == digest)
                                            ).first() is not None
     if family:  # a family token (`plateau.server.family.deps`) reaches only the family API
         raise ApiError(403, "forbidden", "a family token reaches only the family API (/api/v1/family/...)")

@@ -10,7 +10,7 @@ def test_the_demo_school_loads_guardians_and_a_demo_family(tmp_path):
     from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
     from plateau.demo.loading import load_school
     from plateau.demo.school import generate
-    from plateau.server import models as m
+    from plateau.server import family_models as fm
     from plateau.server.db import Database, open_database
     from plateau.server import feed
     from plateau.server.family import accounts, messages
@@ -21,14 +21,14 @@ def test_the_demo_school_loads_guardians_and_a_demo_family(tmp_path):
     try:
         with db.read() as s:
             pupils = [p for p in school.persons.values() if p["class_name"] and p["leaving_date"] is None]
-            linked = s.execute(select(func.count(func.distinct(m.GuardianLink.person_id)))).scalar_one()
+            linked = s.execute(select(func.count(func.distinct(fm.GuardianLink.person_id)))).scalar_one()
             assert linked == len(pupils)
             kids = accounts.children(s, DEMO_FAMILY_EMAIL)
             assert len(kids) == 2 and all(k.financial for k in kids)
             assert {k.person.plan for k in kids} == {"reservation", "forfait"}
             account = accounts.find_account(s, DEMO_FAMILY_EMAIL)
             assert accounts.check_password(account.password_hash, DEMO_FAMILY_PASSWORD)
-            assert s.get(m.PaymentProvider, kids[0].site.id).backend == "dummy"
+            assert s.get(fm.PaymentProvider, kids[0].site.id).backend == "dummy"
             # the school's two messages: one to everybody, one to the demo child's class
             shown = messages.for_family(s, DEMO_FAMILY_EMAIL, feed.now())
             assert [f.read for f in shown] == [False, False] and len({f.message.audience for f in shown}) == 2

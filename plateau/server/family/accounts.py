@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.store import StoreError
 from plateau.server.tokens import hash_token, new_token
@@ -67,21 +69,21 @@ def check_password(stored: str | None, password: str) -> bool:
 
 def has_access(session: Session, email: str) -> bool:
     """Whether an active guardian has this e-mail (the condition for any sign-in)."""
-    return session.execute(select(m.Guardian.id).where(m.Guardian.email == email, m.Guardian.active)
+    return session.execute(select(fm.Guardian.id).where(fm.Guardian.email == email, fm.Guardian.active)
                            ).first() is not None
 
 
-def find_account(session: Session, email: str | None) -> m.FamilyAccount | None:
+def find_account(session: Session, email: str | None) -> fm.FamilyAccount | None:
     try:
         email = normalize_email(email)
     except FamilyError:
         return None
     if email is None:
         return None
-    return session.execute(select(m.FamilyAccount).where(m.FamilyAccount.email == email)).scalar_one_or_none()
+    return session.execute(select(fm.FamilyAccount).where(fm.FamilyAccount.email == email)).scalar_one_or_none()
 
 
-def account_for(session: Session, email: str, now: datetime) -> m.FamilyAccount:
+def account_for(session: Session, email: str, now: datetime) -> fm.FamilyAccount:
     """The account of a guardian's e-mail, created on first need. FamilyError if no active
     guardian has this e-mail (import the guardians first)."""
     email = normalize_email(email)
@@ -90,17 +92,17 @@ def account_for(session: Session, email: str, now: datetime) -> m.FamilyAccount:
                           "plateau import guardians FILE)")
     account = find_account(session, email)
     if account is None:
-        account = m.FamilyAccount(email=email, created_at=now)
+        account = fm.FamilyAccount(email=email, created_at=now)
         session.add(account)
         session.flush()
     return account
 
 
-def set_password(session: Session, account: m.FamilyAccount, password: str, now: datetime) -> None:
+def set_password(session: Session, account: fm.FamilyAccount, password: str, now: datetime) -> None:
     """Set the password; every other session of the account ends."""
     account.password_hash = hash_password(password)
     account.password_set_at = now
-    session.execute(update(m.FamilyToken).where(m.FamilyToken.account_id == account.id).values(revoked=True))
+    session.execute(update(fm.FamilyToken).where(fm.FamilyToken.account_id == account.id).values(revoked=True))
     from plateau.server.office_models import WebSession  # the Espace Famille's browser sessions end too
 
     session.execute(delete(WebSession).where(WebSession.realm == "famille", WebSession.subject_id == account.id))
@@ -115,41 +117,41 @@ def _code_digest(code: str) -> str:
     return hash_token("".join(ch for ch in code.upper() if ch.isalnum()))
 
 
-def issue_code(session: Session, account: m.FamilyAccount, purpose: str, now: datetime) -> str:
+def issue_code(session: Session, account: fm.FamilyAccount, purpose: str, now: datetime) -> str:
     """A new one-time code (earlier unused codes of the same purpose stop working)."""
-    return _issue(session, m.FamilyCode.account_id == account.id, {"account_id": account.id}, purpose, now)
+    return _issue(session, fm.FamilyCode.account_id == account.id, {"account_id": account.id}, purpose, now)
 
 
-def issue_letter_code(session: Session, guardian: m.Guardian, now: datetime) -> str:
+def issue_letter_code(session: Session, guardian: fm.Guardian, now: datetime) -> str:
     """An activation code for a guardian without e-mail (a printed letter)."""
     if not guardian.active:
         raise FamilyError(f"guardian {guardian.external_id} has no access (absent from the latest import)")
-    return _issue(session, m.FamilyCode.guardian_id == guardian.id, {"guardian_id": guardian.id}, "activation", now)
+    return _issue(session, fm.FamilyCode.guardian_id == guardian.id, {"guardian_id": guardian.id}, "activation", now)
 
 
 def _issue(session: Session, owner, ids: dict, purpose: str, now: datetime) -> str:
-    session.execute(update(m.FamilyCode).where(owner, m.FamilyCode.purpose == purpose,
-                                               m.FamilyCode.used_at.is_(None)).values(used_at=now))
+    session.execute(update(fm.FamilyCode).where(owner, fm.FamilyCode.purpose == purpose,
+                                               fm.FamilyCode.used_at.is_(None)).values(used_at=now))
     code = _new_code()
-    session.add(m.FamilyCode(**ids, purpose=purpose, code_hash=_code_digest(code), created_at=now,
+    session.add(fm.FamilyCode(**ids, purpose=purpose, code_hash=_code_digest(code), created_at=now,
                              expires_at=now + CODE_LIFETIME[purpose]))
     session.flush()
     return code
 
 
 def redeem_code(session: Session, code: str, purposes: tuple[str, ...], password: str,
-                now: datetime, email: str | None = None) -> m.FamilyAccount:
+                now: datetime, email: str | None = None) -> fm.FamilyAccount:
     """Set a password with a one-time code: the code works once, before it expires. A letter's
     code also needs the `email` the family will sign in with (it becomes the guardian's)."""
     hash_password(password)  # a bad password is refused before the code is spent
-    row = session.execute(select(m.FamilyCode).where(m.FamilyCode.code_hash == _code_digest(code or ""))
+    row = session.execute(select(fm.FamilyCode).where(fm.FamilyCode.code_hash == _code_digest(code or ""))
                           ).scalar_one_or_none()
     if row is None or row.purpose not in purposes or row.used_at is not None or row.expires_at <= now:
         raise BadCode("this code is unknown, already used or expired: ask for a new one")
     if row.account_id is None:
-        account = _letter_account(session, session.get(m.Guardian, row.guardian_id), email, now)
+        account = _letter_account(session, session.get(fm.Guardian, row.guardian_id), email, now)
     else:
-        account = session.get(m.FamilyAccount, row.account_id)
+        account = session.get(fm.FamilyAccount, row.account_id)
     if not has_access(session, account.email):
         raise FamilyError("this account has no pupil any more")
     row.used_at = now
@@ -157,7 +159,7 @@ def redeem_code(session: Session, code: str, purposes: tuple[str, ...], password
     return account
 
 
-def _letter_account(session: Session, guardian: m.Guardian, email: str | None, now: datetime) -> m.FamilyAccount:
+def _letter_account(session: Session, guardian: fm.Guardian, email: str | None, now: datetime) -> fm.FamilyAccount:
     email = normalize_email(email)
     if email is None:
         raise FamilyError("this code comes from a letter: give the e-mail address you will sign in with")
@@ -172,10 +174,10 @@ def _letter_account(session: Session, guardian: m.Guardian, email: str | None, n
     return account or account_for(session, email, now)
 
 
-def issue_token(session: Session, account: m.FamilyAccount, now: datetime) -> tuple[str, datetime]:
+def issue_token(session: Session, account: fm.FamilyAccount, now: datetime) -> tuple[str, datetime]:
     token = new_token(PREFIX_FAMILY)
     expires = now + TOKEN_LIFETIME
-    session.add(m.FamilyToken(account_id=account.id, token_hash=hash_token(token), created_at=now, expires_at=expires,
+    session.add(fm.FamilyToken(account_id=account.id, token_hash=hash_token(token), created_at=now, expires_at=expires,
                               revoked=False))
     return token, expires
 
@@ -191,9 +193,9 @@ class Family:
 
 def family_of_token(session: Session, token: str, now: datetime) -> Family | None:
     """The family of a valid token (not revoked, not expired, still with a guardian), else None."""
-    row = session.execute(select(m.FamilyToken, m.FamilyAccount.email)
-                          .join(m.FamilyAccount, m.FamilyAccount.id == m.FamilyToken.account_id)
-                          .where(m.FamilyToken.token_hash == hash_token(token))).first()
+    row = session.execute(select(fm.FamilyToken, fm.FamilyAccount.email)
+                          .join(fm.FamilyAccount, fm.FamilyAccount.id == fm.FamilyToken.account_id)
+                          .where(fm.FamilyToken.token_hash == hash_token(token))).first()
     if row is None or row[0].revoked or row[0].expires_at <= now or not has_access(session, row.email):
         return None
     return Family(row[0].account_id, row.email, row[0].id)
@@ -210,11 +212,11 @@ class Child:
 
 def children(session: Session, email: str) -> list[Child]:
     rows = session.execute(
-        select(m.Person, m.Site, m.GuardianLink.financial)
-        .join(m.GuardianLink, m.GuardianLink.person_id == m.Person.id)
-        .join(m.Guardian, m.Guardian.id == m.GuardianLink.guardian_id)
+        select(m.Person, m.Site, fm.GuardianLink.financial)
+        .join(fm.GuardianLink, fm.GuardianLink.person_id == m.Person.id)
+        .join(fm.Guardian, fm.Guardian.id == fm.GuardianLink.guardian_id)
         .join(m.Site, m.Site.id == m.Person.site_id)
-        .where(m.Guardian.email == email, m.Guardian.active, m.Guardian.site_id == m.Person.site_id)
+        .where(fm.Guardian.email == email, fm.Guardian.active, fm.Guardian.site_id == m.Person.site_id)
         .order_by(m.Person.first_name, m.Person.id)).all()
     out: dict[int, Child] = {}
     for person, site, financial in rows:  # two guardians of one account (two sites' files): any may pay

@@ -58,13 +58,13 @@ def _invite(db, a) -> None:
 def _letter(db, a) -> None:
     from sqlalchemy import select
 
-    from plateau.server import models as m
+    from plateau.server import family_models as fm
 
     settings = mail.MailSettings.from_env()
     with db.write() as s:
         site = store.get_site(s, a.uai.upper())
-        guardian = s.execute(select(m.Guardian).where(m.Guardian.site_id == site.id,
-                                                      m.Guardian.external_id == a.guardian)).scalar_one_or_none()
+        guardian = s.execute(select(fm.Guardian).where(fm.Guardian.site_id == site.id,
+                                                      fm.Guardian.external_id == a.guardian)).scalar_one_or_none()
         if guardian is None:
             raise UserError(f"no guardian {a.guardian!r} at site {site.code} (plateau import guardians first)")
         code = accounts.issue_letter_code(s, guardian, feed.now())

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plateau.domain.policy import policy_from_settings
+from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server import reservations as rules
 
@@ -54,7 +55,7 @@ def calendar(session: Session, site: m.Site, person: m.Person, first: date, last
 def log_change(session: Session, site: m.Site, person: m.Person, day: date, service: str, action: str,
                actor: str, now: datetime, actor_kind: str = "family") -> None:
     """Record who booked (`action` book) or cancelled a meal: the family or the office."""
-    session.add(m.ReservationChange(site_id=site.id, person_id=person.id, date=day, service=service, action=action,
+    session.add(fm.ReservationChange(site_id=site.id, person_id=person.id, date=day, service=service, action=action,
                                     actor_kind=actor_kind, actor=actor[:254], at=now))
 
 
@@ -110,8 +111,8 @@ def apply_pattern(session: Session, site: m.Site, person: m.Person, service: str
     return results
 
 
-def changes(session: Session, person: m.Person, limit: int = 50) -> list[m.ReservationChange]:
+def changes(session: Session, person: m.Person, limit: int = 50) -> list[fm.ReservationChange]:
     """The latest booking changes of a pupil, newest first (who made them and when)."""
-    return list(session.execute(select(m.ReservationChange).where(m.ReservationChange.person_id == person.id)
-                                .order_by(m.ReservationChange.at.desc(), m.ReservationChange.id.desc())
+    return list(session.execute(select(fm.ReservationChange).where(fm.ReservationChange.person_id == person.id)
+                                .order_by(fm.ReservationChange.at.desc(), fm.ReservationChange.id.desc())
                                 .limit(limit)).scalars())

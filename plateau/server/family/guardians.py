@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from plateau.server import feed, store
+from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server.family.accounts import FamilyError, normalize_email
 from plateau.server.wording import Said
@@ -44,7 +45,7 @@ def check_email(raw: str | None) -> str | None:
 
 def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine], report) -> None:
     existing = {g.external_id: g for g in session.execute(
-        select(m.Guardian).where(m.Guardian.site_id == site.id)).scalars()}
+        select(fm.Guardian).where(fm.Guardian.site_id == site.id)).scalars()}
     now = feed.now()
     in_file = {g.external_id for g in guardians}
     for g in guardians:
@@ -60,7 +61,7 @@ def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine]
         # a file without e-mail keeps the one the family gave with its activation letter
         desired = {"email": g.email or (row.email if row is not None else None), "last_name": g.last_name[:100], "first_name": g.first_name[:100], "active": True}
         if row is None:
-            row = m.Guardian(site_id=site.id, external_id=g.external_id, updated_at=now, **desired)
+            row = fm.Guardian(site_id=site.id, external_id=g.external_id, updated_at=now, **desired)
             session.add(row)
             session.flush()
             report.created += 1
@@ -70,18 +71,18 @@ def save_guardians(session: Session, site: m.Site, guardians: list[GuardianLine]
             for k, v in desired.items():
                 setattr(row, k, v)
         links = {link.person_id: link for link in session.execute(
-            select(m.GuardianLink).where(m.GuardianLink.guardian_id == row.id)).scalars()}
+            select(fm.GuardianLink).where(fm.GuardianLink.guardian_id == row.id)).scalars()}
         for pid, (legal, financial) in persons.items():
             link = links.pop(pid, None)
             if link is None:
-                session.add(m.GuardianLink(guardian_id=row.id, person_id=pid, legal=legal, financial=financial))
+                session.add(fm.GuardianLink(guardian_id=row.id, person_id=pid, legal=legal, financial=financial))
                 changed = True
             elif (link.legal, link.financial) != (legal, financial):
                 link.legal, link.financial = legal, financial
                 changed = True
         if links:  # pupils this guardian no longer has (custody changed): no more access to them
-            session.execute(delete(m.GuardianLink).where(m.GuardianLink.guardian_id == row.id,
-                                                         m.GuardianLink.person_id.in_(list(links))))
+            session.execute(delete(fm.GuardianLink).where(fm.GuardianLink.guardian_id == row.id,
+                                                         fm.GuardianLink.person_id.in_(list(links))))
             changed = True
         if changed:
             row.updated_at = now

@@ -15,6 +15,8 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.family import accounts, mail
 
@@ -30,10 +32,10 @@ class Letter:
     email: str | None
 
 
-def _children(session: Session, guardian: m.Guardian) -> list[str]:
+def _children(session: Session, guardian: fm.Guardian) -> list[str]:
     rows = session.execute(select(m.Person.first_name, m.Person.last_name, m.Person.class_name)
-                           .join(m.GuardianLink, m.GuardianLink.person_id == m.Person.id)
-                           .where(m.GuardianLink.guardian_id == guardian.id).order_by(m.Person.first_name))
+                           .join(fm.GuardianLink, fm.GuardianLink.person_id == m.Person.id)
+                           .where(fm.GuardianLink.guardian_id == guardian.id).order_by(m.Person.first_name))
     return [f"{first} {last}" + (f" ({cls})" if cls else "") for first, last, cls in rows]
 
 
@@ -41,10 +43,10 @@ def issue_letters(session: Session, site: m.Site, settings: mail.MailSettings, n
                   guardians: list[str] | None = None) -> list[Letter]:
     """Codes for the named guardians (external ids), or for every active guardian of the site
     whose family has no password yet. One letter per e-mail address (one account)."""
-    query = select(m.Guardian).where(m.Guardian.site_id == site.id, m.Guardian.active)
+    query = select(fm.Guardian).where(fm.Guardian.site_id == site.id, fm.Guardian.active)
     if guardians:
-        query = query.where(m.Guardian.external_id.in_(guardians))
-    rows = session.execute(query.order_by(m.Guardian.last_name, m.Guardian.first_name, m.Guardian.id)).scalars().all()
+        query = query.where(fm.Guardian.external_id.in_(guardians))
+    rows = session.execute(query.order_by(fm.Guardian.last_name, fm.Guardian.first_name, fm.Guardian.id)).scalars().all()
     if guardians and len(rows) != len(set(guardians)):
         missing = sorted(set(guardians) - {g.external_id for g in rows})
         raise accounts.FamilyError(f"no active guardian {', '.join(missing)} at site {site.code}")

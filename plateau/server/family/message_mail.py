@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.family import mail
 from plateau.server.message_models import SchoolMessage, SchoolMessageClass, SchoolMessagePupil
@@ -27,10 +29,10 @@ log = logging.getLogger(__name__)
 
 def recipients(session: Session, msg: SchoolMessage) -> list[str]:
     """The e-mail addresses of the guardians the message concerns, sorted, each once."""
-    q = (select(m.Guardian.email).distinct()
-         .join(m.GuardianLink, m.GuardianLink.guardian_id == m.Guardian.id)
-         .join(m.Person, m.Person.id == m.GuardianLink.person_id)
-         .where(m.Guardian.site_id == msg.site_id, m.Guardian.active, m.Guardian.email.is_not(None),
+    q = (select(fm.Guardian.email).distinct()
+         .join(fm.GuardianLink, fm.GuardianLink.guardian_id == fm.Guardian.id)
+         .join(m.Person, m.Person.id == fm.GuardianLink.person_id)
+         .where(fm.Guardian.site_id == msg.site_id, fm.Guardian.active, fm.Guardian.email.is_not(None),
                 m.Person.site_id == msg.site_id))
     if msg.audience == "classes":
         q = q.where(m.Person.class_name.in_(select(SchoolMessageClass.class_name).where(

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from plateau.server import audit
+from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server.family import accounts
 from plateau.server.message_models import SchoolMessage, SchoolMessageClass, SchoolMessagePupil, SchoolMessageRead
@@ -240,8 +241,8 @@ def _concerns(msg: SchoolMessage, person: m.Person, classes: dict, pupils: dict)
 
 
 def _guardian_ids(session: Session, email: str, site_id: int) -> list[int]:
-    return list(session.execute(select(m.Guardian.id).where(m.Guardian.email == email, m.Guardian.active,
-                                                            m.Guardian.site_id == site_id)).scalars())
+    return list(session.execute(select(fm.Guardian.id).where(fm.Guardian.email == email, fm.Guardian.active,
+                                                            fm.Guardian.site_id == site_id)).scalars())
 
 
 def one_for_family(session: Session, email: str, message_id: int, now: datetime) -> FamilyMessage:

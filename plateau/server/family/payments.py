@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from plateau.domain.policy import policy_from_settings
 from plateau.server import feed, ledger
+from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server.family.accounts import FamilyError
 
@@ -34,20 +35,20 @@ def backends() -> list[str]:
     return sorted(eopayment.get_backends())
 
 
-def set_provider(session: Session, site: m.Site, backend: str, options: dict[str, str]) -> m.PaymentProvider:
+def set_provider(session: Session, site: m.Site, backend: str, options: dict[str, str]) -> fm.PaymentProvider:
     if backend not in backends():
         raise FamilyError(f"unknown payment backend {backend!r} (one of: {', '.join(backends())})")
     if backend == "dummy":  # its answers are forgeable by design: say so where the school sets it
         log.warning("site %s: online payments through eopayment's dummy backend, for tests and demos only",
                     site.code)
-    row = session.get(m.PaymentProvider, site.id) or m.PaymentProvider(site_id=site.id)
+    row = session.get(fm.PaymentProvider, site.id) or fm.PaymentProvider(site_id=site.id)
     row.backend, row.options = backend, dict(options)
     session.add(row)
     session.flush()
     return row
 
 
-def _payment(provider: m.PaymentProvider, site: m.Site, public_url: str) -> eopayment.Payment:
+def _payment(provider: fm.PaymentProvider, site: m.Site, public_url: str) -> eopayment.Payment:
     base = f"{public_url}/api/v1/family/top-ups/{site.code}"
     options = {"normal_return_url": f"{base}/return", "automatic_return_url": f"{base}/notify",
                **(provider.options or {})}
@@ -60,12 +61,12 @@ class Started:
     payment_url: str
 
 
-def start(session: Session, site: m.Site, person: m.Person, account: m.FamilyAccount, amount_cents: int,
+def start(session: Session, site: m.Site, person: m.Person, account: fm.FamilyAccount, amount_cents: int,
           public_url: str, now: datetime) -> Started:
     minimum = policy_from_settings(site.settings or {}).topup_min_cents
     if not isinstance(amount_cents, int) or not minimum <= amount_cents <= MAX_TOP_UP_CENTS:
         raise FamilyError(f"a top-up is {minimum} to {MAX_TOP_UP_CENTS} cents at this school")
-    provider = session.get(m.PaymentProvider, site.id)
+    provider = session.get(fm.PaymentProvider, site.id)
     if provider is None:
         raise FamilyError("this school does not take online payments yet")
     order = uuid.uuid4().hex
@@ -81,7 +82,7 @@ def start(session: Session, site: m.Site, person: m.Person, account: m.FamilyAcc
         url = f"{public_url}/api/v1/family/top-ups/{site.code}/pay/{reference}"
     else:
         raise FamilyError(f"the payment backend {provider.backend!r} answers in a way Plateau cannot use yet")
-    session.add(m.TopUp(site_id=site.id, person_id=person.id, account_id=account.id, reference=reference,
+    session.add(fm.TopUp(site_id=site.id, person_id=person.id, account_id=account.id, reference=reference,
                         backend=provider.backend, amount_cents=amount_cents, status="pending", payment_form=form,
                         created_at=now))
     session.flush()
@@ -117,7 +118,7 @@ class Settled:
 def settle(session: Session, site: m.Site, query_string: str, now: datetime | None = None) -> Settled:
     """Apply a provider's answer (query string or form body) once; never raises on bad input."""
     now = now or feed.now()
-    provider = session.get(m.PaymentProvider, site.id)
+    provider = session.get(fm.PaymentProvider, site.id)
     if provider is None:
         return Settled("rejected", None)
     try:
@@ -131,7 +132,7 @@ def settle(session: Session, site: m.Site, query_string: str, now: datetime | No
     top = None
     for ref in (response.transaction_id, response.order_id):
         if ref:
-            top = session.execute(select(m.TopUp).where(m.TopUp.site_id == site.id, m.TopUp.reference == str(ref))
+            top = session.execute(select(fm.TopUp).where(fm.TopUp.site_id == site.id, fm.TopUp.reference == str(ref))
                                   ).scalar_one_or_none()
             if top is not None:
                 break

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from plateau.server import message_models, office_models  # noqa: F401  (their tables join Base.metadata)
+from plateau.server import family_models, message_models, office_models  # noqa: F401  (their tables join Base.metadata)
 from plateau.server.models import Base
 
 config = context.config

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from plateau.domain.policy import policy_from_settings
 from plateau.server import ledger
-from plateau.server import models as m
+from plateau.server import family_models as fm
 from plateau.server import reservations as rules
 from plateau.server.auth import Db
 from plateau.server.errors import ApiError, responses
@@ -76,7 +76,7 @@ def sign_in(body: SessionIn, request: Request, db: Db) -> SessionOut:
         throttle.failed(limits)
         raise ApiError(401, "unauthorized", "wrong e-mail or password")
     with db.write() as s:
-        token, expires = accounts.issue_token(s, s.get(m.FamilyAccount, account_id), now)
+        token, expires = accounts.issue_token(s, s.get(fm.FamilyAccount, account_id), now)
     throttle.succeeded(account_key("family", email))
     return SessionOut(token=token, expires_at=expires)
 
@@ -85,7 +85,7 @@ def sign_in(body: SessionIn, request: Request, db: Db) -> SessionOut:
 def sign_out(family: FamilyCaller, db: Db) -> None:
     """End this session (the token stops working at once)."""
     with db.write() as s:
-        s.get(m.FamilyToken, family.token_id).revoked = True
+        s.get(fm.FamilyToken, family.token_id).revoked = True
 
 
 def _redeem(request: Request, db, body: CodeIn, purposes: tuple[str, ...]) -> PasswordSet:

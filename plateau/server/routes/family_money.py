@@ -18,6 +18,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from plateau.domain.policy import policy_from_settings
+from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server import store
 from plateau.server.auth import Db
@@ -121,9 +122,9 @@ def top_up(child_id: ChildId, body: TopUpIn, family: FamilyCaller, db: Db, reque
         minimum = policy_from_settings(c.site.settings or {}).topup_min_cents
         if body.amount_cents < minimum:
             raise ApiError(422, "amount_too_small", f"the smallest top-up at this school is {minimum} cents")
-        if s.get(m.PaymentProvider, c.site.id) is None:
+        if s.get(fm.PaymentProvider, c.site.id) is None:
             raise ApiError(409, "payments_unavailable", "this school does not take online payments yet")
-        account = s.get(m.FamilyAccount, family.account_id)
+        account = s.get(fm.FamilyAccount, family.account_id)
         try:
             started = payments.start(s, c.site, c.person, account, body.amount_cents,
                                      mail_settings_of(request).public_url, now_of(request))
@@ -185,7 +186,7 @@ def payment_form(site: SiteCode, reference: Annotated[str, Path(max_length=100)]
     """For providers that take a posted form (Payzen/SystemPay): a page that posts it."""
     with db.read() as s:
         st = store.get_site(s, site.upper())
-        top = s.execute(select(m.TopUp).where(m.TopUp.site_id == st.id, m.TopUp.reference == reference)
+        top = s.execute(select(fm.TopUp).where(fm.TopUp.site_id == st.id, fm.TopUp.reference == reference)
                         ).scalar_one_or_none()
         if top is None or top.payment_form is None or top.status != "pending":
             raise ApiError(404, "not_found", "no payment waiting with this reference")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.imports.report import ImportRejected
 
@@ -23,10 +25,10 @@ def guardians(db) -> dict[str, tuple]:
     """{external id: (last, first, email, active, {pupil external id: (legal, financial)})}."""
     with db.read() as s:
         out = {}
-        for g in s.execute(select(m.Guardian)).scalars():
+        for g in s.execute(select(fm.Guardian)).scalars():
             links = {p.external_id: (link.legal, link.financial) for link, p in s.execute(
-                select(m.GuardianLink, m.Person).join(m.Person, m.Person.id == m.GuardianLink.person_id)
-                .where(m.GuardianLink.guardian_id == g.id))}
+                select(fm.GuardianLink, m.Person).join(m.Person, m.Person.id == fm.GuardianLink.person_id)
+                .where(fm.GuardianLink.guardian_id == g.id))}
             out[g.external_id] = (g.last_name, g.first_name, g.email, g.active, links)
         return out
 

@@ -173,7 +173,7 @@ def test_another_familys_child_is_out_of_reach(world, martin):
 
 
 def test_each_change_is_logged_as_made_by_the_family(world, martin):
-    from plateau.server import models as m
+    from plateau.server import family_models as fm
 
     tom = world.ids["P-TOM"]
     world.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
@@ -183,8 +183,8 @@ def test_each_change_is_logged_as_made_by_the_family(world, martin):
     assert [(c["date"], c["action"], c["by"], c["actor"]) for c in changes if c["date"] == "2026-12-04"] == [
         ("2026-12-04", "cancel", "family", "martin@example.org"), ("2026-12-04", "book", "family", "martin@example.org")]
     with world.db.read() as s:
-        assert s.execute(select(m.ReservationChange).where(m.ReservationChange.person_id == tom,
-                                                            m.ReservationChange.actor_kind == "family")).first()
+        assert s.execute(select(fm.ReservationChange).where(fm.ReservationChange.person_id == tom,
+                                                            fm.ReservationChange.actor_kind == "family")).first()
 
 
 def test_token_kinds_each_reach_only_their_own_routes(world, martin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from plateau.server import message_models, office_models  # noqa: F401  (their tables join Base.metadata)
+from plateau.server import family_models, message_models, office_models  # noqa: F401  (their tables join Base.metadata)
 from plateau.server.models import Base
 
 

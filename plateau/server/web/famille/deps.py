@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from plateau.server import ledger
-from plateau.server import models as m
+from plateau.server import family_models as fm
 from plateau.server.family import accounts
 from plateau.server.family.deps import now_of
 from plateau.server.web import sessions
@@ -75,7 +75,7 @@ def _resolve(request: Request) -> FamilyContext:
     db, token = db_of(request), request.cookies.get(COOKIE)
     with db.read() as s:
         row = sessions.lookup(s, REALM, token)
-        account = s.get(m.FamilyAccount, row.subject_id) if row else None
+        account = s.get(fm.FamilyAccount, row.subject_id) if row else None
         if row is None or account is None or not accounts.has_access(s, account.email):
             raise NotSignedIn(LOGIN, request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         ctx = FamilyContext(account.id, account.email, row.csrf, row.token_hash, kids_of(s, account.email))

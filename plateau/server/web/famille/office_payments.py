@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server.family.deps import now_of
 from plateau.server.web.famille.words import gettext
@@ -27,12 +29,12 @@ def day_payments(db, site_id: int, tz: str, day: date) -> list[dict]:
     start = datetime.combine(day, time(0), zone)
     end = datetime.combine(day + timedelta(days=1), time(0), zone)
     with db.read() as s:
-        rows = s.execute(select(m.TopUp, m.Person.first_name, m.Person.last_name, m.Person.class_name,
-                                m.FamilyAccount.email)
-                         .join(m.Person, m.Person.id == m.TopUp.person_id)
-                         .join(m.FamilyAccount, m.FamilyAccount.id == m.TopUp.account_id)
-                         .where(m.TopUp.site_id == site_id, m.TopUp.created_at >= start, m.TopUp.created_at < end)
-                         .order_by(m.TopUp.created_at)).all()
+        rows = s.execute(select(fm.TopUp, m.Person.first_name, m.Person.last_name, m.Person.class_name,
+                                fm.FamilyAccount.email)
+                         .join(m.Person, m.Person.id == fm.TopUp.person_id)
+                         .join(fm.FamilyAccount, fm.FamilyAccount.id == fm.TopUp.account_id)
+                         .where(fm.TopUp.site_id == site_id, fm.TopUp.created_at >= start, fm.TopUp.created_at < end)
+                         .order_by(fm.TopUp.created_at)).all()
         return [{"at": t.created_at, "settled_at": t.settled_at, "person_id": t.person_id,
                  "pupil": f"{last} {first}", "class_name": klass, "payer": email, "amount_cents": t.amount_cents,
                  "status": t.status, "reference": t.reference, "backend": t.backend}

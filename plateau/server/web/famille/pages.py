@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from plateau.server import family_models as fm
+
 from plateau.server import models as m
 from plateau.server import store
 from plateau.server.family import accounts
@@ -90,9 +92,9 @@ def page(request: Request, ctx: FamilyContext, template: str, current: str, kid:
 def _pending_top_ups(request: Request, ctx: FamilyContext) -> list[tuple[int, int]]:
     """(child id, cents) of this account's online payments still waiting for the bank."""
     with db_of(request).read() as s:
-        return [(p, c) for p, c in s.execute(select(m.TopUp.person_id, m.TopUp.amount_cents).where(
-            m.TopUp.account_id == ctx.account_id, m.TopUp.status == "pending",
-            m.TopUp.created_at >= now_of(request) - timedelta(days=2)))]
+        return [(p, c) for p, c in s.execute(select(fm.TopUp.person_id, fm.TopUp.amount_cents).where(
+            fm.TopUp.account_id == ctx.account_id, fm.TopUp.status == "pending",
+            fm.TopUp.created_at >= now_of(request) - timedelta(days=2)))]
 
 
 @router.get("/famille/")
@@ -165,11 +167,11 @@ async def change_password(request: Request, ctx: Famille, form: Form):
 
     def save() -> tuple[str, str] | None:
         with db.read() as s:
-            stored = s.get(m.FamilyAccount, ctx.account_id).password_hash
+            stored = s.get(fm.FamilyAccount, ctx.account_id).password_hash
         if not accounts.check_password(stored, current):
             return None
         with db.write() as s:
-            accounts.set_password(s, s.get(m.FamilyAccount, ctx.account_id), new, now)  # ends every session
+            accounts.set_password(s, s.get(fm.FamilyAccount, ctx.account_id), new, now)  # ends every session
             token, row = sessions.create(s, REALM, ctx.account_id, None)  # ...but this browser's
             return token, row.csrf
 
