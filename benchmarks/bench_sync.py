@@ -118,8 +118,10 @@ def main(quick: bool = False) -> str:
 
         # a reservation booked through the API
         lat = []
-        # open days inside the booking horizon (J+60 from the real today), before the winter holidays
-        days = [d.isoformat() for d in (date(2026, 11, 30) + timedelta(days=k) for k in range(19)) if d.weekday() < 5]
+        # weekdays inside the booking horizon (J+60 from the real today), from tomorrow on: today may
+        # be past its cutoff, and a day before it is refused (a closed day is refused too: counted apart)
+        first = max(date(2026, 11, 30), date.today() + timedelta(days=1))
+        days = [d.isoformat() for d in (first + timedelta(days=k) for k in range(19)) if d.weekday() < 5]
         con = sqlite3.connect(str(st.db))
         booked = set(con.execute("SELECT person_id, date FROM reservation"))
         con.close()
@@ -137,6 +139,8 @@ def main(quick: bool = False) -> str:
                              lambda v: v == 1)
             if seen:
                 lat.append(seen - t)
+            else:
+                print(f"  reservation of person {p} on {day} (HTTP {r.status_code}) not in the replica after 10 s")
             time.sleep(rng.uniform(0.05, 0.3))
         results["reservation (PUT /persons/{id}/reservations/…)"] = lat
 
