@@ -86,3 +86,14 @@ def accessible_at_both_sizes(driver, name: str) -> None:
         found = serious_violations(driver)
         assert found == [], f"{name} at {size}: {found}"
     resize(driver, *SIZES["desktop"])
+
+
+def chromium_or_skip(size: str):
+    """A headless chromium whose viewport is `SIZES[size]`, for a fixture to yield then quit; the
+    test is skipped (with the reason) where chromium or its driver is not installed."""
+    import pytest
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    return chromium(*SIZES[size])

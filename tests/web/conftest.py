@@ -84,11 +84,8 @@ def office(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from tests.support import browser as support
+    from tests.support.browser import chromium_or_skip
 
-    why = support.available()
-    if why:
-        pytest.skip(why)
-    driver = support.chromium(*support.SIZES["desktop"])
+    driver = chromium_or_skip("desktop")
     yield driver
     driver.quit()

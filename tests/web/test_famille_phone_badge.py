@@ -66,12 +66,9 @@ def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def phone():
-    from tests.support import browser as support
+    from tests.support.browser import chromium_or_skip
 
-    why = support.available()
-    if why:
-        pytest.skip(why)
-    driver = support.chromium(*support.SIZES["phone"])
+    driver = chromium_or_skip("phone")
     yield driver
     driver.quit()
 

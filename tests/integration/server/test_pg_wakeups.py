@@ -54,18 +54,24 @@ def _long_poll(api: Api, since: int, out: dict) -> None:
     out["seconds"], out["body"] = time.monotonic() - started, r.json()
 
 
+def _poll_waiting(srv, station: Api, admin: str) -> tuple[threading.Thread, dict]:
+    """A long-poll of `station` from its site's head, started in a thread and seen waiting by
+    the server, with the site's channel LISTENed to (a write before that is caught by the
+    resync, not NOTIFY); its answer lands in the dict once the thread ends."""
+    since = _head(station)
+    got: dict = {}
+    poll = threading.Thread(target=_long_poll, args=(station, since, got))
+    poll.start()
+    assert wait_for(lambda: _metrics(srv.url, admin)["plateau_long_polls_waiting"] == 1, 10)
+    assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_channels"] == 1, 10)
+    return poll, got
+
+
 @pytest.mark.postgres
 def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
     db_url, db, tokens, admin = pg_env
     with running_server(db_url) as srv:
-        station = Api(srv.url, tokens["self-1"])
-        since = _head(station)
-        got: dict = {}
-        poll = threading.Thread(target=_long_poll, args=(station, since, got))
-        poll.start()
-        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_long_polls_waiting"] == 1, 10)
-        # the site's channel is LISTENed to (a write before that is caught by the resync, not NOTIFY)
-        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_channels"] == 1, 10)
+        poll, got = _poll_waiting(srv, Api(srv.url, tokens["self-1"]), admin)
         _write_person(db, "notified")   # this test process is the other process
         poll.join(30)
         assert [c["data"]["last_name"] for c in got["body"]["changes"]] == ["NOTIFIED"]
@@ -79,14 +85,7 @@ def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
 def test_a_lost_listen_connection_loses_no_wake_up_and_comes_back(pg_env):
     db_url, db, tokens, admin = pg_env
     with running_server(db_url) as srv:
-        station = Api(srv.url, tokens["self-1"])
-        since = _head(station)
-        got: dict = {}
-        poll = threading.Thread(target=_long_poll, args=(station, since, got))
-        poll.start()
-        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_long_polls_waiting"] == 1, 10)
-        # the site's channel is LISTENed to (a write before that is caught by the resync, not NOTIFY)
-        assert wait_for(lambda: _metrics(srv.url, admin)["plateau_feed_channels"] == 1, 10)
+        poll, got = _poll_waiting(srv, Api(srv.url, tokens["self-1"]), admin)
         with psycopg.connect(db_url, autocommit=True) as conn:
             killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                   "WHERE application_name = 'plateau feed listener'").fetchall()
