@@ -16,13 +16,16 @@ from tests.support.server import running_server
 PUPILS = 60
 
 
-def test_a_family_booking_is_accepted_at_a_station_after_sync(tmp_path):
+def family_school(tmp_path, pupils: int):
+    """A server database (SQLite, in `tmp_path`) holding a demo school of `pupils` and its
+    guardians, imported by `plateau import guardians`, the demo family's password set by
+    `plateau admin family set-password` (both real processes): (the school, its database URL)."""
     from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD, guardians_csv
     from plateau.demo.school import generate
     from plateau.server.db import Database, open_database
     from plateau.server.seed import seed_changes
 
-    school = generate(pupils=PUPILS, commensals=2)
+    school = generate(pupils=pupils, commensals=2)
     db_url = str(tmp_path / "server.db")
     db = Database(open_database(db_url))
     with db.write() as s:
@@ -32,6 +35,13 @@ def test_a_family_booking_is_accepted_at_a_station_after_sync(tmp_path):
     plateau("import", "guardians", str(tmp_path / "guardians.csv"), "--db", db_url, "--site", UAI)
     plateau("admin", "--db", db_url, "family", "set-password", DEMO_FAMILY_EMAIL, "--password-stdin",
             input=DEMO_FAMILY_PASSWORD + "\n")
+    return school, db_url
+
+
+def test_a_family_booking_is_accepted_at_a_station_after_sync(tmp_path):
+    from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
+
+    school, db_url = family_school(tmp_path, PUPILS)
     with running_server(db_url) as srv:
         api = srv.url + "/api/v1/family"
         token = requests.post(api + "/session", json={"email": DEMO_FAMILY_EMAIL, "password": DEMO_FAMILY_PASSWORD},

@@ -14,6 +14,7 @@ import requests
 from sqlalchemy import text
 
 from plateau.domain import phone_badge as pb
+from tests.e2e.test_family_booking_e2e import family_school
 from tests.integration.sync.harness import UAI, Station, add_station, plateau, server_engine
 from tests.support.server import running_server
 
@@ -21,21 +22,9 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def test_a_phone_badge_turned_on_by_a_family_records_a_phone_passage_on_the_server(tmp_path):
-    from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD, guardians_csv
-    from plateau.demo.school import generate
-    from plateau.server.db import Database, open_database
-    from plateau.server.seed import seed_changes
+    from plateau.demo.families import DEMO_FAMILY_EMAIL, DEMO_FAMILY_PASSWORD
 
-    school = generate(pupils=60, commensals=2)
-    db_url = str(tmp_path / "server.db")
-    db = Database(open_database(db_url))
-    with db.write() as s:
-        seed_changes(s, school.changes)
-    db.engine.dispose()
-    (tmp_path / "guardians.csv").write_text(guardians_csv(school), encoding="utf-8")
-    plateau("import", "guardians", str(tmp_path / "guardians.csv"), "--db", db_url, "--site", UAI)
-    plateau("admin", "--db", db_url, "family", "set-password", DEMO_FAMILY_EMAIL, "--password-stdin",
-            input=DEMO_FAMILY_PASSWORD + "\n")
+    school, db_url = family_school(tmp_path, 60)
     plateau("admin", "--db", db_url, "site", "set", UAI, "phone_badge=true")
     with running_server(db_url) as srv:
         api = srv.url + "/api/v1/family"
