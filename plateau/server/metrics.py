@@ -7,7 +7,9 @@ notifier run there), so no lock. Each server process has its own: a scraper asks
 
 from __future__ import annotations
 
+import gc
 import os
+import time
 from bisect import bisect_left
 
 # seconds: from a few milliseconds (a push, a wake-up) to the longest long-poll
@@ -69,6 +71,37 @@ class Metrics:
                       "# TYPE plateau_db_pool_checked_out gauge",
                       f"plateau_db_pool_checked_out{{{labels}}} {pool.checkedout()}",
                       "# TYPE plateau_db_pool_overflow gauge", f"plateau_db_pool_overflow{{{labels}}} {pool.overflow()}"]
+        lines += _gc_lines(labels)
         for name, value in (extra or {}).items():
             lines += [f"# TYPE {name} gauge", f"{name}{{{labels}}} {value}"]
         return "\n".join(lines) + "\n"
+
+
+# The collector's pauses (every thread of the process waits for them): what tells an operator
+# that `cli_server.tune_gc` holds. One collection runs at a time, under the interpreter lock, so
+# its callbacks never race each other; `render` only reads.
+GC_PAUSES = Histogram()
+_gc_started: list[float] = []
+
+
+def _on_gc(phase: str, _info: dict) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        GC_PAUSES.observe(time.perf_counter() - _gc_started.pop())
+
+
+def watch_gc() -> None:
+    """Time this process's garbage collections (once per process)."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+
+
+def _gc_lines(labels: str) -> list[str]:
+    lines = ["# TYPE plateau_gc_collections_total counter"]
+    lines += [f'plateau_gc_collections_total{{{labels},generation="{n}"}} {stats["collections"]}'
+              for n, stats in enumerate(gc.get_stats())]
+    lines += ["# TYPE plateau_gc_frozen_objects gauge", f"plateau_gc_frozen_objects{{{labels}}} {gc.get_freeze_count()}"]
+    if _on_gc in gc.callbacks:
+        lines += ["# TYPE plateau_gc_pause_seconds histogram", *GC_PAUSES.lines("plateau_gc_pause_seconds", labels)]
+    return lines

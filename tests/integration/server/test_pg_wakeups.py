@@ -120,6 +120,10 @@ def test_metrics_need_an_admin_token(pg_env):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
         assert "plateau_db_pool_checked_out" in r.text and "plateau_push_seconds_bucket" in r.text
         assert "plateau_push_commits_total" in r.text
+        # the serving process's collector: what building the app made is frozen, pauses are timed
+        figures = _metrics(srv.url, admin)
+        assert figures["plateau_gc_frozen_objects"] > 10_000
+        assert "plateau_gc_pause_seconds_count" in figures
 
 
 @pytest.mark.postgres
