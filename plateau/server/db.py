@@ -17,7 +17,7 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -161,10 +161,12 @@ class Database:
             session.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A unit of work: commits on a clean exit, rolls back on an exception."""
+    def write(self, connection: Connection | None = None) -> Iterator[Session]:
+        """A unit of work: commits on a clean exit, rolls back on an exception. `connection`: one
+        the caller keeps between units of work (the push writers': no pool checkout each time)."""
         lock = self._sqlite_writer
-        with lock if lock is not None else nullcontext(), self._factory() as session:
+        bound = {} if connection is None else {"bind": connection}
+        with lock if lock is not None else nullcontext(), self._factory(**bound) as session:
             if self.is_sqlite:
                 session.connection(execution_options={"plateau_immediate": True})
             try:

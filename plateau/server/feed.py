@@ -100,8 +100,8 @@ def emit_many(session: Session, site_id: int,
 def _write_pending(session: Session) -> None:
     # Seqs are handed out here, once per transaction whatever the number of sites it wrote to
     # (a group commit of pushes writes to many): one UPDATE of the site rows (which the
-    # transaction holds locked since its first emit), one multi-row INSERT and, on PostgreSQL,
-    # one SELECT of every site's pg_notify.
+    # transaction holds locked since its first emit; on PostgreSQL its RETURNING also NOTIFYs
+    # each site's channel, delivered on commit) and one multi-row INSERT.
     pending = session.info.pop("feed_pending", None)
     if not pending:
         return
@@ -111,10 +111,13 @@ def _write_pending(session: Session) -> None:
     postgres = conn.dialect.name == "postgresql"
     sites = sorted(pending)
     grown = case({site_id: len(pending[site_id]) for site_id in sites}, value=m.Site.id)
-    lasts = dict(conn.execute(update(m.Site).where(m.Site.id.in_(sites))
-                              .values(feed_seq=m.Site.feed_seq + grown)
-                              .returning(m.Site.id, m.Site.feed_seq)).all())
-    changes, notes = [], []
+    returned = [m.Site.id, m.Site.feed_seq]
+    if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py): no statement of its own
+        returned.append(pg_listen.notify_sql(m.Site.id, m.Site.feed_seq))
+    lasts = {row[0]: row[1] for row in conn.execute(update(m.Site).where(m.Site.id.in_(sites))
+                                                    .values(feed_seq=m.Site.feed_seq + grown)
+                                                    .returning(*returned))}
+    changes = []
     for site_id in sites:
         rows, last = pending[site_id], lasts[site_id]
         loaded = session.identity_map.get(identity_key(m.Site, site_id))
@@ -123,11 +126,7 @@ def _write_pending(session: Session) -> None:
         first = last - len(rows) + 1
         changes += [{"site_id": site_id, "seq": first + i, "kind": k, "op": op, "key": key, "data": data, "at": at}
                     for i, (k, op, key, data) in enumerate(rows)]
-        notes.append((pg_listen.channel(site_id), pg_listen.payload(last)))
     conn.execute(m.Change.__table__.insert(), changes)
-    if postgres:  # delivered on commit, to every process LISTENing (pg_listen.py)
-        params = {f"c{i}": c for i, (c, _p) in enumerate(notes)} | {f"p{i}": p for i, (_c, p) in enumerate(notes)}
-        conn.execute(text("SELECT " + ", ".join(f"pg_notify(:c{i}, :p{i})" for i in range(len(notes)))), params)
     session.info.setdefault("feed_sites", set()).update(pending)
 
 

@@ -11,7 +11,10 @@ deadlock with another process), each push of the group is retried alone, so one 
 fail the others; every check of `trust.py` applies to every item, grouped or not.
 
 SQLite has one writer: one writer thread. PostgreSQL: `POSTGRES_WRITERS` threads, so that a group
-waiting for a site locked by another server process does not hold up the next group. Either way
+waiting for a site locked by another server process does not hold up the next group; each keeps
+its own connection from group to group (taken from the pool once), so a group costs no pool
+checkout and no ping before it (a round trip each). A group that fails on a lost connection
+(SQLAlchemy then marks it, and the pool, invalid) is retried push by push on a new one. Either way
 a push is answered only once its group has committed: a push retried after a kill is a
 `duplicate` the second time, never stored twice.
 """
@@ -44,6 +47,7 @@ class PushWriter:
         self._threads = [threading.Thread(target=self._run, name=f"plateau-push-writer-{n + 1}", daemon=True)
                          for n in range(count)]
         self.groups = 0   # transactions committed (metrics, tests)
+        self._local = threading.local()   # .held: the writer thread's own connection (PostgreSQL)
         for thread in self._threads:
             thread.start()
 
@@ -83,6 +87,9 @@ class PushWriter:
         while True:
             group = self._take()
             if group is None:
+                held = getattr(self._local, "held", None)
+                if held is not None:
+                    held.close()
                 return
             try:
                 answers = self._write(group)
@@ -102,7 +109,20 @@ class PushWriter:
                     fut.set_result(answer)
 
     def _write(self, group) -> list:
-        with self.db.write() as s:
+        with self.db.write(connection=self._connection()) as s:
             answers = push.push_many(s, [(site_id, station_id, items) for site_id, station_id, items, _ in group])
         self.groups += 1
         return answers
+
+    def _connection(self):
+        """This writer thread's own connection on PostgreSQL (None on SQLite: the pool's, no ping
+        there), opened again when the last one was lost."""
+        if self.db.is_sqlite:
+            return None
+        held = getattr(self._local, "held", None)
+        if held is not None and (held.closed or held.invalidated):
+            held.close()
+            held = None
+        if held is None:
+            held = self._local.held = self.db.engine.connect()
+        return held

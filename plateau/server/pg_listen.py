@@ -45,6 +45,16 @@ def payload(last_seq: int) -> str:
     return f"{int(last_seq)} {time.time():.6f}"
 
 
+def notify_sql(site_id, last_seq):
+    """`pg_notify(channel(site_id), payload(last_seq))` as a SQL expression of two columns, for a
+    statement's RETURNING: the site's new seq is known there, and the notification costs no
+    statement of its own."""
+    from sqlalchemy import String, cast, func, literal
+
+    return func.pg_notify(literal(CHANNEL) + cast(site_id, String),
+                          cast(last_seq, String) + literal(f" {time.time():.6f}"))
+
+
 def parse(channel_name: str, text: str) -> tuple[int, int, float] | None:
     try:
         site_id = int(channel_name[len(CHANNEL):])
