@@ -82,7 +82,10 @@ def main(quick: bool = False) -> str:
         "stations of its site, in both processes (PostgreSQL NOTIFY on commit).", "",
         "Before the fast path of station long-polls (`plateau/server/fast_changes.py`) and the batched "
         "telemetry writes, on the same machine, quiet, 2,000 stations and 100 passages/s: push p50 206 ms, "
-        "p99 653 ms (baseline 34 ms), wake-ups p99 1,178 ms, no error."]) + "\n"
+        "p99 653 ms (baseline 34 ms), wake-ups p99 1,178 ms, no error. After them but before the collector's "
+        "tuning (`cli_server.tune_gc`: full collections paused every thread 200-260 ms, a few times in a "
+        "run) and the push writers' own connections (no pool checkout and ping per group, the NOTIFY in the "
+        "feed seq's UPDATE): push p50 34 ms, p99 237 ms, wake-ups p99 343 ms."]) + "\n"
 
 
 if __name__ == "__main__":
