@@ -56,7 +56,21 @@ def chromium(width: int = 1280, height: int = 900, lang: str = "fr-FR"):
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     resize(driver, width, height)
+    watch_csp(driver)
     return driver
+
+
+def watch_csp(driver) -> None:
+    """Every page from now on records what its Content-Security-Policy blocked."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        window.cspViolations = [];
+        document.addEventListener("securitypolicyviolation",
+                                  e => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));"""})
+
+
+def csp_violations(driver) -> list[str]:
+    """What the current page's Content-Security-Policy blocked since it loaded."""
+    return driver.execute_script("return window.cspViolations || []")
 
 
 def resize(driver, width: int, height: int) -> None:
@@ -80,11 +94,12 @@ def serious_violations(driver) -> list[dict]:
 
 def accessible_at_both_sizes(driver, name: str) -> None:
     """axe-core on the current page at the desktop and the phone size: no serious or critical
-    violation at either (then back to the desktop size)."""
+    violation at either (then back to the desktop size); nothing blocked by the page's CSP."""
     for size, (w, h) in SIZES.items():
         resize(driver, w, h)
         found = serious_violations(driver)
         assert found == [], f"{name} at {size}: {found}"
+    assert csp_violations(driver) == [], f"{name}: blocked by its Content-Security-Policy"
     resize(driver, *SIZES["desktop"])
 
 

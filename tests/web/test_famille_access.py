@@ -34,6 +34,9 @@ def test_every_page_answers_for_a_signed_in_family(famille):
                  "/famille/badge/", "/famille/messages"):
         r = http.get(famille.url + path, timeout=30)
         assert r.status_code == 200, (path, r.text[:300])
+        csp = r.headers["Content-Security-Policy"]   # no inline script, no other origin, no frame
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, (path, csp)
+        assert "unsafe-inline" not in csp.split("style-src-attr")[0] and "unsafe-eval" not in csp, (path, csp)
     cal = html.unescape(http.get(famille.url + "/famille/calendrier", timeout=30).text)
     assert "Heure limite de réservation/annulation" in cal and "réservé (non annulable)" in cal
 

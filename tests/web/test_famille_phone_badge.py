@@ -121,14 +121,6 @@ def kept_on_phone(driver, pupil: int):
         req.onerror = () => done("error");""", pupil)
 
 
-def watch_csp(driver) -> None:
-    """Every page from now on records what its Content-Security-Policy blocked."""
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
-        window.cspViolations = [];
-        document.addEventListener("securitypolicyviolation",
-                                  e => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));"""})
-
-
 def test_a_school_without_phone_badges_says_so_in_french_or_english(world, phone):
     env, _srv = world
     allow_phone_badges(env.db_url, False)
@@ -180,12 +172,11 @@ def test_the_page_answers_with_a_narrow_content_security_policy_and_refuses_a_fo
 
 
 def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_is_turned_off(world, phone):
-    from tests.support.browser import SIZES, resize, serious_violations
+    from tests.support.browser import SIZES, csp_violations, resize, serious_violations
 
     env, srv = world
     pupil = env.booked_pupil
     allow_phone_badges(env.db_url, True)
-    watch_csp(phone)
     sign_in(phone, env)
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}")
     assert "Installer le badge sur ce téléphone" in by_css(phone, "main").text
@@ -198,7 +189,7 @@ def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_
     assert "Une capture d'écran ne marchera pas" in by_css(phone, "#badge").text
     assert "Nouveau code dans" in by_css(phone, "#countdown").text
     first_step = accepted_at_station(shown_text(phone), secret, datetime.now(timezone.utc), pupil)
-    assert phone.execute_script("return window.cspViolations") == []
+    assert csp_violations(phone) == []
     for size in ("desktop", "phone"):
         resize(phone, *SIZES[size])
         assert serious_violations(phone) == [], size
@@ -221,7 +212,7 @@ def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_
         later = shown_text(phone)
         assert accepted_at_station(later, secret, at + timedelta(seconds=30), pupil) == pb.time_step(at) + 1
         assert pb.verify(secret, pb.parse_payload(later).code, at + timedelta(seconds=30), step)[0] is pb.Verdict.OK
-        assert phone.execute_script("return window.cspViolations") == []
+        assert csp_violations(phone) == []
     finally:
         phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
                                                                     "downloadThroughput": -1, "uploadThroughput": -1})

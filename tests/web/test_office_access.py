@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from plateau.server.web.office.roles import PAGES, PERMISSIONS, ROLES
+from plateau.server.web.templating import CSP
 from tests.support.server import admin
 from tests.web.conftest import UAI, csrf_of, sign_in
 
@@ -97,7 +98,7 @@ def test_repeated_wrong_passwords_are_slowed_then_refused_with_429(office):
     assert office.session("cuisine").get(office.url + "/office/", timeout=30).status_code == 200
 
 
-def test_session_cookie_is_httponly_lax_and_secure_behind_https_and_sign_out_ends_it(office):
+def test_session_cookie_is_httponly_lax_and_secure_behind_https_and_sign_out_ends_it_and_pages_carry_a_csp(office):
     http = requests.Session()
     answer = sign_in(http, office.url, office.users["admin"], office.password("admin"), allow_redirects=False)
     cookie = answer.headers["set-cookie"]
@@ -112,6 +113,9 @@ def test_session_cookie_is_httponly_lax_and_secure_behind_https_and_sign_out_end
                                  "password": office.password("admin")}, allow_redirects=False)
     assert answer.status_code == 303 and "Secure" in answer.headers["set-cookie"]
     home = http.get(office.url + "/office/", timeout=30)
+    for page in (home, http.get(office.url + "/office/today/live", timeout=30),
+                 requests.get(office.url + "/office/login", timeout=30)):
+        assert page.headers["Content-Security-Policy"] == CSP   # no inline script, no other origin, no frame
     out = http.post(office.url + "/office/logout", data={"csrf": csrf_of(home.text)}, timeout=30)
     assert out.url.endswith("/office/login")
     again = http.get(office.url + "/office/", timeout=30, allow_redirects=False)

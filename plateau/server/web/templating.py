@@ -46,6 +46,17 @@ def long_date(day: date, lang: str = "fr") -> str:
     return f"{WEEKDAY_FR[day.weekday()]} {day.day} {MONTH_FR[day.month - 1]} {day.year}"
 
 
+# Every page of the office and the Espace Famille: scripts, styles, images and requests from this
+# server only (htmx's XHRs included), no inline script, no eval (htmx's is turned off in
+# base.html), forms that post here only, never in a frame. Inline `style` attributes stay allowed
+# (the Today page's bars are drawn with them); `<style>` elements do not. The badge pages set a
+# narrower one of their own (web/famille/badge.py); the page that posts a payment to the bank is
+# an API answer with its own.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -64,6 +75,7 @@ def render(request, template: str, context: dict | None = None, *, status: int =
     if request.query_params.get("lang") in ("fr", "en") and request.cookies.get(COOKIE) != lang:
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
