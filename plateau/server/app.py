@@ -20,6 +20,8 @@ from plateau.server.errors import install_handlers
 from plateau.server.family.deps import family_caller
 from plateau.server.fast_changes import ChangesFastPath
 from plateau.server.group_commit import PushWriter
+from plateau.server.family.deps import state_mail_settings, state_now
+from plateau.server.family.message_mail import ScheduledMail
 from plateau.server.maintenance import Compactor
 from plateau.server.notifier import FeedNotifier
 from plateau.server.request_gate import RequestGate
@@ -62,9 +64,14 @@ def create_app(settings: ServerSettings | None = None, *, database: Database | N
         compactor = Compactor(db, settings.compact_first_delay, settings.compact_every,
                               leader=lambda: notifier.is_leader)
         compactor.start()
+        # messages from the school e-mailed on their first day (also by the leader only)
+        mailer = ScheduledMail(db, lambda: state_mail_settings(app.state), lambda: state_now(app.state),
+                               leader=lambda: notifier.is_leader)
+        mailer.start()
         try:
             yield
         finally:
+            await mailer.stop()
             await compactor.stop()
             await credentials.stop()
             await app.state.notifier.stop()

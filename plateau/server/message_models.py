@@ -39,6 +39,8 @@ class SchoolMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when its turn to be e-mailed came (its first day; sent if the server had SMTP then): once
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_school_message_site", "site_id", "publish_on"),)
 

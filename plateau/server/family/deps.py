@@ -26,12 +26,21 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def now_of(request: Request) -> datetime:
-    clock = getattr(request.app.state, "family_clock", None)
+    return state_now(request.app.state)
+
+
+def state_now(state) -> datetime:
+    """The app's clock: a test's (`state.family_clock`) or the real one."""
+    clock = getattr(state, "family_clock", None)
     return clock() if clock is not None else feed.now()
 
 
 def mail_settings_of(request: Request) -> MailSettings:
-    state = request.app.state
+    return state_mail_settings(request.app.state)
+
+
+def state_mail_settings(state) -> MailSettings:
+    """The app's mail settings: a test's (`state.family_mail`) or the environment's."""
     if getattr(state, "family_mail", None) is None:
         state.family_mail = MailSettings.from_env()
     return state.family_mail

@@ -1,28 +1,33 @@
-"""A new message from the school, e-mailed to the guardians it concerns (when the server has an
+"""Messages from the school, e-mailed to the guardians they concern (when the server has an
 SMTP server: `plateau.server.family.mail`).
 
 Who: every ACTIVE guardian of the message's site with an e-mail address, linked to a pupil the
-message is for (the whole site, the pupil's class, the pupil named), once per address. When: as
-soon as it is written, if its first day has come; a message scheduled for later is not e-mailed
-(families see it in the Espace Famille from its first day). Edits are not e-mailed again.
-`notify` runs after the answer is sent (a background task on the thread pool): hundreds of
-e-mails never hold up the office's page.
+message is for (the whole site, the pupil's class, the pupil named), once per address. When: on
+the message's first day, once: as soon as it is written if that day has come (`notify`, run
+after the answer is sent, on the thread pool: hundreds of e-mails never hold up the office's
+page), else by `ScheduledMail`, a job of the server that looks every few minutes for messages
+whose first day has come. A message is claimed (`school_message.mailed_at`, in one UPDATE that
+only one claimant can win) before it is sent, so two server processes, or a job and a page,
+never send it twice; a withdrawn or expired message is never sent. Edits are not e-mailed again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from plateau.server import family_models as fm
-
 from plateau.server import models as m
 from plateau.server.family import mail
 from plateau.server.message_models import SchoolMessage, SchoolMessageClass, SchoolMessagePupil
+from plateau.server.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +62,58 @@ def due(msg: SchoolMessage, timezone: str, now: datetime) -> bool:
 
 
 def notify(settings: mail.MailSettings, db, message_id: int, now: datetime) -> int:
-    """E-mail a message just written to the guardians it concerns; how many e-mails were sent."""
-    if not settings.host:
-        return 0
-    with db.read() as s:
+    """E-mail a message to the guardians it concerns if its first day has come and nobody has
+    yet (claimed first, whether the server has SMTP or not: its turn came); how many e-mails
+    were sent."""
+    with db.write() as s:
         msg = s.get(SchoolMessage, message_id)
         site = s.get(m.Site, msg.site_id) if msg is not None else None
-        if msg is None or not due(msg, site.timezone, now):
+        if msg is None or msg.mailed_at is not None or not due(msg, site.timezone, now):
+            return 0
+        claimed = s.execute(update(SchoolMessage).where(SchoolMessage.id == message_id,
+                                                        SchoolMessage.mailed_at.is_(None))
+                            .values(mailed_at=now)).rowcount
+        if claimed != 1 or not settings.host:
             return 0
         to, (subject, body) = recipients(s, msg), compose(settings, site.name, msg)
     sent = mail.send_each(settings, to, subject, body)
     log.info("message %d e-mailed to %d of %d guardians", message_id, sent, len(to))
     return sent
+
+
+def send_due(settings: mail.MailSettings, db, now: datetime) -> int:
+    """E-mail every message whose first day has come and that was not yet; how many e-mails
+    were sent. Any thread."""
+    latest = (now + timedelta(days=1)).date()   # a day ahead of UTC covers every site's today
+    with db.read() as s:
+        waiting = s.execute(select(SchoolMessage.id).where(
+            SchoolMessage.mailed_at.is_(None), SchoolMessage.withdrawn_at.is_(None),
+            SchoolMessage.publish_on <= latest).order_by(SchoolMessage.id)).scalars().all()
+    return sum(notify(settings, db, message_id, now) for message_id in waiting)
+
+
+class ScheduledMail(BackgroundTask):
+    """Every `every` seconds, `send_due` on the thread pool, in the process that runs the jobs
+    run once per database (`leader()`: the PostgreSQL advisory lock's holder; always on SQLite).
+    `settings_of()` and `clock()` are read at each round (the server's mail settings and clock)."""
+
+    name = "scheduled-mail"
+
+    def __init__(self, db, settings_of: Callable[[], mail.MailSettings], clock: Callable[[], datetime], *,
+                 every: float = 300, first_delay: float = 30, leader: Callable[[], bool] = lambda: True):
+        self.db, self.settings_of, self.clock, self.leader = db, settings_of, clock, leader
+        self.every, self.first_delay = every, first_delay
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.first_delay)
+        while True:
+            try:
+                if self.leader():
+                    sent = await run_in_threadpool(send_due, self.settings_of(), self.db, self.clock())
+                    if sent:
+                        log.info("scheduled messages: %d e-mails sent", sent)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a mail server down must never take the server down: next round
+                log.warning("scheduled messages: e-mailing failed", exc_info=True)
+            await asyncio.sleep(self.every)

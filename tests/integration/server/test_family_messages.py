@@ -262,6 +262,46 @@ def test_a_new_message_is_emailed_to_the_guardians_it_concerns_through_a_real_sm
             world.app.state.family_mail = None
 
 
+def test_a_message_scheduled_for_a_later_day_is_emailed_on_that_day_once_and_never_once_withdrawn(world, sent):
+    """The server's job (`ScheduledMail`, run here on its own event loop as the server runs it)
+    e-mails a message on its first day, once, whoever else looks; not before, not withdrawn."""
+    import asyncio
+    from datetime import timedelta
+
+    from plateau.server.family import message_mail
+    from plateau.server.family.mail import MailSettings
+    from tests.integration.server.family_world import Inbox
+
+    message_mail.send_due(MailSettings(), world.db, MONDAY)   # what is due today had its turn (no SMTP)
+    tuesday = write(world, SITE_A, "Photo de classe mardi", audience="pupils", pupils=[world.ids["P-ZOE"]],
+                    first=date(2026, 11, 24))
+    withdrawn = write(world, SITE_A, "Annulé", audience="pupils", pupils=[world.ids["P-ZOE"]],
+                      first=date(2026, 11, 24))
+    with world.db.write() as s:
+        s.get(SchoolMessage, withdrawn).withdrawn_at = MONDAY
+    with Inbox() as box:
+        clock = [MONDAY]
+
+        async def run_job(until):
+            job = message_mail.ScheduledMail(world.db, box.settings, lambda: clock[0], every=0.05, first_delay=0)
+            job.start()
+            await asyncio.sleep(until)
+            await job.stop()
+
+        asyncio.run(run_job(0.5))
+        assert box.messages == []   # Monday: its day has not come
+        clock[0] = MONDAY + timedelta(days=1, hours=-8)   # Tuesday 01:00 in Paris, still Monday in UTC
+        asyncio.run(run_job(0.5))
+        received = _wait_for(box, 1)
+        assert [(tos, m["Subject"]) for tos, m in received] == [
+            (["petit@example.org"], "Collège Jean Moulin : Photo de classe mardi")]
+        assert message_mail.send_due(box.settings(), world.db, clock[0]) == 0   # once
+        assert message_mail.notify(box.settings(), world.db, tuesday, clock[0]) == 0
+    with world.db.read() as s:
+        assert s.get(SchoolMessage, tuesday).mailed_at == clock[0]
+        assert s.get(SchoolMessage, withdrawn).mailed_at is None
+
+
 def test_the_openapi_document_describes_the_messages_routes(world):
     doc = world.get("/api/v1/openapi.json").json()
     for path, methods in (("/api/v1/family/messages", {"get"}), ("/api/v1/family/messages/{message_id}", {"get"}),
