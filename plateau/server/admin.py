@@ -226,8 +226,24 @@ def _station_list(db: Database, a) -> None:
         site = store.get_site(s, a.uai.upper())
         for st in s.execute(select(m.Station).where(m.Station.site_id == site.id).order_by(m.Station.station_id)
                             ).scalars():
-            seen = st.last_seen_at.isoformat(timespec="seconds") if st.last_seen_at else "never"
-            print(f"{st.station_id}\t{'revoked' if st.revoked else 'active'}\tlast seen {seen}")
+            print("\t".join([st.station_id, "revoked" if st.revoked else "active", *_station_state(st)]))
+
+
+def _station_state(st: m.Station) -> list[str]:
+    """What the station last said of itself (its telemetry, as the office's Today page shows it):
+    its last contact (any sync request, or its last push), version, passages waiting and parked,
+    reader and clock."""
+    seen = max((t for t in (st.contact_at, st.last_seen_at) if t is not None), default=None)
+    out = [f"last contact {seen.isoformat(timespec='seconds') if seen else 'never'}"]
+    if st.version:
+        out.append(f"version {st.version}")
+    if st.waiting is not None or st.parked is not None:
+        out.append(f"waiting {st.waiting or 0} parked {st.parked or 0}")
+    if st.reader_state:
+        out.append(f"reader {st.reader_state}" + (f" ({st.reader_detail})" if st.reader_detail else ""))
+    if st.clock_skew_seconds is not None:
+        out.append(f"clock {st.clock_skew_seconds:+d} s")
+    return out
 
 
 def _station_revoke(db: Database, a) -> None:

@@ -69,3 +69,11 @@ def test_today_shows_each_station_s_reader_version_queue_and_clock(office, brows
     assert cell(browser, "self-1", "reader") == "unplugged /dev/ttyUSB0"
     accessible_at_both_sizes(browser, "today with stations in English")
     browser.get(office.url + "/office/?lang=fr")
+    # the same state in `plateau admin station list`
+    from tests.support.server import admin
+    from tests.web.conftest import UAI
+
+    listed = {line.split("\t")[0]: line for line in admin(office.db_url, "station", "list", UAI).splitlines()}
+    assert f"version {__version__}" in listed["self-1"] and "reader unplugged (/dev/ttyUSB0)" in listed["self-1"]
+    assert "waiting 0 parked 0" in listed["self-1"] and "last contact never" not in listed["self-1"]
+    assert "waiting 2 parked 0" in listed["self-2"] and re.search(r"clock \+12\d s", listed["self-2"]), listed
