@@ -147,6 +147,8 @@ def test_the_bursar_refunds_the_extra_passage_once_and_it_is_audited(office, day
     assert f'data-refund="{extra}"' not in done.text and "remboursé</span>" in done.text
     again = http.post(url.format(extra), data={"csrf": csrf_of(page)})        # a second click, another tab
     assert "déjà remboursé" in again.text and server_balances(office.db_url)[pupil][0] == before + price
+    today = http.get(f"{office.url}/office/", params={"date": SCHOOL_DAY}).text   # Today says so too
+    assert f'data-refunded="{extra}"' in today and f'data-refunded="{first}"' not in today
     audit = office.session("admin").get(f"{office.url}/office/audit").text
     assert audit.count("passage en double remboursé") == 1
     cook = office.session("cuisine")

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 
 from plateau.reports.headcount import UNKNOWN
 from plateau.reports.labels import labels, reason_label
@@ -27,7 +28,7 @@ from plateau.server.web.templating import render
 router = APIRouter()
 
 
-def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
+def _service_view(sh, now_local: datetime, day, lang: str, refunded: frozenset = frozenset()) -> dict:
     L = labels(lang)
     ended = sh.end is None or now_local.strftime("%H:%M") >= sh.end or now_local.date() > day
     t = sh.totals
@@ -45,7 +46,11 @@ def _service_view(sh, now_local: datetime, day, lang: str) -> dict:
         "slots": [(k, v["served"], v["refusals"], round(100 * v["served"] / peak),
                    round(100 * v["refusals"] / peak)) for k, v in slots],
         # persons served beyond their allowance: two offline stations each let them in
-        "doubles": [{**d, "class_label": d["class_name"] or L["no_class"]} for d in sh.doubles],
+        # persons served beyond their allowance: two offline stations each let them in; an extra
+        # passage already refunded from the person's page says so
+        "doubles": [{**d, "class_label": d["class_name"] or L["no_class"],
+                     "passages": [{**p, "refunded": p["passage_id"] in refunded} for p in d["passages"]]}
+                    for d in sh.doubles],
     }
 
 
@@ -66,9 +71,20 @@ def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
             day = now_local.date()
         head = _LIVE.get(s, site, day)
         stations = station_rows(s, site.id, now, lang)
+        refunded = _refunded(s, site.id, [p["passage_id"] for sh in head.services for d in sh.doubles
+                                          for p in d["passages"] if p["extra"]])
     return {"day": day, "is_today": day == now_local.date(), "closed": head.closed,
-            "services": [_service_view(sh, now_local, day, lang) for sh in head.services],
+            "services": [_service_view(sh, now_local, day, lang, refunded) for sh in head.services],
             "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
+
+
+def _refunded(session, site_id: int, passage_ids: list[str]) -> frozenset:
+    """Which of these passages the office refunded (a `refund` entry caused by the passage)."""
+    if not passage_ids:
+        return frozenset()
+    return frozenset(session.execute(select(m.LedgerEntry.cause).where(
+        m.LedgerEntry.site_id == site_id, m.LedgerEntry.kind == "refund",
+        m.LedgerEntry.cause.in_(passage_ids))).scalars())
 
 
 @router.get("/office/")
