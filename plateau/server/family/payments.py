@@ -70,7 +70,8 @@ def start(session: Session, site: m.Site, person: m.Person, account: fm.FamilyAc
     if provider is None:
         raise FamilyError("this school does not take online payments yet")
     order = uuid.uuid4().hex
-    euros = f"{amount_cents // 100}.{amount_cents % 100:02d}"
+    # a Decimal, exact: Payzen/SystemPay's backend multiplies it by 100 (a string makes it fail)
+    euros = Decimal(amount_cents).scaleb(-2)   # 1250 -> 12.50
     reference, kind, data = _payment(provider, site, public_url).request(
         euros, email=account.email, orderid=order, subject=f"Cantine : {person.first_name} {person.last_name}")
     reference = str(reference)

@@ -193,8 +193,15 @@ def payment_form(site: SiteCode, reference: Annotated[str, Path(max_length=100)]
         form = top.payment_form
     fields = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
                      for k, v in form["fields"])
-    page = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Paiement</title></head>'
-            f'<body onload="document.forms[0].submit()"><form method="{html.escape(form["method"])}" '
+    page = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Paiement</title>'
+            f'<script src="/static/autopost.js" defer></script></head>'
+            f'<body><form method="{html.escape(form["method"])}" '
             f'action="{html.escape(form["url"])}">{fields}<button>Continuer vers le paiement</button></form>'
             f'</body></html>')
-    return HTMLResponse(page)
+    # its one script is a file of ours, never framed; no form-action: the bank may redirect the
+    # posted form, which a browser would then block
+    return HTMLResponse(page, headers={"Content-Security-Policy": PAY_PAGE_CSP, "Cache-Control": "no-store",
+                                       "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+
+
+PAY_PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'"

@@ -76,6 +76,36 @@ def test_a_top_up_is_credited_once_when_the_signed_notification_arrives(world, m
     assert moves[0]["balance_after_cents"] == before + 2000
 
 
+def test_a_payzen_systempay_top_up_is_a_page_of_ours_that_posts_the_bank_form_under_a_strict_csp(world, martin):
+    """Payzen/SystemPay take a posted form: the family is sent to a page of ours that posts it
+    (its one script a file of ours, no inline handler, never framed), the amount in cents."""
+    import html as htmllib
+    import re
+
+    from plateau.server.family import payments
+    from plateau.server.routes.family_money import PAY_PAGE_CSP
+    from plateau.server.store import get_site
+
+    def provider(backend, **options):
+        with world.db.write() as s:
+            payments.set_provider(s, get_site(s, SITE_A), backend, options)
+
+    provider("systempayv2", vads_site_id="12345678", secret_test="abcdefghijklmnop")
+    try:
+        out = start(world, martin, world.ids["P-LEA"], 1250)
+        url = urlparse(out["payment_url"])
+        assert url.path == f"{FAMILY}/top-ups/{SITE_A}/pay/{out['reference']}"
+        page = world.get(url.path)
+        assert page.status_code == 200 and page.headers["Content-Security-Policy"] == PAY_PAGE_CSP
+        assert "onload" not in page.text and '<script src="/static/autopost.js" defer></script>' in page.text
+        assert 'action="https://paiement.systempay.fr/vads-payment/"' in page.text
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', htmllib.unescape(page.text)))
+        assert fields["vads_amount"] == "1250" and fields["vads_site_id"] == "12345678" and fields["signature"]
+        assert world.get("/static/autopost.js").status_code == 200
+    finally:
+        provider("dummy", origin="Collège Jean Moulin")
+
+
 def test_forged_notifications_credit_nothing(world, martin):
     tom = world.ids["P-TOM"]
     before = balance(world, tom)
