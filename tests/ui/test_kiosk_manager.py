@@ -70,3 +70,31 @@ def test_the_chart_is_a_time_axis(qtbot, make_kiosk, clock, demo_school):
     labels = axis.categoriesLabels()
     positions = [axis.endValue(label) for label in labels]
     assert [slots[int(p)] for p in positions] == labels  # each label stands at its own time
+
+
+def test_a_pupil_another_offline_station_also_served_is_counted_as_served_twice(qtbot, make_kiosk, clock,
+                                                                                 demo_school, replica):
+    """Two offline stations each let the same pupil in: once the other station's passage came
+    through the server, the manager view says how many were served twice."""
+    from sqlalchemy import text
+
+    from plateau.db.replica import apply_changes
+    from plateau.sync.protocol import PASSAGE_FIELDS, Change
+
+    kiosk = make_kiosk(size=(800, 480))
+    clock.at = paris(2026, 11, 23, 12, 0)
+    badge(qtbot, kiosk, demo_school.cards[TICKET_EMPTY])   # a refusal: not a double
+    badge(qtbot, kiosk, demo_school.cards[FORFAIT_4_DAYS])
+    manager = _open_manager(qtbot, kiosk)
+    assert manager.message.text() == ""
+    with replica.begin() as conn:
+        mine = conn.execute(text("SELECT * FROM passage WHERE accepted = 1")).mappings().one()
+        other = {k: mine[k] for k in PASSAGE_FIELDS} | {
+            "id": "0b9e7c1e-2f55-4a4e-9d51-7a0f3d5e6c01", "station": "self-2", "warnings": [], "accepted": True,
+            "at": paris(2026, 11, 23, 12, 1).isoformat()}
+        apply_changes(conn, [Change(1, "passage", "upsert", other["id"], other)])
+    click(qtbot, manager.back_button)
+    click(qtbot, kiosk.menu.buttons["manager"])
+    qtbot.waitUntil(lambda: "deux fois" in manager.message.text(), timeout=8000)
+    assert manager.message.text() == ("Servis deux fois par deux postes hors ligne : 1 "
+                                      "(l'intendance peut rembourser le repas en trop)")

@@ -118,6 +118,8 @@ FRENCH = {
     "Saved: {path}": "Enregistré : {path}",
     "Reports are not available on this station": "Les rapports ne sont pas disponibles sur cette borne",
     "Loading…": "Chargement…",
+    "Served twice by two offline stations: {n} (the office can refund the extra meal)":
+        "Servis deux fois par deux postes hors ligne : {n} (l'intendance peut rembourser le repas en trop)",
     "no class": "sans classe",
     "Closed: {label}": "Fermé : {label}",
     "Could not do that: {error}": "Action impossible : {error}",

@@ -116,7 +116,11 @@ class ManagerScreen(_StaffPage):
 
     def show_headcount(self, hc, lang: str) -> None:
         self.headcount = hc
-        self.message.setText("")
+        # pupils two offline stations each let in (seen here once the other station's passages
+        # came through the server); the office lists them and may refund the extra meal
+        doubles = sum(len(s.doubles) for s in hc.services)
+        self.message.setText(tr("Served twice by two offline stations: {n} (the office can refund the extra meal)",
+                                n=doubles) if doubles else "")
         self.title.setText(tr("Headcounts of {day}", day=hc.day.strftime("%d/%m/%Y")))
         rows, reasons, classes, slots = [], {}, {}, {}
         for s in hc.services:
