@@ -112,3 +112,33 @@ def chromium_or_skip(size: str):
     if why:
         pytest.skip(why)
     return chromium(*SIZES[size])
+
+
+def wait(driver, condition, timeout: float = 10):
+    """Until `condition(driver)`; an element vanishing under a page load just means "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                             ).until(condition)
+    except TimeoutException:  # say what the browser shows instead
+        raise AssertionError(f"{driver.current_url}: {driver.find_element('tag name', 'body').text[:800]}") from None
+
+
+def by_css(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def sign_in_as(driver, base_url: str, area: str, email: str, password: str) -> None:
+    """Sign in through the real form of `area` ("office" or "famille"), from no session, and wait
+    for its home page."""
+    driver.delete_all_cookies()
+    driver.get(f"{base_url}/{area}/login")
+    by_css(driver, "input[name=email]").send_keys(email)
+    by_css(driver, "input[name=password]").send_keys(password)
+    by_css(driver, "form button[type=submit]").click()
+    wait(driver, lambda d: d.current_url.endswith(f"/{area}/"))

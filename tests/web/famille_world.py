@@ -45,6 +45,13 @@ def sign_in(http: requests.Session, url: str, email: str, password: str) -> requ
                                                    "password": password, "next": "/famille/"}, timeout=30)
 
 
+def browser_sign_in(driver, url: str) -> None:
+    """The test family signs in through the portal's form, in the browser."""
+    from tests.support.browser import sign_in_as
+
+    sign_in_as(driver, url, "famille", TEST_FAMILY, PASSWORD)
+
+
 def bookable_days(html: str) -> list[str]:
     return re.findall(r'data-date="([0-9-]+)" data-state="bookable"', html)
 

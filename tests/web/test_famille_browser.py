@@ -11,10 +11,10 @@ import pytest
 
 from plateau.server.web.templating import euros
 from tests.integration.sync.harness import Station, add_station, server_balances
-from tests.support.browser import SIZES, accessible_at_both_sizes, resize
+from tests.support.browser import SIZES, accessible_at_both_sizes, by_css, resize, sign_in_as, wait
 from tests.web.conftest import UAI, browser, csrf_of  # noqa: F401 (fixture)
-from tests.web.famille_world import PASSWORD, TEST_FAMILY, famille  # noqa: F401 (fixture)
-from tests.web.test_office_browser import by_css, check, wait
+from tests.web.famille_world import TEST_FAMILY, browser_sign_in, famille  # noqa: F401 (fixture)
+from tests.web.test_office_browser import check
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -28,12 +28,7 @@ def station(famille, tmp_path_factory):
 
 
 def sign_in(driver, famille) -> None:
-    driver.delete_all_cookies()
-    driver.get(famille.url + "/famille/login")
-    by_css(driver, "input[name=email]").send_keys(TEST_FAMILY)
-    by_css(driver, "input[name=password]").send_keys(PASSWORD)
-    by_css(driver, "form button[type=submit]").click()
-    wait(driver, lambda d: d.current_url.endswith("/famille/"))
+    browser_sign_in(driver, famille.url)
 
 
 def state_of(driver, day: str) -> str:
@@ -162,12 +157,7 @@ def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browse
     by_css(browser, "details.pattern summary").click()
     accessible_at_both_sizes(browser, "calendar with the week pattern open")
     # the office's view of the day's online payments
-    browser.delete_all_cookies()
-    browser.get(famille.url + "/office/login")
-    by_css(browser, "input[name=email]").send_keys("gestionnaire@college.example.org")
-    by_css(browser, "input[name=password]").send_keys("bureau-gestionnaire-2026")
-    by_css(browser, "form button[type=submit]").click()
-    wait(browser, lambda d: d.current_url.endswith("/office/"))
+    sign_in_as(browser, famille.url, "office", "gestionnaire@college.example.org", "bureau-gestionnaire-2026")
     browser.get(famille.url + "/office/online-payments")
     accessible_at_both_sizes(browser, "/office/online-payments")
 

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.support.browser import accessible_at_both_sizes
+from tests.support.browser import accessible_at_both_sizes, by_css, sign_in_as, wait
 from tests.web.conftest import browser, csrf_of, sign_in as office_sign_in  # noqa: F401 (fixture)
-from tests.web.famille_world import OTHER_FAMILY, PASSWORD, TEST_FAMILY, famille  # noqa: F401 (fixture)
-from tests.web.test_office_browser import by_css, wait
+from tests.web.famille_world import OTHER_FAMILY, browser_sign_in, famille  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -95,12 +94,7 @@ def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser)
     from selenium.webdriver.support.ui import Select
 
     klass = famille.school.persons[famille.booked_pupil]["class_name"]
-    browser.delete_all_cookies()
-    browser.get(famille.url + "/office/login")
-    by_css(browser, "input[name=email]").send_keys("vie.scolaire@college.example.org")
-    by_css(browser, "input[name=password]").send_keys("bureau-vie_scolaire-2026")
-    by_css(browser, "form button[type=submit]").click()
-    wait(browser, lambda d: d.current_url.endswith("/office/"))
+    sign_in_as(browser, famille.url, "office", "vie.scolaire@college.example.org", "bureau-vie_scolaire-2026")
     by_css(browser, "a[href='/office/messages']").click()
     wait(browser, lambda d: d.current_url.endswith("/office/messages"))
     accessible_at_both_sizes(browser, "/office/messages")
@@ -116,12 +110,7 @@ def test_a_message_written_in_the_office_is_read_in_the_portal(famille, browser)
     assert "Message écrit" in by_css(browser, "#flash").text
     assert f"Sortie au musée des {klass}" in by_css(browser, "#messages").text
     # the family of a pupil of that class
-    browser.delete_all_cookies()
-    browser.get(famille.url + "/famille/login")
-    by_css(browser, "input[name=email]").send_keys(TEST_FAMILY)
-    by_css(browser, "input[name=password]").send_keys(PASSWORD)
-    by_css(browser, "form button[type=submit]").click()
-    wait(browser, lambda d: d.current_url.endswith("/famille/"))
+    browser_sign_in(browser, famille.url)
     assert "nouveau" in by_css(browser, "#new-messages").text
     by_css(browser, "#new-messages a").click()
     wait(browser, lambda d: d.current_url.endswith("/famille/messages"))

@@ -18,8 +18,8 @@ import requests
 from plateau.domain import phone_badge as pb
 from tests.support.server import ServerProcess
 from tests.web.conftest import UAI, csrf_of
-from tests.web.famille_world import PASSWORD, TEST_FAMILY, FamilleEnv, build
-from tests.web.test_office_browser import by_css, wait
+from tests.support.browser import by_css, wait
+from tests.web.famille_world import FamilleEnv, browser_sign_in, build
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -71,15 +71,6 @@ def phone():
     driver = chromium_or_skip("phone")
     yield driver
     driver.quit()
-
-
-def sign_in(driver, env) -> None:
-    driver.delete_all_cookies()
-    driver.get(env.url + "/famille/login")
-    by_css(driver, "input[name=email]").send_keys(TEST_FAMILY)
-    by_css(driver, "input[name=password]").send_keys(PASSWORD)
-    by_css(driver, "form button[type=submit]").click()
-    wait(driver, lambda d: d.current_url.endswith("/famille/"))
 
 
 def badge_state(driver) -> str | None:
@@ -134,7 +125,7 @@ def test_a_school_without_phone_badges_says_so_in_french_or_english(world, phone
     refused = http.post(f"{env.url}/famille/badge/activer", timeout=30,
                         data={"csrf": csrf, "enfant": env.second_pupil})
     assert refused.status_code == 409 and secret_of(env.db_url, env.second_pupil) is None
-    sign_in(phone, env)
+    browser_sign_in(phone, env.url)
     phone.get(f"{env.url}/famille/badge/?enfant={env.second_pupil}&lang=fr")
     wait(phone, lambda d: badge_state(d) == "absent")
     from tests.support.browser import serious_violations
@@ -177,7 +168,7 @@ def test_the_phone_shows_codes_the_station_accepts_also_offline_until_the_badge_
     env, srv = world
     pupil = env.booked_pupil
     allow_phone_badges(env.db_url, True)
-    sign_in(phone, env)
+    browser_sign_in(phone, env.url)
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}")
     assert "Installer le badge sur ce téléphone" in by_css(phone, "main").text
     by_css(phone, "#turn-on").click()
@@ -235,7 +226,7 @@ def test_a_badge_replaced_from_another_phone_leaves_this_one_at_its_next_online_
     env, _srv = world
     pupil = env.second_pupil
     allow_phone_badges(env.db_url, True)
-    sign_in(phone, env)
+    browser_sign_in(phone, env.url)
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}&lang=en")
     by_css(phone, "#turn-on").click()
     wait(phone, lambda d: badge_state(d) == "present")
@@ -274,7 +265,7 @@ def test_a_signed_out_phone_keeps_showing_its_badge_of_eight_digit_codes(world, 
     env, _srv = world
     pupil = env.booked_pupil
     allow_phone_badges(env.db_url, True, digits=8)
-    sign_in(phone, env)
+    browser_sign_in(phone, env.url)
     phone.get(f"{env.url}/famille/badge/?enfant={pupil}")
     if secret_of(env.db_url, pupil) is None:
         by_css(phone, "#turn-on").click()

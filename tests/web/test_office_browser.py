@@ -16,7 +16,7 @@ import pytest
 from plateau.server.web.collation import fold
 from plateau.server.web.templating import euros
 from tests.integration.sync.harness import Station, add_station, plateau, server_balances
-from tests.support.browser import accessible_at_both_sizes
+from tests.support.browser import accessible_at_both_sizes, by_css, sign_in_as, wait
 
 pytestmark = pytest.mark.timeout(300)
 SCHOOL_DAY = "2027-01-11"   # a Monday of term (no holiday, the lunch service open at 12:03)
@@ -36,34 +36,8 @@ def ticket_pupils(school) -> list[int]:
             and d["leaving_date"] is None and d["status"] == "active" and d["category"].startswith("eleve")]
 
 
-def wait(driver, condition, timeout: float = 10):
-    """Until `condition(driver)`; an element vanishing under a page load just means "not yet"."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    from selenium.common.exceptions import TimeoutException
-
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05,
-                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
-                             ).until(condition)
-    except TimeoutException:  # say what the browser shows instead
-        raise AssertionError(f"{driver.current_url}: {driver.find_element('tag name', 'body').text[:800]}") from None
-
-
-def by_css(driver, selector: str):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
 def sign_in(driver, office, role: str) -> None:
-    driver.delete_all_cookies()
-    driver.get(office.url + "/office/login")
-    by_css(driver, "input[name=email]").send_keys(office.users[role])
-    by_css(driver, "input[name=password]").send_keys(office.password(role))
-    by_css(driver, "form button[type=submit]").click()
-    wait(driver, lambda d: d.current_url.endswith("/office/"))
+    sign_in_as(driver, office.url, "office", office.users[role], office.password(role))
 
 
 def submit(driver, form_selector: str) -> None:

@@ -16,8 +16,8 @@ from plateau.db.engine import open_replica
 from plateau.sync.loops import SyncLoops, SyncOptions
 from plateau.sync.telemetry_source import TelemetrySource
 from tests.integration.sync.harness import Station, add_station
-from tests.support.browser import accessible_at_both_sizes
-from tests.web.test_office_browser import SCHOOL_DAY, by_css, sign_in, ticket_pupils, wait
+from tests.support.browser import accessible_at_both_sizes, by_css, wait
+from tests.web.test_office_browser import SCHOOL_DAY, sign_in, ticket_pupils
 
 pytestmark = pytest.mark.timeout(300)
 AHEAD = 125.5   # seconds (the half second absorbs the loopback's latency)
