@@ -39,16 +39,11 @@ def channel(site_id: int) -> str:
     return f"{CHANNEL}{int(site_id)}"
 
 
-def payload(last_seq: int) -> str:
-    # the writer's wall clock: a wake-up's latency is measured against it (time.time() on both
-    # sides, the only clock two processes share)
-    return f"{int(last_seq)} {time.time():.6f}"
-
-
 def notify_sql(site_id, last_seq):
-    """`pg_notify(channel(site_id), payload(last_seq))` as a SQL expression of two columns, for a
-    statement's RETURNING: the site's new seq is known there, and the notification costs no
-    statement of its own."""
+    """`pg_notify` of `channel(site_id)` with the payload "<last seq> <writer's time.time()>", as a
+    SQL expression of two columns, for a statement's RETURNING: the site's new seq is known there,
+    and the notification costs no statement of its own. The writer's wall clock: a wake-up's
+    latency is measured against it (time.time() on both sides, the only clock two processes share)."""
     from sqlalchemy import String, cast, func, literal
 
     return func.pg_notify(literal(CHANNEL) + cast(site_id, String),

@@ -79,6 +79,8 @@ def test_a_write_by_another_process_wakes_the_long_poll_through_notify(pg_env):
         # the wake-up came from PostgreSQL's NOTIFY (the listener measures it), not from polling
         assert seen["plateau_feed_listener_connected"] == 1
         assert seen["plateau_wakeup_seconds_count"] >= 1
+        # measured from the writer's stamp in the notification's payload: seconds, not decades
+        assert seen["plateau_wakeup_seconds_sum"] < 10 * seen["plateau_wakeup_seconds_count"]
 
 
 @pytest.mark.postgres
