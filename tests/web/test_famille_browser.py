@@ -144,6 +144,43 @@ PAGES = ("/famille/", "/famille/calendrier", "/famille/passages", "/famille/mouv
          "/famille/calendrier?lang=en", "/famille/messages", "/famille/?lang=fr")
 
 
+def test_the_page_that_posts_a_systempay_form_to_the_bank_passes_axe_and_its_csp(famille, browser):
+    """Payzen/SystemPay take a posted form: the portal sends the family to a page of the server's
+    that posts it. Its script is blocked here (the bank is out of reach) to look at the page."""
+    from urllib.parse import urlparse
+
+    from plateau.server import store
+    from plateau.server.db import Database, open_database
+    from plateau.server.family import payments
+
+    def provider(backend, **options):
+        db = Database(open_database(famille.db_url))
+        with db.write() as s:
+            payments.set_provider(s, store.get_site(s, UAI), backend, options)
+        db.engine.dispose()
+
+    provider("systempayv2", vads_site_id="12345678", secret_test="abcdefghijklmnop")
+    try:
+        sign_in(browser, famille)
+        browser.get(f"{famille.url}/famille/rechargement?enfant={famille.booked_pupil}")
+        by_css(browser, "input[name=amount]").send_keys("12,50")
+        by_css(browser, "#topup-form button[type=submit]").click()
+        page = urlparse(wait(browser, lambda d: by_css(d, "#pay")).get_attribute("href"))
+        browser.execute_cdp_cmd("Network.enable", {})
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/static/autopost.js"]})
+        browser.get(famille.url + page.path)
+        assert by_css(browser, "form").get_attribute("action") == "https://paiement.systempay.fr/vads-payment/"
+        assert by_css(browser, "input[name=vads_amount]").get_attribute("value") == "1250"
+        accessible_at_both_sizes(browser, "the page posting the bank's form")
+        # its script posts the form at once, under its CSP (the post itself blocked: no bank from tests)
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["https://paiement.systempay.fr/*"]})
+        browser.get(famille.url + page.path)
+        wait(browser, lambda d: d.current_url.startswith("https://paiement.systempay.fr/"))
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        provider("dummy", origin="Plateau tests")
+
+
 def test_every_portal_page_passes_axe_at_phone_and_desktop_sizes(famille, browser):
     browser.delete_all_cookies()
     for path in PAGES_SIGNED_OUT:

@@ -154,3 +154,13 @@ def test_the_bursar_refunds_the_extra_passage_once_and_it_is_audited(office, day
     cook = office.session("cuisine")
     cook_csrf = csrf_of(cook.get(f"{office.url}/office/reports").text)
     assert cook.post(url.format(extra), data={"csrf": cook_csrf}).status_code == 403   # no money for the kitchen
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")   # as the refund's test
+def test_today_with_the_double_refunded_passes_axe(office, day, browser):
+    from tests.support.browser import by_css
+
+    sign_in(browser, office, "gestionnaire")
+    browser.get(f"{office.url}/office/?date={SCHOOL_DAY}")
+    assert by_css(browser, "[data-refunded]").text == "remboursé"   # refunded by the test above
+    accessible_at_both_sizes(browser, "today with a refunded double")

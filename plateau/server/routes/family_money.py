@@ -181,6 +181,11 @@ async def provider_return(site: SiteCode, request: Request, db: Db) -> HTMLRespo
     return return_page(request, result.outcome)
 
 
+# the page that posts a bank's form: its one script is a file of ours (/static/autopost.js), never
+# framed; no form-action: the bank may redirect the posted form, which a browser would then block
+PAY_PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+
 @router.get("/top-ups/{site}/pay/{reference}", responses=_page("a form posting itself to the provider", 404))
 def payment_form(site: SiteCode, reference: Annotated[str, Path(max_length=100)], db: Db) -> HTMLResponse:
     """For providers that take a posted form (Payzen/SystemPay): a page that posts it."""
@@ -198,10 +203,6 @@ def payment_form(site: SiteCode, reference: Annotated[str, Path(max_length=100)]
             f'<body><form method="{html.escape(form["method"])}" '
             f'action="{html.escape(form["url"])}">{fields}<button>Continuer vers le paiement</button></form>'
             f'</body></html>')
-    # its one script is a file of ours, never framed; no form-action: the bank may redirect the
-    # posted form, which a browser would then block
     return HTMLResponse(page, headers={"Content-Security-Policy": PAY_PAGE_CSP, "Cache-Control": "no-store",
                                        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
-
-PAY_PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'"
