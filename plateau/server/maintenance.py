@@ -9,17 +9,15 @@ feed compact` does the same on demand.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Callable
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from plateau.server import feed
 from plateau.server import models as m
 from plateau.server.db import Database
-from plateau.server.tasks import BackgroundTask
+from plateau.server.tasks import LeaderJob
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +33,18 @@ def compact_all(db: Database) -> dict[str, int]:
     return out
 
 
-class Compactor(BackgroundTask):
-    """Periodic feed compaction. Event-loop thread; the work itself runs on the thread pool."""
+class Compactor(LeaderJob):
+    """Periodic feed compaction, by the leader process (`LeaderJob`)."""
 
-    name = "feed-compactor"
+    name = "feed compaction"
 
     def __init__(self, db: Database, first_delay: float = 600, every: float = 6 * 3600,
                  leader: Callable[[], bool] = lambda: True):
-        # `leader()`: whether this process runs the jobs that must run once per database (the
-        # holder of the PostgreSQL advisory lock, `pg_listen.py`; always on SQLite)
-        self.db, self.first_delay, self.every, self.leader = db, first_delay, every, leader
+        super().__init__(first_delay=first_delay, every=every, leader=leader)
+        self.db = db
 
-    async def _run(self) -> None:
-        await asyncio.sleep(self.first_delay)
-        while True:
-            try:
-                if not self.leader():
-                    log.debug("feed compaction: another server process runs it")
-                    await asyncio.sleep(min(self.every, 60))   # and take over if the leader goes
-                    continue
-                dropped = await run_in_threadpool(compact_all, self.db)
-                log.info("feed compacted: %s", " ".join(f"{k}={v}" for k, v in dropped.items()) or "no site")
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # upkeep must never take the server down
-                log.warning("feed compaction failed", exc_info=True)
-            await asyncio.sleep(self.every)
+    def work(self) -> dict[str, int]:
+        return compact_all(self.db)
+
+    def done(self, dropped: dict[str, int]) -> None:
+        log.info("feed compacted: %s", " ".join(f"{k}={v}" for k, v in dropped.items()) or "no site")

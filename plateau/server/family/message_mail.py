@@ -13,7 +13,6 @@ never send it twice; a withdrawn or expired message is never sent. Edits are not
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Callable
@@ -21,13 +20,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from plateau.server import family_models as fm
 from plateau.server import models as m
 from plateau.server.family import mail
 from plateau.server.message_models import SchoolMessage, SchoolMessageClass, SchoolMessagePupil
-from plateau.server.tasks import BackgroundTask
+from plateau.server.tasks import LeaderJob
 
 log = logging.getLogger(__name__)
 
@@ -92,28 +90,21 @@ def send_due(settings: mail.MailSettings, db, now: datetime) -> int:
     return sum(notify(settings, db, message_id, now) for message_id in waiting)
 
 
-class ScheduledMail(BackgroundTask):
-    """Every `every` seconds, `send_due` on the thread pool, in the process that runs the jobs
-    run once per database (`leader()`: the PostgreSQL advisory lock's holder; always on SQLite).
-    `settings_of()` and `clock()` are read at each round (the server's mail settings and clock)."""
+class ScheduledMail(LeaderJob):
+    """`send_due` every `every` seconds, by the leader process (`LeaderJob`: a mail server down
+    fails a round, logged, and the next round comes). `settings_of()` and `clock()` are read at
+    each round (the server's mail settings and clock)."""
 
-    name = "scheduled-mail"
+    name = "scheduled messages' e-mails"
 
     def __init__(self, db, settings_of: Callable[[], mail.MailSettings], clock: Callable[[], datetime], *,
                  every: float = 300, first_delay: float = 30, leader: Callable[[], bool] = lambda: True):
-        self.db, self.settings_of, self.clock, self.leader = db, settings_of, clock, leader
-        self.every, self.first_delay = every, first_delay
+        super().__init__(first_delay=first_delay, every=every, leader=leader)
+        self.db, self.settings_of, self.clock = db, settings_of, clock
 
-    async def _run(self) -> None:
-        await asyncio.sleep(self.first_delay)
-        while True:
-            try:
-                if self.leader():
-                    sent = await run_in_threadpool(send_due, self.settings_of(), self.db, self.clock())
-                    if sent:
-                        log.info("scheduled messages: %d e-mails sent", sent)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a mail server down must never take the server down: next round
-                log.warning("scheduled messages: e-mailing failed", exc_info=True)
-            await asyncio.sleep(self.every)
+    def work(self) -> int:
+        return send_due(self.settings_of(), self.db, self.clock())
+
+    def done(self, sent: int) -> None:
+        if sent:
+            log.info("scheduled messages: %d e-mails sent", sent)
