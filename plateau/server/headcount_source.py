@@ -71,3 +71,14 @@ def person_doubles(session: Session, site: m.Site, person: m.Person, days: set[d
             for entry in sh.doubles:
                 out.update({p["passage_id"]: p for p in entry["passages"]})
     return out
+
+
+def refunded_passages(session: Session, site_id: int, passage_ids) -> frozenset[str]:
+    """Which of these passages (extra ones of doubles) the office already refunded: a `refund`
+    ledger entry caused by the passage (`refund_double` on the person's page)."""
+    ids = list(passage_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(session.execute(select(m.LedgerEntry.cause).where(
+        m.LedgerEntry.site_id == site_id, m.LedgerEntry.kind == "refund",
+        m.LedgerEntry.cause.in_(ids))).scalars())

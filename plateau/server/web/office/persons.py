@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from plateau.domain.uid import FORMATS as UID_FORMATS
 from plateau.server import audit, feed, ledger, store
-from plateau.server.headcount_source import person_doubles
+from plateau.server.headcount_source import person_doubles, refunded_passages
 from plateau.server import models as m
 from plateau.server.web.collation import fold, french_key
 from plateau.server.web.errors import WebError
@@ -159,9 +159,7 @@ def person_view(s, ctx, person: m.Person, *, money: bool, lang: str = "fr") -> d
             "doubles": person_doubles(s, s.get(m.Site, person.site_id), person, {p.local_date for p in passages})}
     if money:
         # the double passages already refunded (`refund_double`): their button is gone
-        view["refunded"] = set(s.execute(select(m.LedgerEntry.cause).where(
-            m.LedgerEntry.person_id == person.id, m.LedgerEntry.kind == "refund",
-            m.LedgerEntry.cause.in_(list(view["doubles"])))).scalars())
+        view["refunded"] = refunded_passages(s, person.site_id, view["doubles"])
         view["balance_cents"] = ledger.balances_of(s, [person.id])[0]["balance_cents"]
         entries = list(s.execute(select(m.LedgerEntry).where(m.LedgerEntry.person_id == person.id)
                                  .order_by(m.LedgerEntry.version, m.LedgerEntry.id)).scalars())

@@ -13,13 +13,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from plateau.reports.headcount import UNKNOWN
 from plateau.reports.labels import labels, reason_label
 from plateau.server import feed
 from plateau.server import models as m
 from plateau.server.headcount_live import LiveHeadcounts
+from plateau.server.headcount_source import refunded_passages
 from plateau.server.web.i18n import request_lang
 from plateau.server.web.office.deps import Office, db_of, need
 from plateau.server.web.office.station_state import station_rows
@@ -71,20 +71,11 @@ def today_view(db, ctx, lang: str, asked: str | None = None) -> dict:
             day = now_local.date()
         head = _LIVE.get(s, site, day)
         stations = station_rows(s, site.id, now, lang)
-        refunded = _refunded(s, site.id, [p["passage_id"] for sh in head.services for d in sh.doubles
+        refunded = refunded_passages(s, site.id, [p["passage_id"] for sh in head.services for d in sh.doubles
                                           for p in d["passages"] if p["extra"]])
     return {"day": day, "is_today": day == now_local.date(), "closed": head.closed,
             "services": [_service_view(sh, now_local, day, lang, refunded) for sh in head.services],
             "stations": stations, "updated": now_local.strftime("%H:%M:%S")}
-
-
-def _refunded(session, site_id: int, passage_ids: list[str]) -> frozenset:
-    """Which of these passages the office refunded (a `refund` entry caused by the passage)."""
-    if not passage_ids:
-        return frozenset()
-    return frozenset(session.execute(select(m.LedgerEntry.cause).where(
-        m.LedgerEntry.site_id == site_id, m.LedgerEntry.kind == "refund",
-        m.LedgerEntry.cause.in_(passage_ids))).scalars())
 
 
 @router.get("/office/")
