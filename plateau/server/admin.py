@@ -233,7 +233,7 @@ def _station_state(st: m.Station) -> list[str]:
     """What the station last said of itself (its telemetry, as the office's Today page shows it):
     its last contact (any sync request, or its last push), version, passages waiting and parked,
     reader and clock."""
-    seen = max((t for t in (st.contact_at, st.last_seen_at) if t is not None), default=None)
+    seen = st.last_contact
     out = [f"last contact {seen.isoformat(timespec='seconds') if seen else 'never'}"]
     if st.version:
         out.append(f"version {st.version}")

@@ -66,6 +66,12 @@ class Station(Base):
 
     __table_args__ = (UniqueConstraint("site_id", "station_id"),)
 
+    @property
+    def last_contact(self) -> datetime | None:
+        """When the server last heard from the station: a push (`last_seen_at`) or any sync
+        request (`contact_at`, written every few seconds at most)."""
+        return max((t for t in (self.last_seen_at, self.contact_at) if t is not None), default=None)
+
 
 class ApiToken(Base):
     """An administration token (office, family portal, imports). Stored only as a hash."""

@@ -41,19 +41,13 @@ def skew_words(skew: int | None, lang: str) -> tuple[str, bool]:
     return _("clock off by {d} ({way})", d=duration_words(skew, lang), way=way), True
 
 
-def last_contact(st: m.Station) -> datetime | None:
-    """When the server last heard from the station: a push (`last_seen_at`) or any sync request
-    (`contact_at`, written every few seconds at most)."""
-    return max((t for t in (st.last_seen_at, st.contact_at) if t is not None), default=None)
-
-
 def station_rows(session, site_id: int, now: datetime, lang: str) -> list[dict]:
     """The site's stations, in order, as the Today page shows them."""
     _ = gettext(lang)
     rows = []
     for st in session.execute(select(m.Station).where(m.Station.site_id == site_id)
                               .order_by(m.Station.station_id)).scalars():
-        contact = last_contact(st)
+        contact = st.last_contact
         skew, skew_bad = skew_words(st.clock_skew_seconds, lang)
         reader = st.reader_state
         rows.append({"id": st.station_id, "revoked": st.revoked, "last_seen": contact,

@@ -13,7 +13,6 @@ from plateau.server import feed, station_tokens, store
 from plateau.server import models as m
 from plateau.server.web.i18n import gettext, request_lang
 from plateau.server.web.office.deps import Form, Office, db_of, in_thread, need
-from plateau.server.web.office.station_state import last_contact
 from plateau.server.web.templating import render
 from plateau.server.wording import text_of
 
@@ -43,8 +42,8 @@ kind = "keyboard"
 def _rows(request: Request, ctx) -> list[dict]:
     now = feed.now()
     with db_of(request).read() as s:
-        return [{"id": st.station_id, "revoked": st.revoked, "created": st.created_at, "last_seen": last_contact(st),
-                 "online": bool(last_contact(st) and (now - last_contact(st)).total_seconds() <= ONLINE_SECONDS
+        return [{"id": st.station_id, "revoked": st.revoked, "created": st.created_at, "last_seen": st.last_contact,
+                 "online": bool(st.last_contact and (now - st.last_contact).total_seconds() <= ONLINE_SECONDS
                                 and not st.revoked)}
                 for st in s.execute(select(m.Station).where(m.Station.site_id == ctx.site_id)
                                     .order_by(m.Station.station_id)).scalars()]
